@@ -1,0 +1,18 @@
+// One function per `fathom-cli` subcommand (DESIGN.md, "Command-line contract"). Each returns the
+// process exit status; user errors are thrown as fathom::Error and mapped to status 1 by main().
+#pragma once
+
+namespace fathom::cli {
+
+// argv[0] is "fathom-cli", argv[1] the command; options start at argv[2].
+using CommandFn = int (*)(int argc, char** argv);
+
+struct Command {
+    const char* name;
+    const char* usage;  // one line, shown by `fathom-cli help`
+    CommandFn run;
+};
+
+int runVersion(int argc, char** argv);
+
+}  // namespace fathom::cli

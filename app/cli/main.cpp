@@ -1,0 +1,60 @@
+// fathom-cli: the headless front end. Dispatches to one function per subcommand and turns errors
+// into the contract's exit codes: 0 success, 1 user error (one line on stderr), 2 internal error.
+#include "app/cli/commands.h"
+
+#include "inference/util/error.h"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <new>
+
+using namespace fathom::cli;
+
+namespace {
+
+const Command kCommands[] = {
+    {"version", "fathom-cli version", runVersion},
+};
+
+void printUsage(std::FILE* to)
+{
+    std::fprintf(to, "usage: fathom-cli COMMAND [options]\n\ncommands:\n");
+    for (const Command& c : kCommands)
+        std::fprintf(to, "  %s\n", c.usage);
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2) {
+        printUsage(stderr);
+        return 1;
+    }
+    const char* name = argv[1];
+    if (!std::strcmp(name, "--version") || !std::strcmp(name, "-V"))
+        return runVersion(argc, argv);
+    if (!std::strcmp(name, "help") || !std::strcmp(name, "--help") || !std::strcmp(name, "-h")) {
+        printUsage(stdout);
+        return 0;
+    }
+    for (const Command& c : kCommands) {
+        if (std::strcmp(c.name, name) != 0)
+            continue;
+        try {
+            return c.run(argc, argv);
+        } catch (const fathom::Error& e) {
+            std::fprintf(stderr, "fathom-cli %s: %s\n", name, e.what());
+            return e.kind() == fathom::ErrorKind::UserInput ? 1 : 2;
+        } catch (const std::bad_alloc&) {
+            std::fprintf(stderr, "fathom-cli %s: out of memory\n", name);
+            return 2;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "fathom-cli %s: internal error: %s\n", name, e.what());
+            return 2;
+        }
+    }
+    std::fprintf(stderr, "fathom-cli: unknown command '%s' (try: fathom-cli help)\n", name);
+    return 1;
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Fathom's build and tests need. Idempotent and quiet:
+# packages already present are skipped, so a second run costs a second.
+set -euo pipefail
+
+pkgs=(
+  build-essential cmake ninja-build ccache pkg-config git python3
+  libgtest-dev libgmock-dev
+  libpcre2-dev nlohmann-json3-dev libsqlite3-dev sqlite3
+  qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libqt6svg6-dev qt6-tools-dev qt6-tools-dev-tools
+  libgl-dev xvfb xauth fonts-dejavu-core
+  clang-14 libclang-rt-14-dev
+  dpkg-dev file desktop-file-utils appstream
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
