@@ -1,0 +1,55 @@
+// All tensors of one model by hub name: a folder's safetensors files (single or sharded with an
+// index), memory-mapped and validated, or synthetic random weights for benches.
+#pragma once
+
+#include "inference/model/model_config.h"
+#include "inference/model/tensor.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fathom::inference {
+
+// What the architecture needs: one entry per tensor with its exact expected shape.
+struct TensorSpec {
+    std::string name;
+    std::vector<std::int64_t> shape;
+};
+std::vector<TensorSpec> expectedTensors(const ModelConfig& config);
+
+class WeightStore final {
+public:
+    WeightStore();
+    ~WeightStore();
+    WeightStore(WeightStore&&) noexcept;
+    WeightStore& operator=(WeightStore&&) noexcept;
+
+    // Opens model.safetensors or model.safetensors.index.json (+ shards) in `dir`. Validates every
+    // file (RELIABILITY.md 1-5) before returning; throws fathom::Error naming the file and problem.
+    static WeightStore openFolder(const std::string& dir);
+    // One safetensors file on its own (tests, tools).
+    static WeightStore openFile(const std::string& path);
+    // Random weights with the exact names and shapes of expectedTensors(config), in `dtype`.
+    // With shareLayers, every dense layer aliases layer 0's tensors and every MoE layer the first
+    // MoE layer's, so a full-depth V2-Lite-shaped bench fits in a few GB while each token still
+    // streams the same bytes per layer as the real model.
+    static WeightStore synthetic(const ModelConfig& config, DType dtype, std::uint64_t seed, bool shareLayers);
+
+    const TensorView* find(const std::string& name) const;
+    const TensorView& get(const std::string& name) const;  // throws: "model is missing tensor X"
+    std::vector<std::string> names() const;
+    std::size_t totalBytes() const;
+
+    // Checks the tensors against the architecture (RELIABILITY.md 6, 8): every needed tensor present
+    // with the expected shape and dtype; unexpected tensors are returned (and not used), not fatal.
+    std::vector<std::string> validateAgainst(const ModelConfig& config, const std::string& folder) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace fathom::inference
