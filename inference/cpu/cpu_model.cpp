@@ -34,7 +34,7 @@ std::vector<float> CpuModel::forward(const std::vector<std::int32_t>& tokens, st
                                      bool lastOnly)
 {
     const std::int64_t n = static_cast<std::int64_t>(tokens.size());
-    const std::int64_t H = m_config.hiddenSize, V = m_config.vocabSize;
+    const std::int64_t V = m_config.vocabSize;
     if (n == 0)
         throwUserError("forward needs at least one token");
     if (startPos < 0 || startPos > cache.size())
