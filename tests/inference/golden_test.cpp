@@ -1,5 +1,5 @@
 // The CPU engine against transformers 5.17 fp32 on the tiny random checkpoints in tests/data/golden
-// (V2-Lite layout in bf16, V2 sharded in f32, V3 in f16): logits within 1e-3 relative L2, and the
+// (V2-Lite layout in bf16, V2 sharded in f32, V3 in f16) and the trained embedded tiny coder: logits within 1e-3 relative L2, and the
 // same 16 greedy tokens when decoding token by token from the latent cache.
 #include "inference/cpu/cpu_model.h"
 #include "inference/model/model_config.h"
@@ -47,15 +47,19 @@ struct Golden {
     std::int64_t rows = 0, cols = 0;
 };
 
+// "v2lite" etc. live in tests/data/golden/NAME; "tiny_coder" is the embedded model in resources/
+// with its goldens in tests/data/tiny_coder/golden.
 Golden loadGolden(const std::string& name)
 {
     Golden g;
-    g.dir = std::string(FATHOM_TEST_DATA) + "/golden/" + name;
-    std::ifstream in(g.dir + "/golden.json");
+    const std::string data = FATHOM_TEST_DATA;
+    const std::string goldenDir = name == "tiny_coder" ? data + "/tiny_coder/golden" : data + "/golden/" + name;
+    g.dir = name == "tiny_coder" ? data + "/../../resources/models/fathom-tiny-coder" : goldenDir;
+    std::ifstream in(goldenDir + "/golden.json");
     const nlohmann::json j = nlohmann::json::parse(in);
     g.prompt = j.at("prompt_tokens").get<std::vector<std::int32_t>>();
     g.greedy = j.at("greedy_tokens").get<std::vector<std::int32_t>>();
-    g.logits = readNpy(g.dir + "/" + j.at("logits").get<std::string>(), g.rows, g.cols);
+    g.logits = readNpy(goldenDir + "/" + j.at("logits").get<std::string>(), g.rows, g.cols);
     return g;
 }
 
@@ -108,4 +112,4 @@ TEST_P(GoldenFixture, greedyDecodeMatchesTransformers)
     EXPECT_EQ(out, g.greedy);
 }
 
-INSTANTIATE_TEST_SUITE_P(Transformers, GoldenFixture, ::testing::Values("v2lite", "v2", "v3"));
+INSTANTIATE_TEST_SUITE_P(Transformers, GoldenFixture, ::testing::Values("v2lite", "v2", "v3", "tiny_coder"));
