@@ -70,7 +70,8 @@ RegexSplit::RegexSplit(const std::string& pattern, bool literal, SplitBehavior b
 {
     pcre2_compile_context* cc = pcre2_compile_context_create(nullptr);
     pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
-    const std::uint32_t options = PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE | (literal ? PCRE2_LITERAL : 0);
+    // PCRE2_LITERAL allows only a few other options; UCP and MULTILINE mean nothing for a literal.
+    const std::uint32_t options = literal ? (PCRE2_UTF | PCRE2_LITERAL) : (PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE);
     int err = 0;
     PCRE2_SIZE errOffset = 0;
     pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), options,
