@@ -14,6 +14,10 @@ struct Command {
 };
 
 int runVersion(int argc, char** argv);
+int runTokenize(int argc, char** argv);
+int runDetokenize(int argc, char** argv);
+int runRenderChat(int argc, char** argv);
+int runBenchTokenizer(int argc, char** argv);
 int runLogits(int argc, char** argv);
 int runGenerate(int argc, char** argv);
 int runBench(int argc, char** argv);
