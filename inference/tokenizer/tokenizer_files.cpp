@@ -57,16 +57,6 @@ std::string readTextFile(const std::string& path, std::size_t maxBytes)
     return text;
 }
 
-nlohmann::json readJsonFile(const std::string& path, std::size_t maxBytes)
-{
-    const std::string text = readTextFile(path, maxBytes);
-    try {
-        return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        throwFileError(path, std::string("is not valid JSON (") + e.what() + ")");
-    }
-}
-
 namespace {
 
 // Tokens appear either as plain strings or as {"__type": "AddedToken", "content": ...}.

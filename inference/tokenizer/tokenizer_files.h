@@ -2,6 +2,8 @@
 // optional tokenizer_config.json (BOS/EOS, chat template) and config.json (the model's vocab_size).
 #pragma once
 
+#include "inference/model/json_file.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -20,8 +22,8 @@ struct TokenizerFiles {
 // fathom::Error(UserInput) when there is no tokenizer.json.
 TokenizerFiles locateTokenizerFiles(const std::string& fileOrDir);
 
-// Reads a whole file (at most maxBytes) and parses it as JSON; errors name the file.
-nlohmann::json readJsonFile(const std::string& path, std::size_t maxBytes);
+// readJsonFile (whole file, at most maxBytes, parsed as JSON; errors name the file) comes from
+// inference/model/json_file.h: the tokenizer and loading branches each defined one.
 std::string readTextFile(const std::string& path, std::size_t maxBytes);
 
 // The fields of tokenizer_config.json Fathom uses.
