@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 {
     using namespace fathom::inference;
     try {
-        const auto j = parseJsonText(std::string(reinterpret_cast<const char*>(data), size), "config.json");
+        const auto j = parseJsonText(std::string(reinterpret_cast<const char*>(data), size), "config.json", 100000);
         const ModelConfig c = ModelConfig::fromJson(j, "config.json");
         volatile double s = c.softmaxScale();
         volatile std::int64_t rows = c.numHeads * (c.qkNopeHeadDim + c.vHeadDim) * c.kvLoraRank +

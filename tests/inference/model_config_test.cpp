@@ -249,6 +249,11 @@ TEST(ModelConfig, fromFileNamesTheFileInEveryError)
     EXPECT_HAS(errorOf([&] { ModelConfig::fromFile(path); }), path + ": not valid UTF-8 JSON");
     fathom::test::writeBytes(path, std::string(100000, '[') + std::string(100000, ']'));
     EXPECT_HAS(errorOf([&] { ModelConfig::fromFile(path); }), path + ": JSON is nested more than 64 levels deep");
+    std::string wide = "[0";
+    for (int i = 0; i < 100000; ++i)
+        wide += ",0";
+    fathom::test::writeBytes(path, wide + "]");  // 200 KB, but 100001 values
+    EXPECT_HAS(errorOf([&] { ModelConfig::fromFile(path); }), path + ": JSON holds more than 100000 values");
     fathom::test::writeBytes(path, std::string(2 << 20, ' '));
     EXPECT_HAS(errorOf([&] { ModelConfig::fromFile(path); }), path + ": file is 2097152 bytes; at most 1048576");
     fathom::test::writeBytes(path, fathom::test::v2LiteConfig().dump());
