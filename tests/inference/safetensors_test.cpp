@@ -117,6 +117,15 @@ TEST(Safetensors, rejectsMalformedTensorEntries)
                "tensor w is listed twice");
 }
 
+TEST(Safetensors, rejectsHeaderWithTooManyTensors)
+{
+    // 300001 empty tensors in a 16 MB header: legal JSON, but parsed state would grow without bound.
+    std::string h = "{";
+    for (int i = 0; i <= 300000; ++i)
+        h += (i ? ",\"t" : "\"t") + std::to_string(i) + R"(":{"dtype":"F32","shape":[0],"data_offsets":[0,0]})";
+    EXPECT_HAS(openError(h + "}", 0), "header lists more than 300000 tensors");
+}
+
 // ---- case 3: dtype and shape -----------------------------------------------------------------
 
 TEST(Safetensors, rejectsUnknownDtype)
