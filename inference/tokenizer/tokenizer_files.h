@@ -2,8 +2,6 @@
 // optional tokenizer_config.json (BOS/EOS, chat template) and config.json (the model's vocab_size).
 #pragma once
 
-#include "inference/model/json_file.h"
-
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -22,18 +20,20 @@ struct TokenizerFiles {
 // fathom::Error(UserInput) when there is no tokenizer.json.
 TokenizerFiles locateTokenizerFiles(const std::string& fileOrDir);
 
-// readJsonFile (whole file, at most maxBytes, parsed as JSON; errors name the file) comes from
-// inference/model/json_file.h: the tokenizer and loading branches each defined one.
+// Reads a whole file (at most maxBytes) and parses it as JSON; errors name the file.
+nlohmann::json readJsonFile(const std::string& path, std::size_t maxBytes);
 std::string readTextFile(const std::string& path, std::size_t maxBytes);
 
 // The fields of tokenizer_config.json Fathom uses.
 struct TokenizerConfig {
     std::optional<std::string> bosToken;  // content, e.g. "<｜begin▁of▁sentence｜>"
     std::optional<std::string> eosToken;
-    bool addBosToken = false;
+    bool addBosToken = false;             // add_bos_token, else true for LlamaTokenizer(Fast)
     std::string chatTemplate;             // "" when none; the "default" one when several are named
 };
 
 TokenizerConfig readTokenizerConfig(const std::string& path);
+// Same from parsed JSON; `path` names the file in errors.
+TokenizerConfig parseTokenizerConfig(const nlohmann::json& cfg, const std::string& path);
 
 }  // namespace fathom::inference
