@@ -14,5 +14,6 @@ struct Command {
 };
 
 int runVersion(int argc, char** argv);
+int runDownload(int argc, char** argv);  // Qt build only; otherwise says this build lacks it
 
 }  // namespace fathom::cli

@@ -15,6 +15,8 @@ namespace {
 
 const Command kCommands[] = {
     {"version", "fathom-cli version", runVersion},
+    {"download", "fathom-cli download --repo ORG/NAME [--revision REV] [--endpoint URL] [--cache DIR] "
+                 "[--include GLOB[,GLOB]] [--token T] [--parallel N] [--stall-seconds S]", runDownload},
 };
 
 void printUsage(std::FILE* to)

@@ -63,7 +63,8 @@ void HubClient::send(const QByteArray& verb, const QUrl& url, int redirectsLeft,
 {
     QNetworkRequest req = m_endpoint.request(url);
     req.setTransferTimeout(m_timeoutMs);
-    QNetworkReply* reply = m_nam->sendCustomRequest(req, verb);
+    // head() rather than sendCustomRequest("HEAD"): only then does Qt know no body follows the headers.
+    QNetworkReply* reply = verb == "HEAD" ? m_nam->head(req) : m_nam->get(req);
     if (verb == "GET")
         connect(reply, &QNetworkReply::downloadProgress, reply, [reply](qint64 received, qint64) {
             if (received > kMaxRepoInfoBytes)
