@@ -16,7 +16,7 @@ struct DownloadFileState {
     QString sha256;      // etag: sha256 for LFS files, git sha1 otherwise; empty until the HEAD
     qint64 size = -1;    // bytes; -1 until the HEAD
     qint64 bytesDone = 0;
-    QString state;       // stored on disk, never rename: "queued" "downloading" "paused" "done" "failed"
+    QString state;       // stored on disk, never rename: "queued" "active" "paused" "done" "failed"
     QString error;       // last error, for "failed" (and the last retry reason otherwise)
 };
 

@@ -23,7 +23,7 @@ QString stateName(DownloadManager::FileState s)
     switch (s) {
     case DownloadManager::FileState::Queued: return QStringLiteral("queued");
     case DownloadManager::FileState::Downloading:
-    case DownloadManager::FileState::Retrying: return QStringLiteral("downloading");
+    case DownloadManager::FileState::Retrying: return QStringLiteral("active");
     case DownloadManager::FileState::Paused: return QStringLiteral("paused");
     case DownloadManager::FileState::Done: return QStringLiteral("done");
     case DownloadManager::FileState::Failed: return QStringLiteral("failed");
