@@ -272,6 +272,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.st.held[path] = False
         self.close_connection = True
         if name == "reset_after":  # RST, like a dropped connection, not a clean FIN
+            time.sleep(fault.get("reset_delay", 0.3))  # let the client read what was sent first
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         try:
             self.connection.shutdown(socket.SHUT_RDWR) if name != "reset_after" else None
