@@ -293,8 +293,15 @@ class Handler(BaseHTTPRequestHandler):
                 self.st.bytes_served[path] = self.st.bytes_served.get(path, 0) + len(chunk)
 
 
+class Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # Clients that hang up mid-transfer (pause, cancel, kill -9) are what the tests do on purpose.
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
 def serve(host, port, role, state, cdn_base=""):
-    srv = ThreadingHTTPServer((host, port), Handler)
+    srv = Server((host, port), Handler)
     srv.daemon_threads = True
     srv.state, srv.role, srv.cdn_base = state, role, cdn_base
     threading.Thread(target=srv.serve_forever, daemon=True).start()

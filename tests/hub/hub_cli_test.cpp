@@ -3,6 +3,7 @@
 #include "tests/hub/fake_hub_process.h"
 #include "tests/hub/hub_test_util.h"
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
