@@ -65,8 +65,11 @@ ModelCatalog ModelCatalog::fromJson(const QByteArray& json, const QString& sourc
 {
     QJsonParseError err{};
     const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
+    if (err.error != QJsonParseError::NoError)
+        throwFileError(source.toStdString(), "not valid JSON: " + err.errorString().toStdString() + " at offset " +
+                                                 std::to_string(err.offset));
     if (!doc.isObject())
-        throwFileError(source.toStdString(), "not a JSON object (" + err.errorString().toStdString() + ")");
+        throwFileError(source.toStdString(), "the top level is not a JSON object");
     const QJsonObject root = doc.object();
     if (root.value(QStringLiteral("version")).toInt() != 1)
         throwFileError(source.toStdString(), "unsupported catalog version (expected 1)");

@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import socket
+import socketserver
 import struct
 import sys
 import threading
@@ -294,6 +295,11 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class Server(ThreadingHTTPServer):
+    def server_bind(self):
+        # HTTPServer.server_bind() asks DNS for the host's name (socket.getfqdn): slow with no network.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
     def handle_error(self, request, client_address):
         # Clients that hang up mid-transfer (pause, cancel, kill -9) are what the tests do on purpose.
         if not isinstance(sys.exc_info()[1], OSError):
@@ -334,6 +340,7 @@ def main():
         sys.stdin.read()
     except KeyboardInterrupt:
         pass
+    os._exit(0)  # no waiting for serve_forever's poll interval or handler threads
 
 
 if __name__ == "__main__":

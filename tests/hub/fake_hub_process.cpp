@@ -50,7 +50,7 @@ FakeHub::FakeHub(const QString& repo, const QMap<QString, QByteArray>& files) : 
     }
     const QString portFile = m_dir.path() + QStringLiteral("/ports.json");
     m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    m_process.start(QStringLiteral("python3"), {QStringLiteral(FATHOM_SOURCE_DIR "/tests/hub/fake_hub.py"),
+    m_process.start(QStringLiteral(FATHOM_PYTHON3), {QStringLiteral(FATHOM_SOURCE_DIR "/tests/hub/fake_hub.py"),
                                                 QStringLiteral("--repo-dir"), repoDir, QStringLiteral("--repo"), repo,
                                                 QStringLiteral("--port-file"), portFile});
     QElapsedTimer t;

@@ -67,7 +67,8 @@ TEST(ModelCatalogTest, rejectsBadEntriesNamingTheField)
     EXPECT_EQ(errorOf(oneModel("uses", "[]")), "cat.json: models[0].uses must be a non-empty array of strings");
     EXPECT_EQ(errorOf(oneModel("downloadBytes", "\"big\"")), "cat.json: models[0].downloadBytes must be a number from 1 to 1e+15");
     EXPECT_EQ(errorOf(oneModel("name", "\"\"")), "cat.json: models[0].name must be a non-empty string");
-    EXPECT_EQ(errorOf("[]"), "cat.json: not a JSON object (no error occurred)");
+    EXPECT_EQ(errorOf("[]"), "cat.json: the top level is not a JSON object");
+    EXPECT_EQ(errorOf("{\"version\": 1,"), "cat.json: not valid JSON: unterminated object at offset 14");
     EXPECT_EQ(errorOf(R"({"version": 2, "models": []})"), "cat.json: unsupported catalog version (expected 1)");
     QByteArray twice = oneModel({}, {});
     twice.replace("[{", "[{\"repo\": \"a/b\", \"name\": \"B\", \"uses\": [\"chat\"], \"parameters\": \"1B\", \"downloadBytes\": 10, "
