@@ -40,7 +40,8 @@ bool isActive(DownloadManager::JobState s)
 }  // namespace
 
 DownloadManager::DownloadManager(const HubCache& cache, const HubEndpoint& endpoint, QObject* parent)
-    : QObject(parent), m_cache(cache), m_nam(new QNetworkAccessManager(this)), m_client(new HubClient(endpoint, m_nam, this))
+    : QObject(parent), m_cache(cache), m_nam(new QNetworkAccessManager(this)), m_client(new HubClient(endpoint, m_nam, this)),
+      m_ticker(this)  // a child, so moveToThread() takes it along
 {
     qRegisterMetaType<fathom::app::TransferResult>();
     connect(&m_ticker, &QTimer::timeout, this, &DownloadManager::tick);
@@ -131,6 +132,10 @@ void DownloadManager::resolve(Job& job)
             return failJob(*j, QStringLiteral("%1: no file at %2 matches %3")
                                    .arg(j->repo, j->commit, j->include.isEmpty() ? QStringLiteral("(the repo is empty)")
                                                                                  : j->include.join(u' ')));
+        // Every file is in the journal before any HEAD: a restart must not mistake a half-listed job
+        // for a complete one.
+        for (const FileTask& f : j->files)
+            save(*j, f);
         fetchMetas(*j);
     });
 }
@@ -367,6 +372,14 @@ void DownloadManager::cancel(const QString& jobId)
     m_jobs.erase(jobId);
     m_order.erase(std::remove(m_order.begin(), m_order.end(), jobId), m_order.end());
     schedule();
+}
+
+void DownloadManager::cancelRepo(const QString& repoId)
+{
+    const std::vector<QString> ids = m_order;  // cancel() edits m_order
+    for (const QString& id : ids)
+        if (Job* j = job(id); j && j->repo == repoId)
+            cancel(id);
 }
 
 QStringList DownloadManager::restoreFromJournal()

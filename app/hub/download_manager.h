@@ -60,6 +60,7 @@ public slots:
     void pause(const QString& jobId);
     void resume(const QString& jobId);
     void cancel(const QString& jobId);  // stops and deletes the partial files of the job
+    void cancelRepo(const QString& repoId);  // every job of the repo, whatever its revision
     // Restarts the jobs the journal says were running when the app last stopped; paused and failed
     // ones come back in that state (jobStateChanged tells the GUI). Returns the job ids.
     QStringList restoreFromJournal();

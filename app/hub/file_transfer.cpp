@@ -41,7 +41,7 @@ FileTransfer::FileTransfer(const HubCache& cache, const HubEndpoint& endpoint, Q
                            QString repoId, FileMeta meta, QObject* parent)
     : QObject(parent), m_cache(cache), m_endpoint(endpoint), m_nam(nam), m_repoId(std::move(repoId)),
       m_meta(std::move(meta)), m_hash(algorithmFor(m_meta.etag)),
-      m_gitBlob(m_meta.etag.size() == 40)
+      m_gitBlob(m_meta.etag.size() == 40), m_stallTimer(this)
 {
     m_partialPath = m_cache.incompletePath(m_repoId, m_meta.etag);
     m_stallTimer.setSingleShot(true);

@@ -1,6 +1,7 @@
 // Download control against the fake hub: pause / resume / cancel, a service restart that resumes from
 // the SQLite journal, progress signals, and a real full disk (a small tmpfs, when run as root).
 #include "app/hub/download_manager.h"
+#include "app/hub/download_service.h"
 #include "app/hub/sqlite_download_journal.h"
 #include "storage/database.h"
 #include "storage/download_records.h"
@@ -195,6 +196,44 @@ TEST_F(HubControl, reportsFileProgressSpeedAndEta)
     EXPECT_EQ(lastTotal, 800003);
     EXPECT_GT(bestSpeed, 0);
     EXPECT_GE(lastEta, 0);
+}
+
+TEST_F(HubControl, serviceRunsDownloadsOnAWorkerThreadAndListsAndDeletesModels)
+{
+    app::DownloadService::Config config;
+    config.cacheRoot = m_cache;
+    config.endpoint = m_hub->url();
+    config.token.clear();
+    config.databasePath = m_tmp.path() + QStringLiteral("/fathom.db");
+    app::DownloadService service(config);
+    QThread* guiThread = QThread::currentThread();
+    bool finished = false, onGuiThread = true;
+    QList<app::CachedModel> installed;
+    int listings = 0;
+    QObject::connect(&service, &app::DownloadService::jobProgress, [&](const QString&, qint64, qint64, double, qint64) {
+        onGuiThread = onGuiThread && QThread::currentThread() == guiThread;
+    });
+    QObject::connect(&service, &app::DownloadService::jobFinished, [&](const QString& id, const QString& dir) {
+        onGuiThread = onGuiThread && QThread::currentThread() == guiThread;
+        finished = id == u"org/tiny@main" && dir.endsWith(m_hub->commit());
+    });
+    QObject::connect(&service, &app::DownloadService::installedModels, [&](const QList<app::CachedModel>& models) {
+        installed = models;
+        ++listings;
+    });
+    service.download(QStringLiteral("org/tiny"));
+    ASSERT_TRUE(waitFor([&]() { return finished; }));
+    EXPECT_TRUE(onGuiThread);  // signals arrive queued on the thread that owns the service
+    service.refreshInstalled();
+    ASSERT_TRUE(waitFor([&]() { return listings == 1; }));
+    ASSERT_EQ(installed.size(), 1);
+    EXPECT_EQ(installed[0].repo, "org/tiny");
+    EXPECT_EQ(installed[0].diskBytes, 800000 + 3 + 40);  // two blobs and refs/main
+    EXPECT_EQ(installed[0].refs.value("main"), m_hub->commit());
+    service.deleteModel(QStringLiteral("org/tiny"));
+    ASSERT_TRUE(waitFor([&]() { return listings == 2; }));
+    EXPECT_TRUE(installed.isEmpty());
+    EXPECT_FALSE(QFileInfo::exists(m_cache + QStringLiteral("/models--org--tiny")));
 }
 
 // A real full disk: a 256 KiB tmpfs (needs root to mount; skipped with the reason otherwise). The
