@@ -70,6 +70,7 @@ QString DownloadManager::download(const QString& repoId, const QString& revision
         return id;
     }
     auto j = std::make_unique<Job>();
+    j->generation = ++m_generations;  // unique over all jobs: a replaced job's late callbacks never match
     j->id = id;
     j->repo = repoId;
     j->revision = revision;
@@ -319,7 +320,7 @@ int DownloadManager::backoffMs(int attempt) const
 
 void DownloadManager::stopTransfers(Job& job, bool discardPartial)
 {
-    ++job.generation;  // every pending callback and retry timer of this job is now stale
+    job.generation = ++m_generations;  // every pending callback and retry timer of this job is now stale
     for (FileTask& f : job.files) {
         if (f.transfer) {
             f.transfer->stop(discardPartial);
@@ -398,6 +399,7 @@ QStringList DownloadManager::restoreFromJournal()
             continue;
         }
         auto j = std::make_unique<Job>();
+        j->generation = ++m_generations;
         j->id = id;
         j->repo = first.repo;
         j->revision = first.revision;

@@ -130,6 +130,7 @@ private:
     std::vector<QString> m_order;  // job ids, first come first served
     QTimer m_ticker;
     int m_ticks = 0;
+    quint64 m_generations = 0;  // source of Job::generation values
 };
 
 }  // namespace fathom::app
