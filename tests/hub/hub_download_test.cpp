@@ -344,6 +344,23 @@ TEST_F(HubDownload, unknownRepoAndRevisionAreClearErrors)
     EXPECT_TRUE(r.message.contains(QStringLiteral("repo id '../etc'"))) << qPrintable(r.message);
 }
 
+TEST_F(HubDownload, downloadsSeveralFilesAtOnce)
+{
+    m_hub->setFaults(QJsonObject{{"faults", QJsonObject{{"model.safetensors", QJsonObject{{"hold_after", 1000}}},
+                                                        {"weights-2.bin", QJsonObject{{"hold_after", 1000}}}}}});
+    auto m = makeManager();  // maxParallelFiles = 3
+    bool bothHeld = false;
+    const JobOutcome r = runJob(*m, [&]() {
+        m->download(QStringLiteral("org/tiny"));
+        // Both LFS files are mid-transfer at the same moment, then let them go.
+        bothHeld = waitFor([&]() { return m_hub->held("model.safetensors") && m_hub->held("weights-2.bin"); });
+        m_hub->release();
+    });
+    EXPECT_TRUE(bothHeld);
+    ASSERT_TRUE(r.finished) << qPrintable(r.message);
+    expectSnapshotsHashClean();
+}
+
 TEST_F(HubDownload, downloadsByCommitHashWithoutWritingARef)
 {
     auto m = makeManager();
