@@ -170,10 +170,6 @@ QString repoFolderName(const QString& repoId)
     return QStringLiteral("models--") + QString(repoId).replace(u'/', QStringLiteral("--"));
 }
 
-}  // namespace fathom::app
-
-namespace fathom::app {
-
 QString formatBytes(qint64 bytes)
 {
     static const char* const units[] = {"B", "KB", "MB", "GB", "TB"};

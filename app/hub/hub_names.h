@@ -30,10 +30,6 @@ bool globMatch(const QString& pattern, const QString& path);
 // "org/name" -> "models--org--name" (huggingface_hub's repo folder name).
 QString repoFolderName(const QString& repoId);
 
-}  // namespace fathom::app
-
-namespace fathom::app {
-
 // 1536 -> "1.5 KB", 31400000000 -> "31.4 GB" (decimal units, as the hub shows sizes).
 QString formatBytes(qint64 bytes);
 
