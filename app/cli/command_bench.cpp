@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <thread>
 
 namespace fathom::cli {
 
@@ -72,6 +73,18 @@ double timeMatmul(inference::cpu::ThreadPool& pool, const inference::TensorView&
         ++reps;
     } while (secondsSince(t) < 1.0);
     return secondsSince(t) / reps;
+}
+
+// The 1-minute load average (Linux), so a number taken on a busy machine says so; -1 elsewhere.
+double loadAverage()
+{
+    double load = -1;
+    if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+        if (std::fscanf(f, "%lf", &load) != 1)
+            load = -1;
+        std::fclose(f);
+    }
+    return load;
 }
 
 }  // namespace
@@ -141,6 +154,8 @@ int runBench(int argc, char** argv)
         {"shape", shape},
         {"dtype", dtypeName},
         {"threads", model.threads()},
+        {"hardware_threads", std::thread::hardware_concurrency()},
+        {"load_average_1m", loadAverage()},
         {"prompt_tokens", promptTokens},
         {"decode_tokens", decodeTokens},
         {"prefill_tok_s", double(promptTokens) / prefillSeconds},
