@@ -31,6 +31,8 @@ class TokenTextDecoder {
 public:
     virtual ~TokenTextDecoder() = default;
     virtual std::string next(std::int32_t token) = 0;
+    // At the end of generation: bytes still held back (an unfinished character), repaired.
+    virtual std::string flush() { return {}; }
 };
 
 }  // namespace fathom::inference

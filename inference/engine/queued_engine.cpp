@@ -179,6 +179,13 @@ void QueuedEngine::run(Job& job)
     std::unique_ptr<TokenTextDecoder> decoder = m_decoderFactory ? m_decoderFactory() : nullptr;
     std::vector<std::int32_t> history = req.promptTokens;
     Clock::time_point firstToken;
+    // The end of the text: what the detokenizer and the stop matcher still hold.
+    auto finalText = [&](bool& stopped) {
+        std::string text = stops.push(decoder ? decoder->flush() : std::string(), stopped);
+        if (!stopped)
+            text += stops.flush();
+        return text;
+    };
     auto decodeRate = [&] {
         const double s = std::chrono::duration<double>(Clock::now() - firstToken).count();
         stats.tokensPerSecond = stats.generatedTokens > 1 && s > 0 ? double(stats.generatedTokens - 1) / s : 0.0;
@@ -200,17 +207,17 @@ void QueuedEngine::run(Job& job)
         }
         TokenEvent event;
         event.token = token;
+        bool stopped = false;
         if (std::find(m_eos.begin(), m_eos.end(), token) != m_eos.end()) {
-            event.text = stops.flush();
+            event.text = finalText(stopped);  // the EOS token itself has no text
             job.sink->onToken(job.id, event);
             decodeRate();
-            return finish(FinishReason::Eos);
+            return finish(stopped ? FinishReason::Stop : FinishReason::Eos);
         }
-        bool stopped = false;
         event.text = stops.push(decoder ? decoder->next(token) : std::string(), stopped);
         const bool full = stats.generatedTokens >= req.maxTokens || pos >= context;
         if (full && !stopped)
-            event.text += stops.flush();
+            event.text += finalText(stopped);
         job.sink->onToken(job.id, event);
         if (stopped || full) {
             decodeRate();

@@ -365,3 +365,26 @@ TEST(CpuModel, cancelFlagStopsForwardAndLeavesCacheAtStart)
     }
     EXPECT_EQ(cache.size(), 3);
 }
+
+TEST(Engine, streamsTokenizerTextAndStopsOnRealText)
+{
+    // The embedded tiny coder ships tokenizer.json; its golden greedy continuation is known as text.
+    const std::string dir = std::string(FATHOM_TEST_DATA) + "/../../resources/models/fathom-tiny-coder";
+    std::ifstream in(std::string(FATHOM_TEST_DATA) + "/tiny_coder/golden/golden.json");
+    const nlohmann::json golden = nlohmann::json::parse(in);
+    EngineOptions options;
+    options.threads = 2;
+    auto engine = Engine::load(dir, options);
+    Recorder rec;
+    const auto prompt = golden["prompt_tokens"].get<std::vector<std::int32_t>>();
+    const Result full = rec.wait(engine->submit(greedy(prompt, 16), &rec));
+    EXPECT_EQ(full.tokens, golden["greedy_tokens"].get<std::vector<std::int32_t>>());
+    EXPECT_EQ(full.text, golden["greedy_text"].get<std::string>());
+
+    Request r = greedy(prompt, 16);
+    r.stopStrings = {"\n"};
+    const Result stopped = rec.wait(engine->submit(r, &rec));
+    EXPECT_EQ(stopped.stats.reason, FinishReason::Stop);
+    EXPECT_EQ(stopped.text, "        f.write(line)");
+    EXPECT_EQ(stopped.stats.cachedPromptTokens, std::int64_t(prompt.size() - 1));
+}
