@@ -150,7 +150,7 @@ void BpeModel::encodePiece(std::string_view piece, std::vector<std::int32_t>& ou
         return;
     if (m_ignoreMerges) {
         // ignore_merges: a piece that is itself a token is taken whole (Llama-3 style vocabularies).
-        auto it = m_rawToId.find(std::string(piece));
+        auto it = m_rawToId.find(piece);
         if (it != m_rawToId.end()) {
             out.push_back(it->second);
             return;
@@ -163,7 +163,7 @@ void BpeModel::encodePiece(std::string_view piece, std::vector<std::int32_t>& ou
     const bool cacheable = piece.size() <= kCacheMaxPieceBytes;
     if (cacheable) {
         std::lock_guard lock(m_cacheMutex);
-        auto it = m_cache.find(std::string(piece));
+        auto it = m_cache.find(piece);
         if (it != m_cache.end()) {
             out.insert(out.end(), it->second.begin(), it->second.end());
             return;

@@ -16,6 +16,14 @@
 
 namespace fathom::inference {
 
+// Hash for string-keyed maps that can be searched with a string_view (no temporary string).
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <typename V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
 class BpeModel final {
 public:
     // Parses and validates the "model" object (RELIABILITY.md case 9). `file` names tokenizer.json
@@ -26,7 +34,7 @@ public:
     void encodePiece(std::string_view piece, std::vector<std::int32_t>& out) const;
 
     // Vocab lookups; the token text is the byte-level form as written in tokenizer.json.
-    const std::unordered_map<std::string, std::int32_t>& vocab() const { return m_vocab; }
+    const StringMap<std::int32_t>& vocab() const { return m_vocab; }
     // Token text by id; empty when the id has no vocab entry.
     std::string_view tokenText(std::int32_t id) const;
     std::int32_t idLimit() const { return static_cast<std::int32_t>(m_idToToken.size()); }
@@ -41,8 +49,8 @@ private:
     void readMerges(const nlohmann::json& merges, const std::string& file);
     void mergeSymbols(std::string_view piece, std::vector<std::int32_t>& out) const;
 
-    std::unordered_map<std::string, std::int32_t> m_vocab;  // byte-level text -> id
-    std::unordered_map<std::string, std::int32_t> m_rawToId;  // raw bytes -> id (ignore_merges)
+    StringMap<std::int32_t> m_vocab; // byte-level text -> id
+    StringMap<std::int32_t> m_rawToId;  // raw bytes -> id (ignore_merges)
     std::vector<std::string> m_idToToken;                     // id -> byte-level text ("" = unused id)
     std::array<std::int32_t, 256> m_byteId{};                 // raw byte -> id of its one-char token, -1 if none
     MergeTable m_merges;
@@ -54,7 +62,7 @@ private:
     static constexpr std::size_t kCacheMaxPieceBytes = 256;
     static constexpr std::size_t kCacheMaxEntries = 200'000;
     mutable std::mutex m_cacheMutex;
-    mutable std::unordered_map<std::string, std::vector<std::int32_t>> m_cache;
+    mutable StringMap<std::vector<std::int32_t>> m_cache;
 };
 
 }  // namespace fathom::inference
