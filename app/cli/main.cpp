@@ -19,7 +19,7 @@ const Command kCommands[] = {
     {"detokenize", "fathom-cli detokenize --tokenizer FILE_OR_DIR --ids 1,2,3 [--skip-special]", runDetokenize},
     {"render-chat", "fathom-cli render-chat --format deepseek-v2|deepseek-v3|deepseek-r1|auto --messages FILE.json "
                     "[--add-generation-prompt] [--model DIR]", runRenderChat},
-    {"bench-tokenizer", "fathom-cli bench-tokenizer --tokenizer FILE_OR_DIR [--corpus FILE] [--mb N]", runBenchTokenizer},
+    {"bench-tokenizer", "fathom-cli bench-tokenizer --tokenizer FILE_OR_DIR [--corpus FILE | --texts-json FILE] [--mb N]", runBenchTokenizer},
 };
 
 void printUsage(std::FILE* to)
