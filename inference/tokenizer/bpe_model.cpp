@@ -203,24 +203,33 @@ void BpeModel::mergeSymbols(std::string_view piece, std::vector<std::int32_t>& o
     struct Candidate {
         std::uint32_t rank;
         std::int32_t pos;     // index of the left symbol
-        std::int32_t merged;  // id the pair had when queued; a changed pair makes the entry stale
+        std::int32_t left;    // the pair's ids when queued: if either side changed since, the entry
+        std::int32_t right;   // is stale (HF compares the merged id; with unique ids that is the same)
+        std::int32_t merged;
         bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
     };
-    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> queue;
+    std::vector<Candidate> initial;
+    initial.reserve(sym.size());
     for (std::size_t i = 0; i + 1 < sym.size(); ++i)
         if (const auto* e = m_merges.find(sym[i].id, sym[i + 1].id))
-            queue.push({e->rank, static_cast<std::int32_t>(i), e->merged});
+            initial.push_back({e->rank, static_cast<std::int32_t>(i), sym[i].id, sym[i + 1].id, e->merged});
+    // Built in O(n) from the vector: long pieces (10 MB of one letter) start with millions of pairs.
+    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> queue(std::greater<Candidate>(),
+                                                                                          std::move(initial));
+    auto pushPair = [&](std::int32_t pos, std::int32_t l, std::int32_t r) {
+        if (const auto* e = m_merges.find(l, r))
+            queue.push({e->rank, pos, l, r, e->merged});
+    };
 
     while (!queue.empty()) {
         const Candidate top = queue.top();
         queue.pop();
         Symbol& left = sym[top.pos];
-        if (left.id < 0 || left.next < 0)
+        if (left.id != top.left || left.next < 0)
             continue;
         Symbol& right = sym[left.next];
-        const auto* e = m_merges.find(left.id, right.id);
-        if (!e || e->merged != top.merged)
-            continue;  // stale: one side was merged since this pair was queued
+        if (right.id != top.right)
+            continue;
         left.id = top.merged;
         const std::int32_t after = right.next;
         right.id = -1;
@@ -228,11 +237,9 @@ void BpeModel::mergeSymbols(std::string_view piece, std::vector<std::int32_t>& o
         if (after >= 0)
             sym[after].prev = top.pos;
         if (left.prev >= 0)
-            if (const auto* p = m_merges.find(sym[left.prev].id, left.id))
-                queue.push({p->rank, left.prev, p->merged});
+            pushPair(left.prev, sym[left.prev].id, left.id);
         if (after >= 0)
-            if (const auto* n = m_merges.find(left.id, sym[after].id))
-                queue.push({n->rank, top.pos, n->merged});
+            pushPair(top.pos, left.id, sym[after].id);
     }
     for (std::int32_t i = 0; i >= 0; i = sym[i].next)
         out.push_back(sym[i].id);
