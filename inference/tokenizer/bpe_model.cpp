@@ -9,7 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <queue>
+#include <functional>
 
 namespace fathom::inference {
 
@@ -179,16 +179,36 @@ void BpeModel::encodePiece(std::string_view piece, std::vector<std::int32_t>& ou
     }
 }
 
+namespace {
+
+// One symbol per byte to start; merged-away symbols get id -1. prev/next link the live ones.
+struct Symbol {
+    std::int32_t id;
+    std::int32_t prev;
+    std::int32_t next;
+};
+
+// A queued merge. left/right are the pair's ids when queued: if either side changed since, the
+// entry is stale (HF compares the merged id instead; with unique ids that is the same test).
+struct Candidate {
+    std::uint32_t rank;
+    std::int32_t pos;  // index of the left symbol
+    std::int32_t left;
+    std::int32_t right;
+    std::int32_t merged;
+    // Min-heap order: lowest rank first, then leftmost (HF's Merge ordering).
+    bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
+};
+
+}  // namespace
+
 void BpeModel::mergeSymbols(std::string_view piece, std::vector<std::int32_t>& out) const
 {
-    // One symbol per byte to start; merged-away symbols get id -1. prev/next link the live ones.
-    struct Symbol {
-        std::int32_t id;
-        std::int32_t prev;
-        std::int32_t next;
-    };
-    std::vector<Symbol> sym;
-    sym.reserve(piece.size());
+    // Reused per thread: most pieces are short and this runs once per uncached piece.
+    thread_local std::vector<Symbol> sym;
+    thread_local std::vector<Candidate> heap;
+    sym.clear();
+    heap.clear();
     for (char c : piece) {
         const std::int32_t id = m_byteId[static_cast<std::uint8_t>(c)];
         if (id < 0)
@@ -200,36 +220,26 @@ void BpeModel::mergeSymbols(std::string_view piece, std::vector<std::int32_t>& o
         return;
     sym.back().next = -1;
 
-    struct Candidate {
-        std::uint32_t rank;
-        std::int32_t pos;     // index of the left symbol
-        std::int32_t left;    // the pair's ids when queued: if either side changed since, the entry
-        std::int32_t right;   // is stale (HF compares the merged id; with unique ids that is the same)
-        std::int32_t merged;
-        bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
-    };
-    std::vector<Candidate> initial;
-    initial.reserve(sym.size());
+    const std::greater<Candidate> later;
     for (std::size_t i = 0; i + 1 < sym.size(); ++i)
         if (const auto* e = m_merges.find(sym[i].id, sym[i + 1].id))
-            initial.push_back({e->rank, static_cast<std::int32_t>(i), sym[i].id, sym[i + 1].id, e->merged});
-    // Built in O(n) from the vector: long pieces (10 MB of one letter) start with millions of pairs.
-    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> queue(std::greater<Candidate>(),
-                                                                                          std::move(initial));
+            heap.push_back({e->rank, static_cast<std::int32_t>(i), sym[i].id, sym[i + 1].id, e->merged});
+    std::make_heap(heap.begin(), heap.end(), later);  // O(n): long pieces start with millions of pairs
     auto pushPair = [&](std::int32_t pos, std::int32_t l, std::int32_t r) {
-        if (const auto* e = m_merges.find(l, r))
-            queue.push({e->rank, pos, l, r, e->merged});
+        if (const auto* e = m_merges.find(l, r)) {
+            heap.push_back({e->rank, pos, l, r, e->merged});
+            std::push_heap(heap.begin(), heap.end(), later);
+        }
     };
 
-    while (!queue.empty()) {
-        const Candidate top = queue.top();
-        queue.pop();
+    while (!heap.empty()) {
+        std::pop_heap(heap.begin(), heap.end(), later);
+        const Candidate top = heap.back();
+        heap.pop_back();
         Symbol& left = sym[top.pos];
-        if (left.id != top.left || left.next < 0)
+        if (left.id != top.left || left.next < 0 || sym[left.next].id != top.right)
             continue;
         Symbol& right = sym[left.next];
-        if (right.id != top.right)
-            continue;
         left.id = top.merged;
         const std::int32_t after = right.next;
         right.id = -1;
@@ -243,6 +253,11 @@ void BpeModel::mergeSymbols(std::string_view piece, std::vector<std::int32_t>& o
     }
     for (std::int32_t i = 0; i >= 0; i = sym[i].next)
         out.push_back(sym[i].id);
+    if (sym.capacity() > (1u << 20)) {
+        // Do not keep hundreds of MB around after one huge piece.
+        std::vector<Symbol>().swap(sym);
+        std::vector<Candidate>().swap(heap);
+    }
 }
 
 void BpeModel::clearCache() const
