@@ -10,8 +10,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <random>
+#include <thread>
 
 using fathom::inference::StreamDecoder;
 using fathom::inference::Tokenizer;
@@ -90,6 +93,60 @@ TEST(TokenizerDeepseekV3, roundTripsMixedText)
         streamed += stream.flush();
         EXPECT_EQ(streamed, t);
     }
+}
+
+TEST(TokenizerDeepseekV3, roundTripsRandomUnicode)
+{
+    FATHOM_REQUIRE_DEEPSEEK_V3(dir);
+    const Tokenizer& tok = realTokenizer(dir);
+    // Code points drawn from ranges that exercise every pre-tokenizer branch.
+    const std::pair<std::uint32_t, std::uint32_t> ranges[] = {
+        {0x20, 0x7E}, {0x09, 0x0D}, {0x00, 0x08}, {0xA0, 0x24F}, {0x300, 0x36F}, {0x3040, 0x30FF},
+        {0x4E00, 0x9FA5}, {0xAC00, 0xD7A3}, {0x2000, 0x206F}, {0x1F300, 0x1FAFF}, {0xFE00, 0xFE0F}, {0x10000, 0x10FFFF}};
+    std::mt19937 rng(11);
+    for (int round = 0; round < 300; ++round) {
+        std::string text;
+        const int n = static_cast<int>(rng() % 120);
+        for (int i = 0; i < n; ++i) {
+            const auto& [lo, hi] = ranges[rng() % std::size(ranges)];
+            std::uint32_t cp = lo + rng() % (hi - lo + 1);
+            if (cp >= 0xD800 && cp <= 0xDFFF)
+                cp = 'x';
+            fathom::inference::utf8::append(text, cp);
+        }
+        const Ids ids = tok.encode(text);
+        ASSERT_EQ(tok.decode(ids), text) << "round " << round;
+        StreamDecoder stream(tok);
+        std::string streamed;
+        for (std::int32_t id : ids)
+            streamed += stream.push(id);
+        ASSERT_EQ(streamed + stream.flush(), text) << "round " << round;
+    }
+}
+
+TEST(TokenizerDeepseekV3, encodesTheSameFromSeveralThreads)
+{
+    FATHOM_REQUIRE_DEEPSEEK_V3(dir);
+    const Tokenizer& tok = realTokenizer(dir);
+    std::vector<std::string> texts;
+    for (int i = 0; i < 200; ++i)
+        texts.push_back("item " + std::to_string(i * 7919) + ": 数据 café\tvalue = f(x_" + std::to_string(i) + ");\n");
+    std::vector<Ids> expected;
+    for (const auto& t : texts)
+        expected.push_back(tok.encode(t));
+    tok.clearCache();
+    std::atomic<int> mismatches{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (int rep = 0; rep < 20; ++rep)
+                for (std::size_t i = (t * 13) % texts.size(), k = 0; k < texts.size(); ++k, i = (i + 1) % texts.size())
+                    if (tok.encode(texts[i]) != expected[i])
+                        ++mismatches;
+        });
+    for (auto& th : threads)
+        th.join();
+    EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST(TokenizerDeepseekV3, autoPicksV3FormatFromRealTemplate)
