@@ -32,7 +32,8 @@ BpeModel::BpeModel(const nlohmann::json& model, const std::string& file)
 {
     if (!model.is_object())
         throwFileError(file, "\"model\" must be an object");
-    const std::string type = model.value("type", std::string("BPE"));
+    const auto typeIt = model.find("type");
+    const std::string type = typeIt != model.end() && typeIt->is_string() ? typeIt->get<std::string>() : "BPE";
     if (type != "BPE")
         throwFileError(file, "model type \"" + type + "\" is not supported (only BPE)");
     for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {

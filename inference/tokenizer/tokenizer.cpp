@@ -65,12 +65,18 @@ std::unique_ptr<Tokenizer> Tokenizer::fromJson(std::string_view json, const std:
 
     std::unique_ptr<Tokenizer> tok(new Tokenizer());
     tok->m_file = name;
-    tok->checkNormalizer(doc.value("normalizer", nlohmann::json()));
-    tok->m_model = std::make_unique<BpeModel>(doc["model"], name);
-    tok->m_added = std::make_unique<AddedTokens>(doc.value("added_tokens", nlohmann::json()), *tok->m_model, name);
-    tok->m_pre = std::make_unique<PreTokenizer>(doc.value("pre_tokenizer", nlohmann::json()), name);
-    tok->checkPostProcessor(doc.value("post_processor", nlohmann::json()));
-    tok->checkDecoder(doc.value("decoder", nlohmann::json()));
+    auto part = [&](const char* key) { return doc.contains(key) ? doc[key] : nlohmann::json(); };
+    try {
+        tok->checkNormalizer(part("normalizer"));
+        tok->m_model = std::make_unique<BpeModel>(doc["model"], name);
+        tok->m_added = std::make_unique<AddedTokens>(part("added_tokens"), *tok->m_model, name);
+        tok->m_pre = std::make_unique<PreTokenizer>(part("pre_tokenizer"), name);
+        tok->checkPostProcessor(part("post_processor"));
+        tok->checkDecoder(part("decoder"));
+    } catch (const nlohmann::json::exception& e) {
+        // A field of an unexpected JSON type that no check above anticipated.
+        throwFileError(name, std::string("has an unexpected structure (") + e.what() + ")");
+    }
     for (const char* key : {"truncation", "padding"})
         if (doc.contains(key) && !doc[key].is_null())
             tok->m_notes.push_back(std::string(key) + ": ignored; it applies to batches of fixed length, "

@@ -216,3 +216,35 @@ TEST(TokenizerReliability, encodesMillionNewlinesInBoundedTime)
     EXPECT_EQ(ids.size(), text.size());  // V2 isolates every newline
     EXPECT_EQ(tok->decode(ids), text);
 }
+
+TEST(TokenizerReliability, rejectsWrongTypedFieldsAsUserErrors)
+{
+    auto kindOf = [](const nlohmann::json& doc) {
+        try {
+            Tokenizer::fromJson(doc.dump(), "typed/tokenizer.json");
+        } catch (const fathom::Error& e) {
+            EXPECT_NE(std::string(e.what()).find("typed/tokenizer.json"), std::string::npos) << e.what();
+            return e.kind();
+        }
+        return fathom::ErrorKind::Internal;  // no error at all: fails the expectation below
+    };
+    nlohmann::json doc = tinyV2Json();
+    doc["model"]["vocab"] = {1, 2};
+    EXPECT_EQ(kindOf(doc), fathom::ErrorKind::UserInput);
+    doc = tinyV2Json();
+    doc["model"]["merges"] = {{"a", 1}};
+    EXPECT_EQ(kindOf(doc), fathom::ErrorKind::UserInput);
+    doc = tinyV2Json();
+    doc["added_tokens"] = {{"x", 1}};
+    EXPECT_EQ(kindOf(doc), fathom::ErrorKind::UserInput);
+    doc = tinyV2Json();
+    doc["pre_tokenizer"]["pretokenizers"][0]["invert"] = "no";
+    EXPECT_EQ(kindOf(doc), fathom::ErrorKind::UserInput);
+    doc = tinyV2Json();
+    doc["model"]["type"] = 5;
+    doc["model"]["ignore_merges"] = "yes";
+    EXPECT_EQ(kindOf(doc), fathom::ErrorKind::UserInput);
+    doc = tinyV2Json();
+    doc["pre_tokenizer"]["pretokenizers"][1]["pattern"] = {{"Regex", 42}};
+    EXPECT_EQ(kindOf(doc), fathom::ErrorKind::UserInput);
+}
