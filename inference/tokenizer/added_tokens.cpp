@@ -104,22 +104,28 @@ const AddedToken* AddedTokens::byContent(std::string_view content) const
     return it == m_byContent.end() ? nullptr : &m_tokens[it->second];
 }
 
-std::vector<TextSegment> AddedTokens::split(std::string_view text) const
+std::vector<TextSegment> AddedTokens::split(std::string_view text, const std::vector<Span>& literal) const
 {
     std::vector<TextSegment> first, out;
-    splitPass(m_raw, text, 0, text.size(), first);
+    splitPass(m_raw, text, 0, text.size(), literal, first);
     for (const TextSegment& s : first) {
         if (s.id >= 0)
             out.push_back(s);
         else
-            splitPass(m_normalized, text, s.begin, s.end, out);
+            splitPass(m_normalized, text, s.begin, s.end, literal, out);
     }
     return out;
 }
 
 void AddedTokens::splitPass(const Trie& trie, std::string_view text, std::size_t begin, std::size_t end,
-                            std::vector<TextSegment>& out) const
+                            const std::vector<Span>& literal, std::vector<TextSegment>& out) const
 {
+    std::size_t nextLiteral = 0;  // first literal range that may still overlap what is ahead
+    auto overlapsLiteral = [&](std::size_t b, std::size_t e) {
+        while (nextLiteral < literal.size() && literal[nextLiteral].end <= b)
+            ++nextLiteral;
+        return nextLiteral < literal.size() && literal[nextLiteral].begin < e;
+    };
     std::size_t plainStart = begin;  // start of the plain text not yet emitted
     std::size_t pos = begin;
     auto emitPlain = [&](std::size_t upTo) {
@@ -145,6 +151,10 @@ void AddedTokens::splitPass(const Trie& trie, std::string_view text, std::size_t
             }
         }
         if (best < 0) {
+            ++pos;
+            continue;
+        }
+        if (overlapsLiteral(pos, bestEnd)) {
             ++pos;
             continue;
         }

@@ -148,20 +148,36 @@ void Tokenizer::checkModelVocabSize(const std::string& configPath)
                                    ", beyond the model's vocab_size " + std::to_string(vocabSize) + " in " + configPath);
 }
 
-std::vector<std::int32_t> Tokenizer::encode(std::string_view text, bool matchAddedTokens) const
+namespace {
+
+void requireUtf8(std::string_view text)
 {
     if (const std::size_t bad = utf8::firstInvalid(text); bad != std::string_view::npos) {
         char hex[8];
         std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[bad]));
         throwUserError("text is not valid UTF-8: byte " + std::string(hex) + " at offset " + std::to_string(bad));
     }
+}
+
+}  // namespace
+
+std::vector<std::int32_t> Tokenizer::encode(std::string_view text, bool matchAddedTokens) const
+{
+    if (matchAddedTokens)
+        return encode(text, std::vector<Span>{});
+    requireUtf8(text);
     std::vector<std::int32_t> ids;
     ids.reserve(text.size() / 3 + 8);
-    if (!matchAddedTokens) {
-        encodeText(text, 0, text.size(), ids);
-        return ids;
-    }
-    for (const TextSegment& seg : m_added->split(text)) {
+    encodeText(text, 0, text.size(), ids);
+    return ids;
+}
+
+std::vector<std::int32_t> Tokenizer::encode(std::string_view text, const std::vector<Span>& literal) const
+{
+    requireUtf8(text);
+    std::vector<std::int32_t> ids;
+    ids.reserve(text.size() / 3 + 8);
+    for (const TextSegment& seg : m_added->split(text, literal)) {
         if (seg.id >= 0)
             ids.push_back(seg.id);
         else

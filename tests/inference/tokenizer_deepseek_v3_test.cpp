@@ -4,6 +4,7 @@
 #include "tests/inference/tokenizer_test_support.h"
 
 #include "inference/prompt/chat_format.h"
+#include "inference/prompt/chat_prompt.h"
 #include "inference/prompt/format_detect.h"
 #include "inference/tokenizer/stream_decoder.h"
 #include "inference/tokenizer/utf8.h"
@@ -180,12 +181,15 @@ TEST(TokenizerDeepseekV3, matchesHuggingFaceChatRenders)
     if (!std::filesystem::exists(kGolden))
         GTEST_SKIP() << kGolden << " is not generated yet (the lead makes it with HF apply_chat_template)";
     const auto format = fathom::inference::detectChatFormat(dir).format;
+    const Tokenizer& tok = realTokenizer(dir);
     const nlohmann::json golden = nlohmann::json::parse(std::ifstream(kGolden));
     ASSERT_FALSE(golden["chats"].empty());
     for (const auto& chat : golden["chats"]) {
         const auto messages = fathom::inference::parseChatMessages(chat["messages"], "golden chat");
-        EXPECT_EQ(fathom::inference::renderChat(format, messages, chat["add_generation_prompt"].get<bool>()),
-                  chat["rendered"].get<std::string>())
-            << chat["messages"].dump();
+        const bool addGen = chat["add_generation_prompt"].get<bool>();
+        const std::string rendered = chat["rendered"].get<std::string>();
+        EXPECT_EQ(fathom::inference::renderChat(format, messages, addGen), rendered) << chat["messages"].dump();
+        // The engine's ids for it equal HF's tokenizer(rendered, add_special_tokens=False).
+        EXPECT_EQ(fathom::inference::encodeChatPrompt(tok, format, messages, addGen), tok.encode(rendered));
     }
 }
