@@ -18,7 +18,7 @@ const Command kCommands[] = {
     {"tokenize", "fathom-cli tokenize --tokenizer FILE_OR_DIR (--text TEXT | --text-file F)", runTokenize},
     {"detokenize", "fathom-cli detokenize --tokenizer FILE_OR_DIR --ids 1,2,3 [--skip-special]", runDetokenize},
     {"render-chat", "fathom-cli render-chat --format deepseek-v2|deepseek-v3|deepseek-r1|auto --messages FILE.json "
-                    "[--add-generation-prompt] [--model DIR]", runRenderChat},
+                    "[--add-generation-prompt] [--model DIR] [--ids [--tokenizer FILE_OR_DIR]]", runRenderChat},
     {"bench-tokenizer", "fathom-cli bench-tokenizer --tokenizer FILE_OR_DIR [--corpus FILE | --texts-json FILE] [--mb N]", runBenchTokenizer},
 };
 

@@ -172,6 +172,14 @@ std::vector<std::int32_t> Tokenizer::encode(std::string_view text, bool matchAdd
     return ids;
 }
 
+std::vector<std::int32_t> Tokenizer::encodeWithBos(std::string_view text) const
+{
+    std::vector<std::int32_t> ids = encode(text);
+    if (m_addBos && m_bos)
+        ids.insert(ids.begin(), *m_bos);
+    return ids;
+}
+
 std::vector<std::int32_t> Tokenizer::encode(std::string_view text, const std::vector<Span>& literal) const
 {
     requireUtf8(text);
