@@ -19,11 +19,11 @@ TEST(TokenizerTinyCoder, encodesGoldenPromptLikeTransformers)
     const nlohmann::json golden =
         nlohmann::json::parse(std::ifstream(std::string(FATHOM_TEST_DATA) + "/tiny_coder/golden/golden.json"));
     auto tok = Tokenizer::load(kModel);
-    std::vector<std::int32_t> expected = golden["prompt_tokens"].get<std::vector<std::int32_t>>();
-    ASSERT_TRUE(tok->addBosToken());
-    ASSERT_EQ(expected.front(), tok->bosId());  // transformers added BOS, as tokenizer_config asks
-    expected.erase(expected.begin());
-    EXPECT_EQ(tok->encode(golden["prompt_text"].get<std::string>()), expected);
+    const auto expected = golden["prompt_tokens"].get<std::vector<std::int32_t>>();
+    // transformers added BOS, as tokenizer_config.json asks; encode() itself never does.
+    EXPECT_EQ(tok->encodeWithBos(golden["prompt_text"].get<std::string>()), expected);
+    EXPECT_EQ(tok->encode(golden["prompt_text"].get<std::string>()),
+              std::vector<std::int32_t>(expected.begin() + 1, expected.end()));
     EXPECT_EQ(tok->decode(golden["greedy_tokens"].get<std::vector<std::int32_t>>()),
               golden["greedy_text"].get<std::string>());
 }
