@@ -80,7 +80,7 @@ void BpeModel::readVocab(const nlohmann::json& vocab, const std::string& file)
         used[id] = true;
         m_idToToken[id] = token;
         std::string raw;
-        if (byte_level::decode(token, raw))
+        if (m_ignoreMerges && byte_level::decode(token, raw))  // only ignore_merges looks pieces up whole
             m_rawToId.emplace(std::move(raw), id);
     }
     for (int b = 0; b < 256; ++b) {

@@ -50,7 +50,7 @@ private:
     void mergeSymbols(std::string_view piece, std::vector<std::int32_t>& out) const;
 
     StringMap<std::int32_t> m_vocab; // byte-level text -> id
-    StringMap<std::int32_t> m_rawToId;  // raw bytes -> id (ignore_merges)
+    StringMap<std::int32_t> m_rawToId;  // raw bytes -> id, filled only with ignore_merges
     std::vector<std::string> m_idToToken;                     // id -> byte-level text ("" = unused id)
     std::array<std::int32_t, 256> m_byteId{};                 // raw byte -> id of its one-char token, -1 if none
     MergeTable m_merges;
