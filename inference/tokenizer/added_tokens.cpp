@@ -76,9 +76,9 @@ AddedTokens::AddedTokens(const nlohmann::json& list, const BpeModel& model, cons
         if (!vocabText.empty() && vocabText != a.content)
             throwFileError(file, name + " has id " + std::to_string(id) + ", which the vocab already gives to '" +
                                      std::string(vocabText) + "'");
-        if (auto v = model.vocab().find(a.content); v != model.vocab().end() && v->second != a.id)
+        if (auto v = model.find(a.content); v && *v != a.id)
             throwFileError(file, name + " has id " + std::to_string(id) + " but the vocab has it as id " +
-                                     std::to_string(v->second));
+                                     std::to_string(*v));
         if (auto it = m_byId.find(a.id); it != m_byId.end())
             throwFileError(file, name + " and added token '" + m_tokens[it->second].content + "' share id " +
                                      std::to_string(id));

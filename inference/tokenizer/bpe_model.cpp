@@ -58,7 +58,6 @@ void BpeModel::readVocab(const nlohmann::json& vocab, const std::string& file)
 {
     if (!vocab.is_object())
         throwFileError(file, "BPE \"vocab\" must be an object of token: id");
-    m_vocab.reserve(vocab.size());
     std::int64_t maxId = -1;
     for (auto it = vocab.begin(); it != vocab.end(); ++it) {
         if (!it.value().is_number_integer())
@@ -67,25 +66,27 @@ void BpeModel::readVocab(const nlohmann::json& vocab, const std::string& file)
         if (id < 0 || id > kMaxId)
             throwFileError(file, "vocab token " + inQuotes(it.key()) + " has id " + std::to_string(id) +
                                      ", outside 0.." + std::to_string(kMaxId));
-        m_vocab.emplace(it.key(), static_cast<std::int32_t>(id));
+        if (it.key().empty())
+            throwFileError(file, "vocab has an empty token (id " + std::to_string(id) + ")");
         maxId = std::max(maxId, id);
         m_maxTokenBytes = std::max(m_maxTokenBytes, it.key().size());
     }
+    // JSON object keys are unique (the parser keeps one of each), so only ids can collide.
     m_idToToken.assign(static_cast<std::size_t>(maxId + 1), std::string());
-    std::vector<bool> used(m_idToToken.size(), false);
-    for (const auto& [token, id] : m_vocab) {
-        if (used[id])
+    for (auto it = vocab.begin(); it != vocab.end(); ++it) {
+        const auto id = static_cast<std::size_t>(it.value().get<std::int64_t>());
+        if (!m_idToToken[id].empty())
             throwFileError(file, "vocab gives id " + std::to_string(id) + " to both " + inQuotes(m_idToToken[id]) +
-                                     " and " + inQuotes(token) + " (duplicate ids)");
-        used[id] = true;
-        m_idToToken[id] = token;
+                                     " and " + inQuotes(it.key()) + " (duplicate ids)");
+        m_idToToken[id] = it.key();
         std::string raw;
-        if (m_ignoreMerges && byte_level::decode(token, raw))  // only ignore_merges looks pieces up whole
-            m_rawToId.emplace(std::move(raw), id);
+        if (m_ignoreMerges && byte_level::decode(it.key(), raw))  // only ignore_merges looks pieces up whole
+            m_rawToId.emplace(std::move(raw), static_cast<std::int32_t>(id));
     }
+    m_vocabSize = vocab.size();
+    m_index.build(m_idToToken);
     for (int b = 0; b < 256; ++b) {
-        auto it = m_vocab.find(std::string(byte_level::charFor(static_cast<std::uint8_t>(b))));
-        m_byteId[b] = it == m_vocab.end() ? -1 : it->second;
+        m_byteId[b] = m_index.find(byte_level::charFor(static_cast<std::uint8_t>(b))).value_or(-1);
         // Bytes that never occur in valid UTF-8 may be missing; any other gap would lose text.
         const bool neverInUtf8 = b == 0xC0 || b == 0xC1 || b >= 0xF5;
         if (m_byteId[b] < 0 && !neverInUtf8) {
@@ -104,35 +105,37 @@ void BpeModel::readMerges(const nlohmann::json& merges, const std::string& file)
         throwFileError(file, "BPE \"merges\" must be an array");
     m_merges.reserve(merges.size());
     std::uint32_t rank = 0;
+    std::string merged;
     for (const auto& m : merges) {
-        const std::string where = "merge " + std::to_string(rank + 1);
-        std::string left, right;
+        auto where = [&] { return "merge " + std::to_string(rank + 1); };
+        std::string_view left, right;
         if (m.is_string()) {
             const std::string& s = m.get_ref<const std::string&>();
             const auto space = s.find(' ');
             if (space == std::string::npos || s.find(' ', space + 1) != std::string::npos)
-                throwFileError(file, where + " " + inQuotes(s) + " is not two tokens separated by one space");
-            left = s.substr(0, space);
-            right = s.substr(space + 1);
+                throwFileError(file, where() + " " + inQuotes(s) + " is not two tokens separated by one space");
+            left = std::string_view(s).substr(0, space);
+            right = std::string_view(s).substr(space + 1);
         } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-            left = m[0].get<std::string>();
-            right = m[1].get<std::string>();
+            left = m[0].get_ref<const std::string&>();
+            right = m[1].get_ref<const std::string&>();
         } else {
-            throwFileError(file, where + " is " + m.dump().substr(0, 80) + ", expected \"a b\" or [\"a\", \"b\"]");
+            throwFileError(file, where() + " is " + m.dump().substr(0, 80) + ", expected \"a b\" or [\"a\", \"b\"]");
         }
-        auto l = m_vocab.find(left), r = m_vocab.find(right);
-        if (l == m_vocab.end())
-            throwFileError(file, where + " names " + inQuotes(left) + ", which is not in the vocab");
-        if (r == m_vocab.end())
-            throwFileError(file, where + " names " + inQuotes(right) + ", which is not in the vocab");
-        const std::string merged = left + right;
+        const auto l = m_index.find(left), r = m_index.find(right);
+        if (!l)
+            throwFileError(file, where() + " names " + inQuotes(left) + ", which is not in the vocab");
+        if (!r)
+            throwFileError(file, where() + " names " + inQuotes(right) + ", which is not in the vocab");
+        merged.assign(left);
+        merged.append(right);
         if (merged.size() > m_maxTokenBytes)
-            throwFileError(file, where + " makes " + inQuotes(merged) + " (" + std::to_string(merged.size()) +
+            throwFileError(file, where() + " makes " + inQuotes(merged) + " (" + std::to_string(merged.size()) +
                                      " bytes), longer than any vocab token (" + std::to_string(m_maxTokenBytes) + ")");
-        auto res = m_vocab.find(merged);
-        if (res == m_vocab.end())
-            throwFileError(file, where + " makes " + inQuotes(merged) + ", which is not in the vocab");
-        m_merges.insert(l->second, r->second, rank, res->second);
+        const auto res = m_index.find(merged);
+        if (!res)
+            throwFileError(file, where() + " makes " + inQuotes(merged) + ", which is not in the vocab");
+        m_merges.insert(*l, *r, rank, *res);
         ++rank;
     }
     m_mergeCount = rank;

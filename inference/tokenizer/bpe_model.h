@@ -3,12 +3,14 @@
 #pragma once
 
 #include "inference/tokenizer/merge_table.h"
+#include "inference/tokenizer/vocab_index.h"
 
 #include <nlohmann/json_fwd.hpp>
 
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,7 +36,8 @@ public:
     void encodePiece(std::string_view piece, std::vector<std::int32_t>& out) const;
 
     // Vocab lookups; the token text is the byte-level form as written in tokenizer.json.
-    const StringMap<std::int32_t>& vocab() const { return m_vocab; }
+    std::optional<std::int32_t> find(std::string_view token) const { return m_index.find(token); }
+    std::size_t vocabSize() const { return m_vocabSize; }
     // Token text by id; empty when the id has no vocab entry.
     std::string_view tokenText(std::int32_t id) const;
     std::int32_t idLimit() const { return static_cast<std::int32_t>(m_idToToken.size()); }
@@ -49,7 +52,8 @@ private:
     void readMerges(const nlohmann::json& merges, const std::string& file);
     void mergeSymbols(std::string_view piece, std::vector<std::int32_t>& out) const;
 
-    StringMap<std::int32_t> m_vocab; // byte-level text -> id
+    VocabIndex m_index;  // byte-level text -> id
+    std::size_t m_vocabSize = 0;
     StringMap<std::int32_t> m_rawToId;  // raw bytes -> id, filled only with ignore_merges
     std::vector<std::string> m_idToToken;                     // id -> byte-level text ("" = unused id)
     std::array<std::int32_t, 256> m_byteId{};                 // raw byte -> id of its one-char token, -1 if none

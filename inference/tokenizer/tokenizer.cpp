@@ -233,10 +233,7 @@ std::optional<std::int32_t> Tokenizer::tokenId(std::string_view token) const
 {
     if (const AddedToken* a = m_added->byContent(token))
         return a->id;
-    auto it = m_model->vocab().find(token);
-    if (it == m_model->vocab().end())
-        return std::nullopt;
-    return it->second;
+    return m_model->find(token);
 }
 
 std::int32_t Tokenizer::requireTokenId(std::string_view token) const
