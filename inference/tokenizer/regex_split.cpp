@@ -191,6 +191,12 @@ void RegexSplit::apply(std::string_view text, Span piece, std::vector<Span>& out
     for (const Span& p : pieces)
         if (p.end > p.begin)
             out.push_back({piece.begin + p.begin, piece.begin + p.end});
+    if (parts.capacity() > (1u << 16)) {
+        // A huge piece (megabytes of digits) grew these; do not keep that memory per thread.
+        std::vector<Span>().swap(found);
+        std::vector<Part>().swap(parts);
+        std::vector<Span>().swap(pieces);
+    }
 }
 
 }  // namespace fathom::inference
