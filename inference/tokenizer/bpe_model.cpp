@@ -177,9 +177,13 @@ void BpeModel::encodePiece(std::string_view piece, std::vector<std::int32_t>& ou
     mergeSymbols(piece, out);
     if (cacheable) {
         std::lock_guard lock(m_cacheMutex);
-        if (m_cache.size() >= kCacheMaxEntries)
+        const std::size_t bytes = piece.size() + (out.size() - first) * sizeof(std::int32_t) + 64;
+        if (m_cacheBytes + bytes > kCacheMaxBytes) {
             m_cache.clear();  // bounded memory; a fresh cache refills with the text's current words
-        m_cache.emplace(std::string(piece), std::vector<std::int32_t>(out.begin() + first, out.end()));
+            m_cacheBytes = 0;
+        }
+        if (m_cache.emplace(std::string(piece), std::vector<std::int32_t>(out.begin() + first, out.end())).second)
+            m_cacheBytes += bytes;
     }
 }
 
@@ -268,6 +272,7 @@ void BpeModel::clearCache() const
 {
     std::lock_guard lock(m_cacheMutex);
     m_cache.clear();
+    m_cacheBytes = 0;
 }
 
 }  // namespace fathom::inference

@@ -64,9 +64,10 @@ private:
 
     // Pieces repeat a lot in real text (words, indentation); caching their ids skips the merge loop.
     static constexpr std::size_t kCacheMaxPieceBytes = 256;
-    static constexpr std::size_t kCacheMaxEntries = 200'000;
+    static constexpr std::size_t kCacheMaxBytes = 32u << 20;  // keys + ids + ~64 bytes of overhead each
     mutable std::mutex m_cacheMutex;
     mutable StringMap<std::vector<std::int32_t>> m_cache;
+    mutable std::size_t m_cacheBytes = 0;
 };
 
 }  // namespace fathom::inference
