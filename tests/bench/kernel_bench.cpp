@@ -7,7 +7,7 @@
 #include "kernels/mla_prefill.cuh"
 #include "kernels/rmsnorm.cuh"
 #include "kernels/twins/rope_tables.h"
-#include "tests/gpu/gpu_test_util.h"
+#include "tests/gpu/attn_gpu_util.h"
 
 #include <cublas_v2.h>
 
@@ -19,7 +19,7 @@
 #include <vector>
 
 using namespace fathom;
-using namespace fathom::gputest;
+using namespace fathom::attntest;
 
 namespace {
 

@@ -9,7 +9,6 @@
 #include "kernels/mla_prefill.cuh"
 #include "kernels/rmsnorm.cuh"
 #include "kernels/rope.cuh"
-#include "kernels/swiglu.cuh"
 #include "kernels/twins/embedding_twin.h"
 #include "kernels/twins/gemv_twin.h"
 #include "kernels/twins/mla_decode_twin.h"
@@ -18,15 +17,14 @@
 #include "kernels/twins/rmsnorm_twin.h"
 #include "kernels/twins/rope_tables.h"
 #include "kernels/twins/rope_twin.h"
-#include "kernels/twins/swiglu_twin.h"
-#include "tests/gpu/gpu_test_util.h"
+#include "tests/gpu/attn_gpu_util.h"
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
-namespace fathom::gputest {
+namespace fathom::attntest {
 
 struct OpOutputs {
     std::vector<float> kernel, twin;
@@ -257,9 +255,12 @@ struct GemvCase {
     std::vector<float> twin()
     {
         std::vector<float> xin = x;
-        if (s.mode == GemvShape::Swiglu) {
+        if (s.mode == GemvShape::Swiglu) {  // x' = silu(gate) * up, in double
             xin.resize(s.cols);
-            kernels::swigluTwin(x.data(), 2 * s.cols, s.cols, xin.data(), 1, s.cols);
+            for (int i = 0; i < s.cols; ++i) {
+                const double g = x[i];
+                xin[i] = static_cast<float>(g / (1.0 + std::exp(-g)) * x[s.cols + i]);
+            }
         }
         std::vector<float> y = y0;
         kernels::gemvTwin(w.data(), xin.data(), y.data(), s.rows, s.cols, s.batch, s.mode == GemvShape::Accumulate);
@@ -267,36 +268,4 @@ struct GemvCase {
     }
 };
 
-// ---- swiglu ------------------------------------------------------------------------------------
-struct SwigluShape {
-    int rows, dim;
-    std::string name() const { return dims({rows, dim}); }
-};
-struct SwigluCase {
-    SwigluShape s;
-    std::vector<float> gu;
-    SwigluCase(const SwigluShape& shape, Rng& rng) : s(shape), gu(rng.floats(size_t(s.rows) * s.dim * 2, -4, 4)) {}
-    std::vector<float> kernel()
-    {
-        DevBuf dg, dout(size_t(s.rows) * s.dim * 2);
-        upload(dg, gu);
-        kernels::SwigluParams p;
-        p.gate_up = dg.as<float>();
-        p.in_row_stride = 2 * s.dim;
-        p.up_offset = s.dim;
-        p.out = dout.get();
-        p.n_rows = s.rows;
-        p.dim = s.dim;
-        kernels::launchSwiglu(p, nullptr);
-        sync();
-        return downloadBf16(dout, size_t(s.rows) * s.dim);
-    }
-    std::vector<float> twin()
-    {
-        std::vector<float> o(size_t(s.rows) * s.dim);
-        kernels::swigluTwin(gu.data(), 2 * s.dim, s.dim, o.data(), s.rows, s.dim);
-        return o;
-    }
-};
-
-}  // namespace fathom::gputest
+}  // namespace fathom::attntest

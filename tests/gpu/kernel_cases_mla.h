@@ -9,7 +9,7 @@
 
 #include <numeric>
 
-namespace fathom::gputest {
+namespace fathom::attntest {
 
 constexpr int kPage = 64, kLat = 512, kRopeDim = 64, kWidth = 576;
 
@@ -231,4 +231,4 @@ struct MlaPrefillCase {
     }
 };
 
-}  // namespace fathom::gputest
+}  // namespace fathom::attntest

@@ -1,7 +1,7 @@
 // Every kernel against its CPU twin on fresh random inputs at several shapes, the real V2-Lite ones
 // included (STYLE.md rule 2, llama.cpp test-backend-ops style). Outputs are poisoned with NaN first,
 // so an element the kernel never wrote fails. Adding a kernel = adding its rows to kRows.
-#include "tests/gpu/gpu_test_util.h"
+#include "tests/gpu/attn_gpu_util.h"
 #include "tests/gpu/kernel_cases_attn.h"
 #include "tests/gpu/kernel_cases_mla.h"
 
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace fathom::gputest {
+namespace fathom::attntest {
 namespace {
 
 struct OpRow {
@@ -59,8 +59,6 @@ const std::vector<OpRow>& rows()
         row<GemvCase>("gemv", GemvShape{128, 512, 16, GemvShape::Plain}, 1e-5),           // W_uv per head
         row<GemvCase>("gemv", GemvShape{512, 128, 16, GemvShape::OutBf16}, 1e-2),          // W_uk^T absorb -> bf16
         row<GemvCase>("gemv", GemvShape{1001, 2056, 1, GemvShape::XBf16}, 1e-5),           // ragged rows, bf16 x
-        row<SwigluCase>("swiglu", SwigluShape{5, 10944}, 1e-2),
-        row<SwigluCase>("swiglu", SwigluShape{64, 1408}, 1e-2),
         row<KvAppendCase>("mla_kv_append", KvAppendShape{1, 3648, 3072}, 1e-2),             // decode: kv inside qkv
         row<KvAppendCase>("mla_kv_append", KvAppendShape{37, 576, 0}, 1e-2),
         row<MlaDecodeCase>("mla_decode", MlaDecodeShape{16, 1, 0}, 1e-2),
@@ -115,4 +113,4 @@ std::string rowName(const ::testing::TestParamInfo<std::size_t>& info)
 INSTANTIATE_TEST_SUITE_P(All, KernelOps, ::testing::Range<std::size_t>(0, rows().size()), rowName);
 
 }  // namespace
-}  // namespace fathom::gputest
+}  // namespace fathom::attntest

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace fathom::gputest {
+namespace fathom::attntest {
 
 inline void check(cudaError_t e, const char* what)
 {
@@ -176,4 +176,4 @@ inline Comparison compare(const std::vector<float>& kernel, const std::vector<fl
     return c;
 }
 
-}  // namespace fathom::gputest
+}  // namespace fathom::attntest
