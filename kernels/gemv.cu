@@ -5,6 +5,8 @@
 
 #include "kernels/common.cuh"
 
+#include <algorithm>
+
 namespace fathom::kernels {
 
 namespace {
@@ -69,67 +71,69 @@ static __global__ void __launch_bounds__(kThreads) gemvKernel(GemvParams p)
     __syncthreads();
 
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    const int row0 = (blockIdx.x * kWarps + warp) * R;
-    if (row0 >= p.rows)
-        return;
     const std::int64_t ld = p.ld_w ? p.ld_w : p.cols;
     const __nv_bfloat16* wb = static_cast<const __nv_bfloat16*>(p.w) + b * p.w_batch_stride;
-    const uint4* wr[R];
+    // Persistent grid: warps stride over row groups, so every SM gets the same share of rows
+    // (a grid of whole blocks over 132 SMs leaves some SMs a block more than others).
+    const int groups = (p.rows + R - 1) / R;
+    for (int group = blockIdx.x + warp * gridDim.x; group < groups; group += gridDim.x * kWarps) {
+        const int row0 = group * R;
+        const uint4* wr[R];
 #pragma unroll
-    for (int r = 0; r < R; ++r) {
-        const int row = row0 + r < p.rows ? row0 + r : row0;  // past the end: re-read a valid row, drop it
-        wr[r] = reinterpret_cast<const uint4*>(wb + row * ld);
-    }
-
-    float acc[R];
-#pragma unroll
-    for (int r = 0; r < R; ++r)
-        acc[r] = 0.f;
-
-    int c = lane;
-    for (; c + 32 * (U - 1) < nvec; c += 32 * U) {
-        uint4 wv[R][U];
+        for (int r = 0; r < R; ++r) {
+            const int row = row0 + r < p.rows ? row0 + r : row0;  // past the end: re-read a valid row, drop it
+            wr[r] = reinterpret_cast<const uint4*>(wb + row * ld);
+        }
+        float acc[R];
 #pragma unroll
         for (int r = 0; r < R; ++r)
-#pragma unroll
-            for (int u = 0; u < U; ++u)
-                wv[r][u] = loadStreaming(wr[r] + c + 32 * u);
-#pragma unroll
-        for (int u = 0; u < U; ++u) {
-            const float4 a = xa[c + 32 * u], bb = xb[c + 32 * u];
+            acc[r] = 0.f;
+
+        int c = lane;
+        for (; c + 32 * (U - 1) < nvec; c += 32 * U) {
+            uint4 wv[R][U];
 #pragma unroll
             for (int r = 0; r < R; ++r)
-                acc[r] += dot8(wv[r][u], a, bb);
-        }
-    }
-    for (; c < nvec; c += 32) {
-        const float4 a = xa[c], bb = xb[c];
 #pragma unroll
-        for (int r = 0; r < R; ++r)
-            acc[r] += dot8(loadStreaming(wr[r] + c), a, bb);
-    }
+                for (int u = 0; u < U; ++u)
+                    wv[r][u] = loadStreaming(wr[r] + c + 32 * u);
+#pragma unroll
+            for (int u = 0; u < U; ++u) {
+                const float4 a = xa[c + 32 * u], bb = xb[c + 32 * u];
+#pragma unroll
+                for (int r = 0; r < R; ++r)
+                    acc[r] += dot8(wv[r][u], a, bb);
+            }
+        }
+        for (; c < nvec; c += 32) {
+            const float4 a = xa[c], bb = xb[c];
+#pragma unroll
+            for (int r = 0; r < R; ++r)
+                acc[r] += dot8(loadStreaming(wr[r] + c), a, bb);
+        }
 
 #pragma unroll
-    for (int r = 0; r < R; ++r)
-        acc[r] = warpSum(acc[r]);
-    if (lane < R && row0 + lane < p.rows) {
-        float v = acc[0];
+        for (int r = 0; r < R; ++r)
+            acc[r] = warpSum(acc[r]);
+        if (lane < R && row0 + lane < p.rows) {
+            float v = acc[0];
 #pragma unroll
-        for (int r = 1; r < R; ++r)
-            if (lane == r)
-                v = acc[r];
-        const std::int64_t o = b * p.y_batch_stride + row0 + lane;
-        if (p.y_bf16) {
-            static_cast<__nv_bfloat16*>(p.y)[o] = __float2bfloat16(v);
-        } else {
-            float* y = static_cast<float*>(p.y) + o;
-            *y = p.accumulate ? *y + v : v;
+            for (int r = 1; r < R; ++r)
+                if (lane == r)
+                    v = acc[r];
+            const std::int64_t o = b * p.y_batch_stride + row0 + lane;
+            if (p.y_bf16) {
+                static_cast<__nv_bfloat16*>(p.y)[o] = __float2bfloat16(v);
+            } else {
+                float* y = static_cast<float*>(p.y) + o;
+                *y = p.accumulate ? *y + v : v;
+            }
         }
     }
 }
 
 template <int R>
-static void launchWithRows(const GemvParams& p, int smem, cudaStream_t stream)
+static void launchWithRows(const GemvParams& p, int smem, int numSms, cudaStream_t stream)
 {
     // Raised only when a wider x first needs it (the first call of each shape is a warm-up, before
     // any graph capture), so GPUs with less shared memory still run the common shapes.
@@ -138,7 +142,14 @@ static void launchWithRows(const GemvParams& p, int smem, cudaStream_t stream)
         allowSharedMemory(gemvKernel<R>, smem, "gemv");
         allowed = smem;
     }
-    const dim3 grid((p.rows + kWarps * R - 1) / (kWarps * R), p.batch);
+    // As many blocks as fit on the chip at once (fewer when there are fewer row groups), spread
+    // over the batch; each block stages x once and its warps stride over the rows.
+    int perSm = 0;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, gemvKernel<R>, kThreads, smem) != cudaSuccess || perSm < 1)
+        perSm = 1;
+    const int groupBlocks = (p.rows + kWarps * R - 1) / (kWarps * R);
+    const int resident = std::max(1, perSm * numSms / p.batch);
+    const dim3 grid(std::min(groupBlocks, resident), p.batch);
     gemvKernel<R><<<grid, kThreads, smem, stream>>>(p);
 }
 
@@ -167,13 +178,13 @@ void launchGemv(const GemvParams& p, cudaStream_t stream)
             numSms = 132;
     }
     // Bigger R shares each x read among more rows, but only once the grid still fills the chip twice.
+    // R = 4 shares x reads among rows for the very tall matrices (lm_head); otherwise one row per
+    // warp at a time keeps the rows finest-grained, so the SMs stay evenly loaded.
     const std::int64_t work = static_cast<std::int64_t>(p.rows) * p.batch;
-    if (work >= static_cast<std::int64_t>(kWarps) * 4 * 2 * numSms)
-        launchWithRows<4>(p, smem, stream);
-    else if (work >= static_cast<std::int64_t>(kWarps) * 2 * 2 * numSms)
-        launchWithRows<2>(p, smem, stream);
+    if (work >= static_cast<std::int64_t>(kWarps) * 4 * 16 * numSms)
+        launchWithRows<4>(p, smem, numSms, stream);
     else
-        launchWithRows<1>(p, smem, stream);
+        launchWithRows<1>(p, smem, numSms, stream);
     checkLaunch(op);
 }
 

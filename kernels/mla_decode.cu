@@ -23,6 +23,7 @@ constexpr int kSRow = kTile + 1;
 constexpr int kPRow = kTile + 8;         // 80-byte rows keep ldmatrix conflict-free
 constexpr int kSmemBytes = (kHeads * kRow + 2 * kTile * kRow + kHeads * kPRow) * 2 + (kHeads * kSRow + kHeads) * 4;
 constexpr float kLog2e = 1.4426950408889634f;
+constexpr int kMinTilesPerSplit = 2;
 }  // namespace
 
 static __device__ __forceinline__ unsigned smemAddr(const void* p)
@@ -67,7 +68,8 @@ static __device__ __forceinline__ SplitPlan planSplits(const MlaDecodeParams& p)
     int ctx = *p.last_position + 1;
     ctx = max(1, min(ctx, p.max_blocks * kPage));
     const int tiles = (ctx + kTile - 1) / kTile;
-    const int tps = (tiles + p.num_splits - 1) / p.num_splits;
+    // At least kMinTilesPerSplit tiles a split: a split's partial (32 KB) should not outweigh its reads.
+    const int tps = max((tiles + p.num_splits - 1) / p.num_splits, min(tiles, kMinTilesPerSplit));
     return {ctx, tps, (tiles + tps - 1) / tps};
 }
 
@@ -240,22 +242,48 @@ static __global__ void __launch_bounds__(kThreads) mlaDecodeSplitKernel(MlaDecod
     }
 }
 
-// out[h][c] = sum_s 2^(m_s - M) O_s[h][c] / sum_s 2^(m_s - M) l_s over the active splits.
+// out[h][c] = sum_s 2^(m_s - M) O_s[h][c] / sum_s 2^(m_s - M) l_s over the active splits. One block
+// per head: the split weights are computed once into shared memory, then each thread streams its
+// four columns of every split with independent loads (a serial loop over splits was latency-bound).
 static __global__ void __launch_bounds__(128) mlaDecodeCombineKernel(MlaDecodeParams p)
 {
+    extern __shared__ float sw[];  // [num_splits] weights 2^(m_s - M)
+    __shared__ float scratch[32];
     const SplitPlan plan = planSplits(p);
-    const int h = blockIdx.x, col = blockIdx.y * 128 + threadIdx.x;
+    const int h = blockIdx.x, tid = threadIdx.x;
+    const int S = plan.activeSplits;
     float mMax = -INFINITY;
-    for (int s = 0; s < plan.activeSplits; ++s)
-        mMax = fmaxf(mMax, p.partial_ml[(static_cast<std::int64_t>(s) * p.num_heads + h) * 2]);
-    float acc = 0.f, l = 0.f;
-    for (int s = 0; s < plan.activeSplits; ++s) {
-        const std::int64_t sh = static_cast<std::int64_t>(s) * p.num_heads + h;
-        const float w = exp2f(p.partial_ml[sh * 2] - mMax);
-        l += w * p.partial_ml[sh * 2 + 1];
-        acc += w * p.partial_o[sh * kLatent + col];
+    for (int s = tid; s < S; s += blockDim.x) {
+        sw[s] = p.partial_ml[(static_cast<std::int64_t>(s) * p.num_heads + h) * 2];
+        mMax = fmaxf(mMax, sw[s]);
     }
-    p.out[h * kLatent + col] = acc / l;
+    mMax = warpMax(mMax);
+    if ((tid & 31) == 0)
+        scratch[tid >> 5] = mMax;
+    __syncthreads();
+    mMax = fmaxf(fmaxf(scratch[0], scratch[1]), fmaxf(scratch[2], scratch[3]));
+    float l = 0.f;
+    for (int s = tid; s < S; s += blockDim.x) {
+        const float w = exp2f(sw[s] - mMax);
+        sw[s] = w;
+        l += w * p.partial_ml[(static_cast<std::int64_t>(s) * p.num_heads + h) * 2 + 1];
+    }
+    l = blockSum(l, scratch);  // its barriers also publish sw[]
+    const float inv = 1.f / l;
+    float4 acc = make_float4(0.f, 0.f, 0.f, 0.f);
+    const float4* po = reinterpret_cast<const float4*>(p.partial_o + static_cast<std::int64_t>(h) * kLatent) + tid;
+    const std::int64_t splitStride = static_cast<std::int64_t>(p.num_heads) * kLatent / 4;
+#pragma unroll 8
+    for (int s = 0; s < S; ++s) {
+        const float4 v = po[s * splitStride];
+        const float w = sw[s];
+        acc.x += w * v.x;
+        acc.y += w * v.y;
+        acc.z += w * v.z;
+        acc.w += w * v.w;
+    }
+    reinterpret_cast<float4*>(p.out + static_cast<std::int64_t>(h) * kLatent)[tid] =
+        make_float4(acc.x * inv, acc.y * inv, acc.z * inv, acc.w * inv);
 }
 
 int mlaDecodeSplits(int max_context)
@@ -265,7 +293,7 @@ int mlaDecodeSplits(int max_context)
         cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
     // Two CTAs fit an SM (97 KB of shared memory each); more splits than tiles would idle.
     const int tiles = (std::max(max_context, 1) + kTile - 1) / kTile;
-    return std::max(1, std::min(2 * sms, tiles));
+    return std::max(1, std::min(2 * sms, (tiles + kMinTilesPerSplit - 1) / kMinTilesPerSplit));
 }
 
 void launchMlaDecode(const MlaDecodeParams& p, cudaStream_t stream)
@@ -274,7 +302,7 @@ void launchMlaDecode(const MlaDecodeParams& p, cudaStream_t stream)
     require(p.q_abs && p.q_pe && p.cos && p.sin && p.cache && p.block_table && p.last_position, op, "null pointer");
     require(p.partial_o && p.partial_ml && p.out, op, "null workspace or output");
     require(p.num_heads > 0 && p.num_heads % kHeads == 0, op, "num_heads must be a positive multiple of 16");
-    require(p.num_splits > 0 && p.num_splits <= 65535, op, "num_splits must be in 1..65535");
+    require(p.num_splits > 0 && p.num_splits <= 4096, op, "num_splits must be in 1..4096");
     require(p.max_blocks > 0 && p.max_position > 0, op, "max_blocks and max_position must be positive");
     require(aligned16(p.q_abs) && aligned16(p.cache), op, "q_abs and cache must be 16-byte aligned");
     static bool attributeSet = false;  // first call is a warm-up, before any graph capture
@@ -283,7 +311,7 @@ void launchMlaDecode(const MlaDecodeParams& p, cudaStream_t stream)
         attributeSet = true;
     }
     mlaDecodeSplitKernel<<<dim3(p.num_splits, p.num_heads / kHeads), kThreads, kSmemBytes, stream>>>(p);
-    mlaDecodeCombineKernel<<<dim3(p.num_heads, kLatent / 128), 128, 0, stream>>>(p);
+    mlaDecodeCombineKernel<<<p.num_heads, kLatent / 4, p.num_splits * sizeof(float), stream>>>(p);
     checkLaunch(op);
 }
 

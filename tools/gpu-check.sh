@@ -2,6 +2,8 @@
 # One command for a machine with an NVIDIA GPU: configures the engine-only tree with CUDA, builds it
 # with every core, runs the GPU tests (ctest -L gpu) and the benches, and leaves logs plus
 # summary.json under $OUT (default ./gpu-out), then prints a table. No Qt or SQLite needed.
+# $OUT gets at most 7 files: gpu-check.log (steps, environment, bench tables), build.log,
+# ctest-gpu.log (every row's error), <bench>.json per bench, summary.json.
 #
 #   bash tools/gpu-check.sh
 #
@@ -21,8 +23,9 @@ ARCHS=${FATHOM_CUDA_ARCHS:-90a}
 [ -n "${FATHOM_EXTRA_ARCHS:-}" ] && ARCHS="$ARCHS;$FATHOM_EXTRA_ARCHS"
 JOBS=$(nproc 2>/dev/null || echo 4)
 status=0
-note() { echo "== $*" | tee -a "$OUT/steps.log"; }
-: >"$OUT/steps.log"
+LOG="$OUT/gpu-check.log"
+note() { echo "== $*" | tee -a "$LOG"; }
+: >"$LOG"
 
 # --- environment ------------------------------------------------------------------------------
 {
@@ -32,7 +35,7 @@ note() { echo "== $*" | tee -a "$OUT/steps.log"; }
   command -v nvcc >/dev/null && nvcc --version || ls /usr/local/cuda/bin/nvcc 2>&1
   cmake --version | head -1
   ${CXX:-g++} --version | head -1
-} >"$OUT/env.log" 2>&1
+} >>"$LOG" 2>&1
 [ -z "${CUDACXX:-}" ] && ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ] && export CUDACXX=/usr/local/cuda/bin/nvcc
 
 # --- unpacked .debs as a prefix (.deps/root) ----------------------------------------------------
@@ -55,7 +58,7 @@ if [ -d "$DEPS" ]; then
   export PKG_CONFIG_PATH="$MULTI/pkgconfig:$DEPS/usr/share/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
   export LD_LIBRARY_PATH="$MULTI${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   export CPATH="$DEPS/usr/include${CPATH:+:$CPATH}"
-  echo "using prefix $DEPS" >>"$OUT/env.log"
+  echo "using prefix $DEPS" >>"$LOG"
 fi
 
 # --- configure + build --------------------------------------------------------------------------
@@ -63,20 +66,19 @@ GEN=()
 command -v ninja >/dev/null && GEN=(-G Ninja)
 note "configure ($BUILD, CUDA archs $ARCHS)"
 if ! cmake -S . -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DFATHOM_GUI=OFF -DFATHOM_CUDA=ON \
-     -DFATHOM_CUDA_ARCHS="$ARCHS" -DFATHOM_TESTS=ON >"$OUT/configure.log" 2>&1; then
-  note "configure FAILED (see configure.log)"; tail -30 "$OUT/configure.log"; exit 1
+     -DFATHOM_CUDA_ARCHS="$ARCHS" -DFATHOM_TESTS=ON >"$OUT/build.log" 2>&1; then
+  note "configure FAILED (see build.log)"; tail -30 "$OUT/build.log"; exit 1
 fi
 note "build (-j$JOBS)"
-if ! cmake --build "$BUILD" -j "$JOBS" >"$OUT/build.log" 2>&1; then
+if ! cmake --build "$BUILD" -j "$JOBS" >>"$OUT/build.log" 2>&1; then
   note "build FAILED (see build.log)"; grep -E "error|Error" "$OUT/build.log" | head -30; status=1
 fi
 
 # --- GPU tests ----------------------------------------------------------------------------------
 note "ctest -L gpu"
-ctest --test-dir "$BUILD" -L gpu --output-on-failure --timeout 600 --output-junit "$OUT/ctest-gpu.xml" \
-  >"$OUT/ctest-gpu.log" 2>&1 || status=1
-grep -E "tests passed|tests failed|\*\*\*Failed|Not Run|Timeout" "$OUT/ctest-gpu.log" | tail -40
-grep -hE "^\[ [a-z_]+ +[^ ]+ +\] rel L2" "$OUT/ctest-gpu.log" >"$OUT/kernel-errors.txt" 2>/dev/null
+# -V keeps every row's printed error (passing rows too) in the log.
+ctest --test-dir "$BUILD" -L gpu -V --timeout 600 >"$OUT/ctest-gpu.log" 2>&1 || status=1
+grep -E "tests passed|tests failed|\*\*\*Failed|Not Run|Timeout" "$OUT/ctest-gpu.log" | tail -40 | tee -a "$LOG"
 
 # --- benches ------------------------------------------------------------------------------------
 if [ "${FATHOM_SKIP_BENCH:-0}" != 1 ]; then
@@ -84,10 +86,11 @@ if [ "${FATHOM_SKIP_BENCH:-0}" != 1 ]; then
     exe=$(find "$BUILD/tests/bench" -maxdepth 1 -type f -name "$b" -perm -u+x 2>/dev/null | head -1)
     [ -z "$exe" ] && continue
     note "bench $b"
-    if ! timeout 600 "$exe" >"$OUT/$b.json" 2>"$OUT/$b.log"; then
-      note "$b FAILED (see $b.log)"; tail -20 "$OUT/$b.log"; status=1
+    if ! timeout 600 "$exe" >"$OUT/$b.json" 2>"$OUT/$b.stderr"; then
+      note "$b FAILED"; status=1
     fi
-    cat "$OUT/$b.log"
+    cat "$OUT/$b.stderr" | tee -a "$LOG"
+    rm -f "$OUT/$b.stderr"
   done
 fi
 
@@ -98,10 +101,11 @@ import glob, json, os, re, sys
 out = sys.argv[1]
 summary = {"benches": {}}
 log = open(os.path.join(out, "ctest-gpu.log"), errors="replace").read() if os.path.exists(os.path.join(out, "ctest-gpu.log")) else ""
-m = re.search(r"(\d+)% tests passed, (\d+) tests failed out of (\d+)", log)
+m = re.search(r"(\d+)% tests passed(?:, (\d+) tests? failed)? out of (\d+)", log)
 if m:
-    summary["tests"] = {"failed": int(m.group(2)), "total": int(m.group(3))}
-summary["failed_tests"] = re.findall(r"\d+ - (\S+) \(Failed\)", log)
+    summary["tests"] = {"failed": int(m.group(2) or 0), "total": int(m.group(3))}
+summary["failed_tests"] = re.findall(r"\d+ - (\S+) \((?:Failed|Timeout|Not Run)\)", log)
+summary["kernel_rows"] = re.findall(r"^(?:\d+: )?\[ (\S+) +(\S+) +\] rel L2 (\S+)", log, re.M)
 for f in sorted(glob.glob(os.path.join(out, "*_bench.json"))):
     try:
         summary["benches"][os.path.basename(f)[:-5]] = json.load(open(f))
