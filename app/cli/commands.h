@@ -14,5 +14,8 @@ struct Command {
 };
 
 int runVersion(int argc, char** argv);
+int runLogits(int argc, char** argv);
+int runGenerate(int argc, char** argv);
+int runBench(int argc, char** argv);
 
 }  // namespace fathom::cli
