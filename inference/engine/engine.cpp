@@ -8,7 +8,14 @@
 #include "inference/util/error.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
+
+#ifdef FATHOM_HAVE_CUDA
+#include "inference/cuda/cuda_device.h"
+#include "inference/cuda/cuda_model.h"
+#include "inference/cuda/cuda_runner.h"
+#endif
 
 namespace fathom::inference {
 
@@ -44,18 +51,47 @@ std::vector<std::int32_t> eosTokens(const std::string& dir, const ModelConfig& c
 std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOptions& options,
                                      const LoadProgress& progress)
 {
+#ifndef FATHOM_HAVE_CUDA
     if (options.backend == Backend::Cuda)
         throwUserError("this build of Fathom has no CUDA backend; use the CPU backend");
+#endif
     step(progress, 0.0, "reading config.json");
     const ModelConfig config = ModelConfig::fromFile(modelDir + "/config.json");
     step(progress, 0.1, "validating weights");
     WeightStore weights = WeightStore::openFolder(modelDir);
     weights.validateAgainst(config, modelDir);
-    step(progress, 0.8, "preparing the CPU backend");
     std::int64_t context = options.contextLength > 0 ? options.contextLength : 4096;
     if (config.maxPositionEmbeddings > 0)
         context = std::min(context, config.maxPositionEmbeddings);
-    auto runner = std::make_unique<CpuRunner>(config, std::move(weights), options.threads, context);
+    std::unique_ptr<ModelRunner> runner;
+#ifdef FATHOM_HAVE_CUDA
+    // Auto takes the GPU when there is one and the kernels cover the model, else the CPU (saying why
+    // once); an explicit --backend cuda that cannot run is the user's error to see.
+    if (options.backend != Backend::Cpu) {
+        std::string why;
+        const cuda::DeviceInfo& dev = cuda::probeDevice();
+        if (!dev.usable)
+            why = dev.reason;
+        else if (cuda::CudaModel::supports(config, &why)) {
+            step(progress, 0.8, "uploading weights to " + dev.name);
+            try {
+                runner = std::make_unique<CudaRunner>(config, weights, context);
+            } catch (const Error& e) {
+                if (options.backend == Backend::Cuda || e.kind() != ErrorKind::Resource)
+                    throw;
+                why = e.what();
+            }
+        }
+        if (!runner && options.backend == Backend::Cuda)
+            throwUserError("the CUDA backend cannot run " + modelDir + ": " + why);
+        if (!runner && dev.usable)
+            std::fprintf(stderr, "fathom: CUDA backend not used: %s; using the CPU backend\n", why.c_str());
+    }
+#endif
+    if (!runner) {
+        step(progress, 0.8, "preparing the CPU backend");
+        runner = std::make_unique<CpuRunner>(config, std::move(weights), options.threads, context);
+    }
     ModelInfo info;
     info.folder = modelDir;
     info.name = std::filesystem::path(modelDir).filename().string();
