@@ -207,7 +207,9 @@ std::vector<float> CudaModel::forward(const std::vector<std::int32_t>& tokens, s
         std::int32_t t = tokens[0];
         m.runDecode(&t, startPos, GpuSampling{});
         std::vector<float> out(V);
-        check(cudaMemcpy(out.data(), m.logits.as(), V * 4, cudaMemcpyDeviceToHost), "reading logits");
+        // On the model's stream: it is non-blocking, so a plain cudaMemcpy would not wait for the graph.
+        check(cudaMemcpyAsync(out.data(), m.logits.as(), V * 4, cudaMemcpyDeviceToHost, m.stream), "reading logits");
+        check(cudaStreamSynchronize(m.stream), "running a decode step");
         return out;
     }
     std::vector<float> out;
