@@ -4,7 +4,6 @@
 
 #include <cuda_runtime.h>
 
-#include <cstdio>
 #include <mutex>
 
 namespace fathom::inference::cuda {
@@ -54,11 +53,7 @@ const DeviceInfo& probeDevice()
 {
     static std::once_flag once;
     static DeviceInfo info;
-    std::call_once(once, [] {
-        info = probe();
-        if (!info.usable)
-            std::fprintf(stderr, "fathom: CUDA backend unavailable: %s; using the CPU backend\n", info.reason.c_str());
-    });
+    std::call_once(once, [] { info = probe(); });
     return info;
 }
 

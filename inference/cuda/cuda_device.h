@@ -1,5 +1,5 @@
-// Is there a GPU this build can use? Asked once per process by the engine's backend choice; the
-// answer (with its reason when no) is printed once, then the CPU backend runs.
+// Is there a GPU this build can use? Asked once per process by the engine's backend choice; when
+// not, the reason is reported once, in the loaded model's backend name, and the CPU backend runs.
 #pragma once
 
 #include <cstddef>
@@ -16,7 +16,7 @@ struct DeviceInfo {
     int computeMajor = 0, computeMinor = 0;
 };
 
-// Probes device 0 once and caches the answer; when it is not usable, the reason goes to stderr once.
+// Probes device 0 once and caches the answer (nothing is printed: stdout/stderr belong to the app).
 const DeviceInfo& probeDevice();
 
 }  // namespace fathom::inference::cuda

@@ -8,7 +8,6 @@
 #include "inference/util/error.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 
 #ifdef FATHOM_HAVE_CUDA
@@ -20,6 +19,31 @@
 namespace fathom::inference {
 
 namespace {
+
+#ifdef FATHOM_HAVE_CUDA
+// The CPU backend, named with the reason the GPU was not used ("CPU (8 threads; CUDA not used: no
+// NVIDIA GPU found)"): the one place a person sees why, without printing on every run.
+class AnnotatedRunner final : public ModelRunner {
+public:
+    AnnotatedRunner(std::unique_ptr<ModelRunner> inner, std::string note) : m_inner(std::move(inner)), m_note(std::move(note)) {}
+    std::int64_t vocabSize() const override { return m_inner->vocabSize(); }
+    std::int64_t contextLength() const override { return m_inner->contextLength(); }
+    std::string backendName() const override
+    {
+        std::string n = m_inner->backendName();
+        return n.empty() || n.back() != ')' ? n + " (" + m_note + ")" : n.substr(0, n.size() - 1) + "; " + m_note + ")";
+    }
+    const std::vector<std::int32_t>& cachedTokens() const override { return m_inner->cachedTokens(); }
+    std::vector<float> forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos) override
+    {
+        return m_inner->forwardLast(tokens, startPos);
+    }
+
+private:
+    std::unique_ptr<ModelRunner> m_inner;
+    std::string m_note;
+};
+#endif
 
 void step(const LoadProgress& progress, double fraction, const std::string& stage)
 {
@@ -64,6 +88,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
     if (config.maxPositionEmbeddings > 0)
         context = std::min(context, config.maxPositionEmbeddings);
     std::unique_ptr<ModelRunner> runner;
+    std::string cudaNote;
 #ifdef FATHOM_HAVE_CUDA
     // Auto takes the GPU when there is one and the kernels cover the model, else the CPU (saying why
     // once); an explicit --backend cuda that cannot run is the user's error to see.
@@ -84,13 +109,17 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
         }
         if (!runner && options.backend == Backend::Cuda)
             throwUserError("the CUDA backend cannot run " + modelDir + ": " + why);
-        if (!runner && dev.usable)
-            std::fprintf(stderr, "fathom: CUDA backend not used: %s; using the CPU backend\n", why.c_str());
+        if (!runner)
+            cudaNote = "CUDA not used: " + why;
     }
 #endif
     if (!runner) {
         step(progress, 0.8, "preparing the CPU backend");
         runner = std::make_unique<CpuRunner>(config, std::move(weights), options.threads, context);
+#ifdef FATHOM_HAVE_CUDA
+        if (!cudaNote.empty())
+            runner = std::make_unique<AnnotatedRunner>(std::move(runner), cudaNote);
+#endif
     }
     ModelInfo info;
     info.folder = modelDir;
