@@ -169,7 +169,6 @@ void moeExpertDecode(const MoeExpertDecodeParams& p, cudaStream_t stream)
     require(p.top_k >= 0 && p.n_shared_slots >= 0 && n_slots >= 1 && n_slots <= kMaxSlots, op,
             "top_k + n_shared_slots = " + std::to_string(n_slots) + " must be in 1..32");
     require(p.top_k == 0 || (p.topk_ids && p.topk_weights), op, "topk_ids/topk_weights are null");
-    require(p.top_k <= p.n_routed, op, "top_k exceeds n_routed");
     require(p.hidden > 0 && p.hidden % 8 == 0, op, "hidden " + std::to_string(p.hidden) + " must be a multiple of 8");
     require(p.inter > 0 && p.inter % 64 == 0, op, "inter " + std::to_string(p.inter) + " must be a multiple of 64");
     require(detail::aligned16(p.x) && detail::aligned16(p.w13) && detail::aligned16(p.w2) && detail::aligned16(p.h_ws),

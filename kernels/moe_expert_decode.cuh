@@ -22,7 +22,7 @@ struct MoeExpertDecodeParams {
     const __nv_bfloat16* x = nullptr;       // bf16 [hidden] normed hidden state of the token (16-byte aligned)
     const __nv_bfloat16* w13 = nullptr;     // bf16 [n_routed + n_shared_slots, 2*inter, hidden], layout above
     const __nv_bfloat16* w2 = nullptr;      // bf16 [n_routed + n_shared_slots, hidden, inter]
-    const int* topk_ids = nullptr;          // int32 [top_k] routed expert ids in 0..n_routed-1 (device, from moe_route)
+    const int* topk_ids = nullptr;          // int32 [top_k] routed expert ids in 0..n_routed-1 (device, from moe_route; repeats allowed)
     const float* topk_weights = nullptr;    // fp32 [top_k] their routing weights (device)
     float* out_f32 = nullptr;               // fp32 [hidden] out; or null when out_bf16 is used
     __nv_bfloat16* out_bf16 = nullptr;      // bf16 [hidden] out; or null when out_f32 is used

@@ -1,0 +1,114 @@
+// The GPU op table (in the manner of llama.cpp's test-backend-ops): one row per op and shape, each
+// comparing a kernel with its CPU twin on fresh random inputs. Adding a kernel means adding rows.
+// Without a CUDA device every row is skipped with the reason printed.
+#include <gtest/gtest.h>
+
+#include <cuda_runtime.h>
+
+#include <cctype>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tests/gpu/moe_op_checks.h"
+
+namespace {
+
+using fathom::gputest::CheckResult;
+
+struct OpRow {
+    std::string op;                    // kernels/<op>.cu
+    std::string shape;                 // what the row covers (becomes the test name)
+    std::function<CheckResult()> run;  // twin + kernel on fresh inputs
+    double tol;                        // on CheckResult::err
+};
+
+std::vector<OpRow> opRows()
+{
+    using namespace fathom::gputest;
+    std::vector<OpRow> rows;
+
+    // ---- kmoe rows: MoE routing and experts, SwiGLU, sampling ----
+    // RouteShape: n_tokens, hidden, n_routed, top_k, n_group, topk_group, method, scoring, norm, scale.
+    const RouteShape v2lite{1, 2048, 64, 6, 1, 1, 0, 0, false, 1.0f};
+    const RouteShape v2{1, 5120, 160, 6, 8, 3, 1, 0, false, 16.0f};
+    const RouteShape v3{1, 7168, 256, 8, 8, 4, 2, 1, true, 2.5f};
+    auto tokens = [](RouteShape s, int n) { s.n_tokens = n; return s; };
+    auto normed = [](RouteShape s) { s.norm_topk_prob = true; return s; };
+    rows.push_back({"moe_route", "V2LiteGreedyDecode", [=] { return checkMoeRoute(v2lite); }, 1e-5});
+    rows.push_back({"moe_route", "V2LiteGreedyPrefill37", [=] { return checkMoeRoute(tokens(v2lite, 37)); }, 1e-5});
+    rows.push_back({"moe_route", "V2LiteGreedyNormalized", [=] { return checkMoeRoute(normed(tokens(v2lite, 5))); }, 1e-5});
+    rows.push_back({"moe_route", "V2GroupLimitedDecode", [=] { return checkMoeRoute(v2); }, 1e-5});
+    rows.push_back({"moe_route", "V2GroupLimitedPrefill20", [=] { return checkMoeRoute(tokens(v2, 20)); }, 1e-5});
+    rows.push_back({"moe_route", "V3NoauxTcDecode", [=] { return checkMoeRoute(v3); }, 1e-5});
+    rows.push_back({"moe_route", "V3NoauxTcPrefill17", [=] { return checkMoeRoute(tokens(v3, 17)); }, 1e-5});
+    rows.push_back({"moe_route", "SmallTopOneSigmoid", [=] { return checkMoeRoute({3, 64, 8, 1, 1, 1, 0, 1, true, 2.0f}); }, 1e-5});
+
+    // ExpertShape: n_tokens, hidden, inter, n_routed, top_k, n_shared_slots, out_bf16, accumulate.
+    rows.push_back({"moe_expert_decode", "V2LiteTop6Shared2F32",
+                    [] { return checkMoeExpertDecode({1, 2048, 1408, 8, 6, 2, false, false}); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "V2LiteAccumulateBf16",
+                    [] { return checkMoeExpertDecode({1, 2048, 1408, 8, 6, 2, true, true}); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "V2Top6Shared2",
+                    [] { return checkMoeExpertDecode({1, 5120, 1536, 4, 6, 2, false, true}); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "V3Top8Shared1",
+                    [] { return checkMoeExpertDecode({1, 7168, 2048, 2, 8, 1, false, false}); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "V2LiteDenseLayer0",
+                    [] { return checkMoeExpertDecode({1, 2048, 10944, 0, 0, 1, true, false}); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "SmallOneExpert",
+                    [] { return checkMoeExpertDecode({1, 64, 64, 3, 1, 0, false, false}); }, 1e-2});
+
+    rows.push_back({"moe_prefill", "V2LiteDims16Tokens",
+                    [] { return checkMoePrefill({16, 2048, 1408, 8, 6, 2, false, false}); }, 1e-2});
+    rows.push_back({"moe_prefill", "ManyTilesPerExpert300Tokens",
+                    [] { return checkMoePrefill({300, 256, 128, 32, 4, 1, true, true}); }, 1e-2});
+    rows.push_back({"moe_prefill", "V2Dims4TokensAccumulate",
+                    [] { return checkMoePrefill({4, 5120, 1536, 4, 6, 2, false, true}); }, 1e-2});
+    rows.push_back({"moe_prefill", "V3Dims2Tokens",
+                    [] { return checkMoePrefill({2, 7168, 2048, 2, 8, 1, true, false}); }, 1e-2});
+    rows.push_back({"moe_prefill", "OneToken", [] { return checkMoePrefill({1, 128, 64, 5, 2, 0, false, false}); }, 1e-2});
+
+    rows.push_back({"swiglu", "V2LiteDenseDecode", [] { return checkSwiglu(1, 10944); }, 1e-2});
+    rows.push_back({"swiglu", "V2LiteDensePrefill33", [] { return checkSwiglu(33, 10944); }, 1e-2});
+    rows.push_back({"swiglu", "Small", [] { return checkSwiglu(3, 8); }, 1e-2});
+
+    // SampleShape: n_rows, vocab, temperature, top_k, top_p. err is 0 unless a token is wrong.
+    rows.push_back({"sampling", "GreedyV2Vocab", [] { return checkSampling({3, 102400, 0.f, 0, 1.f}); }, 0.0});
+    rows.push_back({"sampling", "TopKOneIsGreedy", [] { return checkSampling({2, 102400, 0.7f, 1, 1.f}); }, 0.0});
+    rows.push_back({"sampling", "TemperatureOnlyV2Vocab", [] { return checkSampling({8, 102400, 1.0f, 0, 1.f}); }, 0.0});
+    rows.push_back({"sampling", "TopKTopPV2Vocab", [] { return checkSampling({8, 102400, 0.8f, 50, 0.9f}); }, 0.0});
+    rows.push_back({"sampling", "TopPOnlyV3Vocab", [] { return checkSampling({4, 129280, 0.6f, 0, 0.5f}); }, 0.0});
+    rows.push_back({"sampling", "DistributionTopKTopP",
+                    [] { return checkSamplingDistribution({20000, 64, 1.3f, 20, 0.8f}); }, 5.0});
+    rows.push_back({"sampling", "DistributionPlain",
+                    [] { return checkSamplingDistribution({20000, 48, 0.9f, 0, 1.f}); }, 5.0});
+    // ---- end kmoe rows ----
+
+    return rows;
+}
+
+class KernelOps : public ::testing::TestWithParam<OpRow> {};
+
+TEST_P(KernelOps, matchesCpuTwin)
+{
+    int n = 0;
+    const cudaError_t e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess || n == 0)
+        GTEST_SKIP() << "no CUDA device: " << (e != cudaSuccess ? cudaGetErrorString(e) : "none found");
+    const OpRow& row = GetParam();
+    const CheckResult r = row.run();
+    EXPECT_TRUE(r.ok) << row.op << " " << row.shape << ": " << r.detail;
+    EXPECT_LE(r.err, row.tol) << row.op << " " << row.shape << ": " << r.detail;
+}
+
+std::string rowName(const ::testing::TestParamInfo<OpRow>& row)
+{
+    std::string name = row.param.op + "_" + row.param.shape;
+    for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, KernelOps, ::testing::ValuesIn(opRows()), rowName);
+
+}  // namespace
