@@ -148,13 +148,15 @@ __global__ void __launch_bounds__(kThreads) routeKernel(MoeRouteParams p, int ro
             }
         }
         s = warpSum(s);
-        if (lane == 0) p.logits[static_cast<size_t>(t) * p.n_routed + r] = s;
+        if (lane == 0) {
+            p.logits[static_cast<size_t>(t) * p.n_routed + r] = s;
+            __threadfence();  // visible to the block that does the routing
+        }
     }
 
     if (gridDim.y > 1) {
         __syncthreads();
         if (threadIdx.x == 0) {
-            __threadfence();  // publish this block's logits before counting it done
             s_last = atomicAdd(&p.counters[t], 1) == static_cast<int>(gridDim.y) - 1;
         }
         __syncthreads();
