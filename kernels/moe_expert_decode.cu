@@ -5,6 +5,9 @@
 // experts runs in a fixed order inside one warp pair, so the result is deterministic.
 #include "kernels/moe_expert_decode.cuh"
 
+#include <algorithm>
+#include <mutex>
+
 #include "kernels/moe_common.cuh"
 
 namespace fathom::kernels {
@@ -92,7 +95,7 @@ __global__ void __launch_bounds__(kThreads) expertDecodeKernel(MoeExpertDecodePa
                     long long spins = 0;
                     while (atomicAdd(&p.sync_ws[1], 0) < n1) {
                         __nanosleep(100);
-                        if (++spins > (1LL << 27)) __trap();  // never expected: fail loudly, not hang
+                        if (++spins > (1LL << 25)) __trap();  // never expected: fail loudly, not hang
                     }
                     __threadfence();
                 }
@@ -175,21 +178,39 @@ void moeExpertDecode(const MoeExpertDecodeParams& p, cudaStream_t stream)
             op, "x, w13, w2 and h_ws must be 16-byte aligned");
 
     const size_t smem = static_cast<size_t>(p.hidden) * 2 + static_cast<size_t>(n_slots) * p.inter * 4;
-    int dev = 0, smem_max = 0;
-    detail::checkCuda(cudaGetDevice(&dev), op, "cudaGetDevice");
-    detail::checkCuda(cudaDeviceGetAttribute(&smem_max, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev), op,
-                      "cudaDeviceGetAttribute");
-    require(smem + 1024 <= static_cast<size_t>(smem_max), op,
-            "hidden*2 + (top_k + n_shared_slots)*inter*4 = " + std::to_string(smem) + " bytes exceeds shared memory");
-    detail::checkCuda(cudaFuncSetAttribute(expertDecodeKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                           static_cast<int>(smem)),
-                      op, "cudaFuncSetAttribute");
-    int per_sm = 0;
-    detail::checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, expertDecodeKernel, kThreads, smem), op,
-                      "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
     const long long items = static_cast<long long>(n_slots) * (p.inter / kWarps) + p.hidden / kRows2;
+    // Device setup (shared-memory opt-in, occupancy) happens once per size, so the launches a
+    // backend captures into its decode graph after a warm-up step make no setup calls.
+    static std::mutex setup_mutex;
+    static size_t smem_enabled = 0, occupancy_smem = 0;
+    static int occupancy_blocks = 0;
+    int per_sm_total = 0;
+    {
+        std::lock_guard<std::mutex> lock(setup_mutex);
+        if (smem > smem_enabled) {
+            int dev = 0, smem_max = 0;
+            detail::checkCuda(cudaGetDevice(&dev), op, "cudaGetDevice");
+            detail::checkCuda(cudaDeviceGetAttribute(&smem_max, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev), op,
+                              "cudaDeviceGetAttribute");
+            require(smem + 1024 <= static_cast<size_t>(smem_max), op,
+                    "hidden*2 + (top_k + n_shared_slots)*inter*4 = " + std::to_string(smem) +
+                        " bytes exceeds shared memory");
+            detail::checkCuda(cudaFuncSetAttribute(expertDecodeKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                   static_cast<int>(smem)),
+                              op, "cudaFuncSetAttribute");
+            smem_enabled = smem;
+        }
+        if (smem != occupancy_smem) {
+            int per_sm = 0;
+            detail::checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, expertDecodeKernel, kThreads, smem),
+                              op, "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+            occupancy_blocks = std::max(per_sm, 1) * detail::smCount();
+            occupancy_smem = smem;
+        }
+        per_sm_total = occupancy_blocks;
+    }
     // More blocks than fit at once would only queue behind the resident ones (which drain the queue).
-    const int grid = static_cast<int>(std::min<long long>(items, static_cast<long long>(std::max(per_sm, 1)) * detail::smCount()));
+    const int grid = static_cast<int>(std::min<long long>(items, per_sm_total));
     expertDecodeKernel<<<grid, kThreads, smem, stream>>>(p);
     detail::checkLaunch(op);
 }

@@ -66,6 +66,8 @@ struct Timing {
 // Captures `body` once into a graph, replays it `reps` times after a warm-up, median per replay.
 Timing timeGraph(cudaStream_t s, int reps, const std::function<void()>& body)
 {
+    body();  // once eagerly: launchers do their one-time device setup outside the capture
+    ok(cudaStreamSynchronize(s), "eager run");
     cudaGraph_t g;
     cudaGraphExec_t ge;
     ok(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal), "begin capture");
