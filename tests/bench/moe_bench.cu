@@ -59,6 +59,18 @@ __global__ void fillF32(float* p, size_t n, float scale, unsigned seed)
     }
 }
 
+// Reads n 16-byte words once (the pattern the expert kernel needs) and writes one word per block:
+// the read-only bandwidth this card gives a kernel, the fairer ceiling for a weight-streaming op.
+__global__ void readOnly(const uint4* p, size_t n, unsigned* sink)
+{
+    unsigned acc = 0;
+    for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) {
+        const uint4 v = __ldg(p + i);
+        acc ^= v.x ^ v.y ^ v.z ^ v.w;
+    }
+    if (acc == 0x12345678u) sink[blockIdx.x] = acc;  // keeps the loads alive; practically never stores
+}
+
 struct Timing {
     double median_us, min_us;
 };
@@ -200,6 +212,17 @@ int main(int argc, char** argv)
     const double expert_bytes = double(S) * 3 * I * H * 2;  // what one decode token must read
     const double expert_flops = double(S) * 3 * I * H * 2;
 
+    {  // read-only streaming of one layer's worth of expert bytes, over distinct layers like the kernel
+        unsigned* sink = alloc<unsigned>(4096);
+        const size_t words = size_t(expert_bytes) / 16;
+        emit("read_only_stream_x" + std::to_string(layers) + "_layers",
+             timeGraph(s, reps, [&] {
+                 for (int l = 0; l < layers; ++l)
+                     readOnly<<<4 * prop.multiProcessorCount, 512, 0, s>>>(reinterpret_cast<const uint4*>(w13[l]), words, sink);
+             }),
+             layers, double(words) * 16, 0);
+        cudaFree(sink);
+    }
     emit("expert_decode_x" + std::to_string(layers) + "_layers",
          timeGraph(s, reps, [&] { for (int l = 0; l < layers; ++l) moeExpertDecode(decodeParams(l, ids + l * K, wts + l * K), s); }),
          layers, expert_bytes, expert_flops);
