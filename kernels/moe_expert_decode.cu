@@ -87,7 +87,10 @@ __global__ void __launch_bounds__(kThreads) expertDecodeKernel(MoeExpertDecodePa
                 __threadfence();  // h row visible device-wide before the item is counted
             }
             __syncthreads();
-            if (threadIdx.x == 0) atomicAdd(&p.sync_ws[1], 1);
+            if (threadIdx.x == 0) {
+                __threadfence();  // release for all 8 rows (ordered before by the barrier)
+                atomicAdd(&p.sync_ws[1], 1);
+            }
         } else {
             // ---- down: warps 2r, 2r+1 compute output row o, each over half of the (slot, chunk) list ----
             if (!h_ready) {

@@ -157,6 +157,7 @@ __global__ void __launch_bounds__(kThreads) routeKernel(MoeRouteParams p, int ro
     if (gridDim.y > 1) {
         __syncthreads();
         if (threadIdx.x == 0) {
+            __threadfence();  // release: the fences above plus the barrier order every warp's logits first
             s_last = atomicAdd(&p.counters[t], 1) == static_cast<int>(gridDim.y) - 1;
         }
         __syncthreads();
