@@ -178,9 +178,9 @@ int main(int argc, char** argv)
     int* ids = alloc<int>(size_t(layers) * tokens * K);
     float* wts = alloc<float>(size_t(layers) * tokens * K);
     float* h_ws = alloc<float>(size_t(S) * I);
-    int* sync_ws = alloc<int>(4);
+    int* sync_ws = alloc<int>(8);
     ok(cudaMemsetAsync(counters, 0, sizeof(int) * tokens, s), "memset");
-    ok(cudaMemsetAsync(sync_ws, 0, 16, s), "memset");
+    ok(cudaMemsetAsync(sync_ws, 0, 32, s), "memset");
     ok(cudaMemsetAsync(out, 0, sizeof(float) * tokens * H, s), "memset");
     {  // distinct random experts per layer and token
         std::mt19937 rng(1234);
@@ -196,7 +196,7 @@ int main(int argc, char** argv)
     }
     ok(cudaStreamSynchronize(s), "fill");
 
-    auto decodeParams = [&](int l, const int* lid, const float* lw) {
+    auto decodeParams = [&](int l, int* lid, float* lw) {
         MoeExpertDecodeParams p;
         p.x = x; p.w13 = w13[l]; p.w2 = w2[l]; p.topk_ids = lid; p.topk_weights = lw;
         p.out_f32 = out; p.accumulate = 1; p.h_ws = h_ws; p.sync_ws = sync_ws;
@@ -237,6 +237,21 @@ int main(int argc, char** argv)
              }
          }),
          layers, expert_bytes + double(R) * H * 2, expert_flops);
+
+    {  // the same layers with the routing fused into the expert launch (one kernel per MoE layer)
+        float* lws = alloc<float>(R);
+        emit("moe_layer_decode_fused_x" + std::to_string(layers),
+             timeGraph(s, reps, [&] {
+                 for (int l = 0; l < layers; ++l) {
+                     MoeExpertDecodeParams p = decodeParams(l, ids + l * K, wts + l * K);
+                     p.gate_w = gate[l];
+                     p.logits_ws = lws;
+                     moeExpertDecode(p, s);
+                 }
+             }),
+             layers, expert_bytes + double(R) * H * 2, expert_flops);
+        cudaFree(lws);
+    }
 
     // Prefill: `tokens` tokens through one layer's 66 experts (all weights read at least once).
     {

@@ -58,6 +58,14 @@ std::vector<OpRow> opRows()
     rows.push_back({"moe_expert_decode", "SmallOneExpert",
                     [] { return checkMoeExpertDecode({1, 64, 64, 3, 1, 0, false, false}); }, 1e-2});
 
+    // Fused routing: real expert counts and routing rules, small inter to keep the host twin quick.
+    rows.push_back({"moe_expert_decode", "FusedRouteV2LiteGreedy",
+                    [=] { return checkMoeExpertDecodeFused({1, 2048, 128, 64, 6, 2, false, true}, v2lite); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "FusedRouteV2GroupLimited",
+                    [=] { return checkMoeExpertDecodeFused({1, 5120, 64, 160, 6, 2, true, false}, v2); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "FusedRouteV3NoauxTc",
+                    [=] { return checkMoeExpertDecodeFused({1, 7168, 64, 256, 8, 1, false, false}, v3); }, 1e-2});
+
     rows.push_back({"moe_prefill", "V2LiteDims16Tokens",
                     [] { return checkMoePrefill({16, 2048, 1408, 8, 6, 2, false, false}); }, 1e-2});
     rows.push_back({"moe_prefill", "ManyTilesPerExpert300Tokens",

@@ -28,6 +28,13 @@ void sync(const char* what) { cudaOk(cudaDeviceSynchronize(), what); }
 
 std::string seedNote(std::uint64_t seed) { return " (seed " + std::to_string(seed) + ")"; }
 
+float rms(const std::vector<float>& v)
+{
+    double ss = 0.0;
+    for (float f : v) ss += static_cast<double>(f) * f;
+    return static_cast<float>(std::sqrt(ss / std::max<size_t>(v.size(), 1)));
+}
+
 // Distinct routed ids per token when there are enough experts, repeats otherwise; positive weights.
 void randomRouting(int n_tokens, int n_routed, int top_k, std::mt19937_64& rng, std::vector<int>& ids,
                    std::vector<float>& weights)
@@ -157,27 +164,24 @@ ExpertData makeExperts(const ExpertShape& s, DeviceBuffer<__nv_bfloat16>& x, Dev
     return d;
 }
 
-// Output buffers of either dtype. With accumulate the output starts at random values of the
-// reference's size (so bf16 rounding of the sum stays near 2^-9 of the experts' part) and the
-// totals are compared.
+// Output buffers of either dtype. Without accumulate the output is poisoned and starts at "0";
+// with it, the output starts at random values of about `scale` (pass the reference's size, so the
+// bf16 rounding of the sum stays near 2^-9 of the experts' part) and the totals are compared.
 struct OutBuffers {
     DeviceBuffer<float> f32;
     DeviceBuffer<__nv_bfloat16> bf16;
     explicit OutBuffers(size_t n) : f32(n), bf16(n) {}
-    std::vector<float> expected(const ExpertShape& s, const std::vector<float>& ref, std::uint64_t seed)
+    std::vector<float> prepare(const ExpertShape& s, float scale, std::uint64_t seed)
     {
         if (!s.accumulate) {
             f32.poison();
             bf16.poison();
-            return ref;
+            return std::vector<float>(f32.size(), 0.f);
         }
-        double ss = 0.0;
-        for (float v : ref) ss += static_cast<double>(v) * v;
         std::vector<float> start;
-        const auto bits = randomBf16(f32.size(), static_cast<float>(std::sqrt(ss / ref.size())), seed + 3, start);
+        const auto bits = randomBf16(f32.size(), scale, seed + 3, start);
         f32.upload(start);
         bf16.upload(bits);
-        for (size_t i = 0; i < start.size(); ++i) start[i] += ref[i];
         return start;
     }
     std::vector<float> result(const ExpertShape& s) const
@@ -194,7 +198,7 @@ CheckResult checkMoeExpertDecode(const ExpertShape& s)
     const int E = s.n_routed + s.n_shared_slots, S = s.top_k + s.n_shared_slots;
     DeviceBuffer<__nv_bfloat16> x(s.hidden), w13(static_cast<size_t>(E) * 2 * s.inter * s.hidden),
         w2(static_cast<size_t>(E) * s.hidden * s.inter);
-    DeviceBuffer<int> ids(std::max(s.top_k, 1)), sync_ws(4);
+    DeviceBuffer<int> ids(std::max(s.top_k, 1)), sync_ws(8);
     DeviceBuffer<float> weights(std::max(s.top_k, 1)), h_ws(static_cast<size_t>(S) * s.inter);
     OutBuffers out(s.hidden);
     ExpertData d = makeExperts(s, x, w13, w2, ids, weights);
@@ -221,15 +225,104 @@ CheckResult checkMoeExpertDecode(const ExpertShape& s)
     twins::moeExpertDecodeTwin(d.x.data(), d.w13.data(), d.w2.data(), d.ids.data(), d.weights.data(), s.hidden, s.inter,
                                s.n_routed, s.top_k, s.n_shared_slots, ref.data());
     for (int run = 0; run < 2; ++run) {  // the second launch needs the work queue reset by the first
-        const std::vector<float> want = out.expected(s, ref, d.seed + run);
+        std::vector<float> want = out.prepare(s, rms(ref), d.seed + run);
+        for (size_t i = 0; i < want.size(); ++i) want[i] += ref[i];
         h_ws.poison();
         moeExpertDecode(p, nullptr);
         sync("moe_expert_decode");
         r.err = std::max(r.err, relL2(out.result(s), want));
     }
     const auto q = sync_ws.download();
-    if (q[0] || q[1] || q[2]) { r.ok = false; r.detail = "work queue not left at zero" + seedNote(d.seed); }
+    if (std::any_of(q.begin(), q.end(), [](int v) { return v != 0; })) {
+        r.ok = false;
+        r.detail = "work queue not left at zero" + seedNote(d.seed);
+    }
     if (r.err > 1e-2) r.detail += "error " + std::to_string(r.err) + seedNote(d.seed);
+    return r;
+}
+
+CheckResult checkMoeExpertDecodeFused(const ExpertShape& s, const RouteShape& route)
+{
+    CheckResult r;
+    const int E = s.n_routed + s.n_shared_slots, S = s.top_k + s.n_shared_slots;
+    DeviceBuffer<__nv_bfloat16> x(s.hidden), w13(static_cast<size_t>(E) * 2 * s.inter * s.hidden),
+        w2(static_cast<size_t>(E) * s.hidden * s.inter), gate(static_cast<size_t>(s.n_routed) * s.hidden);
+    DeviceBuffer<int> ids(s.top_k), sync_ws(8);
+    DeviceBuffer<float> weights(s.top_k), h_ws(static_cast<size_t>(S) * s.inter), logits(s.n_routed), bias(s.n_routed);
+    OutBuffers out(s.hidden);
+    ExpertData d = makeExperts(s, x, w13, w2, ids, weights);
+    std::vector<float> gf, bf(s.n_routed);
+    gate.upload(randomBf16(gate.size(), 4.0f / std::sqrt(static_cast<float>(s.hidden)), d.seed + 5, gf));
+    std::mt19937_64 rng(d.seed + 6);
+    std::uniform_real_distribution<float> bd(-0.1f, 0.1f);
+    for (float& b : bf) b = bd(rng);
+    bias.upload(bf);
+    sync_ws.zero();
+
+    MoeExpertDecodeParams p;
+    p.x = x.get();
+    p.w13 = w13.get();
+    p.w2 = w2.get();
+    p.topk_ids = ids.get();
+    p.topk_weights = weights.get();
+    p.out_f32 = s.out_bf16 ? nullptr : out.f32.get();
+    p.out_bf16 = s.out_bf16 ? out.bf16.get() : nullptr;
+    p.accumulate = s.accumulate;
+    p.h_ws = h_ws.get();
+    p.sync_ws = sync_ws.get();
+    p.hidden = s.hidden;
+    p.inter = s.inter;
+    p.n_routed = s.n_routed;
+    p.top_k = s.top_k;
+    p.n_shared_slots = s.n_shared_slots;
+    p.gate_w = gate.get();
+    p.bias = route.method == 2 ? bias.get() : nullptr;
+    p.logits_ws = logits.get();
+    p.n_group = route.n_group;
+    p.topk_group = route.topk_group;
+    p.method = static_cast<MoeRouteMethod>(route.method);
+    p.scoring = static_cast<MoeScoring>(route.scoring);
+    p.norm_topk_prob = route.norm_topk_prob;
+    p.routed_scaling_factor = route.routed_scaling_factor;
+
+    for (int run = 0; run < 2; ++run) {  // the second launch needs every counter reset by the first
+        ids.poison();
+        weights.poison();
+        logits.poison();
+        h_ws.poison();
+        const std::vector<float> start = out.prepare(s, 0.05f, d.seed + run);
+        moeExpertDecode(p, nullptr);
+        sync("moe_expert_decode (fused routing)");
+
+        std::vector<float> ref_logits(s.n_routed);
+        twins::moeRouteLogitsTwin(d.x.data(), gf.data(), 1, s.hidden, s.n_routed, ref_logits.data());
+        const auto got_logits = logits.download();
+        const double e_logits = relL2(got_logits, ref_logits);
+        twins::RouteTwinConfig c{s.n_routed, s.top_k, route.n_group, route.topk_group, route.method, route.scoring,
+                                 route.norm_topk_prob, route.routed_scaling_factor};
+        std::vector<int> ref_ids(s.top_k);
+        std::vector<float> ref_w(s.top_k);
+        twins::moeRouteFromLogitsTwin(got_logits.data(), route.method == 2 ? bf.data() : nullptr, 1, c, ref_ids.data(),
+                                      ref_w.data());
+        const double e_w = relL2(weights.download(), ref_w);
+        if (ids.download() != ref_ids || e_logits > 1e-5 || e_w > 1e-5) {
+            r.ok = false;
+            r.detail += "routing differs from the twin (logits err " + std::to_string(e_logits) + ", weights err " +
+                        std::to_string(e_w) + ");";
+        }
+        std::vector<float> ref(s.hidden);
+        twins::moeExpertDecodeTwin(d.x.data(), d.w13.data(), d.w2.data(), ref_ids.data(), ref_w.data(), s.hidden,
+                                   s.inter, s.n_routed, s.top_k, s.n_shared_slots, ref.data());
+        std::vector<float> want = start;
+        for (size_t i = 0; i < want.size(); ++i) want[i] += ref[i];
+        r.err = std::max(r.err, relL2(out.result(s), want));
+    }
+    const auto q = sync_ws.download();
+    if (std::any_of(q.begin(), q.end(), [](int v) { return v != 0; })) {
+        r.ok = false;
+        r.detail += " counters not left at zero;";
+    }
+    if (!r.ok || r.err > 1e-2) r.detail += " error " + std::to_string(r.err) + seedNote(d.seed);
     return r;
 }
 
@@ -274,7 +367,8 @@ CheckResult checkMoePrefill(const ExpertShape& s)
     std::vector<float> ref(T * s.hidden);
     twins::moePrefillTwin(d.x.data(), d.w13.data(), d.w2.data(), d.ids.data(), d.weights.data(), s.n_tokens, s.hidden,
                           s.inter, s.n_routed, s.top_k, s.n_shared_slots, ref.data());
-    const std::vector<float> want = out.expected(s, ref, d.seed);
+    std::vector<float> want = out.prepare(s, rms(ref), d.seed);
+    for (size_t i = 0; i < want.size(); ++i) want[i] += ref[i];
     moePrefill(p, nullptr);
     sync("moe_prefill");
     r.err = relL2(out.result(s), want);

@@ -38,6 +38,9 @@ struct SampleShape {
 CheckResult checkMoeRoute(const RouteShape& s);
 // err = rel L2 of the experts' output; run twice to check the queue resets itself.
 CheckResult checkMoeExpertDecode(const ExpertShape& s);
+// Fused routing inside moe_expert_decode: ids and weights must equal the twin routing the kernel's
+// logits (logits within 1e-5); err = rel L2 of the output against the expert twin.
+CheckResult checkMoeExpertDecodeFused(const ExpertShape& s, const RouteShape& route);
 CheckResult checkMoePrefill(const ExpertShape& s);
 CheckResult checkSwiglu(int n_tokens, int n);
 // err = 0 when every row's token equals the twin's or sits at the twin's draw within 1e-5 of mass.
