@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct OpRow {
     std::function<CheckResult()> run;  // twin + kernel on fresh inputs
     double tol;                        // on CheckResult::err
 };
+
+// gtest prints a row by its name instead of its bytes.
+void PrintTo(const OpRow& row, std::ostream* os) { *os << row.op << " " << row.shape; }
 
 std::vector<OpRow> opRows()
 {
