@@ -1,7 +1,8 @@
 // Fused decode experts: a persistent grid takes work items from an atomic queue, in this order:
 //   [router rows]  (fused routing only) 8 router logits per item
+//   [routing]      (fused routing only) one warp picks the experts once all router rows are in,
+//                  while the other blocks already stream the shared experts
 //   [shared h]     h = SiLU(gate·x) * (up·x) for the shared slots, 8 rows per item: no routing needed
-//   [routing]      (fused routing only) one warp picks the experts once all router rows are in
 //   [routed h]     the same for the routed slots, weighted, once the routing is known
 //   [down]         out = Σ_slots down_e · h_e, 4 rows per item, once every h row is in
 // An item only ever waits for items handed out before it, which are all running already, so the
@@ -97,9 +98,9 @@ __global__ void __launch_bounds__(kThreads) expertDecodeKernel(MoeExpertDecodePa
 
     const int items_per_slot = p.inter / kWarps;
     const int n_router = fused ? (p.n_routed + kWarps - 1) / kWarps : 0;
-    const int b_shared = n_router;                                        // first shared-h item
-    const int b_route = b_shared + p.n_shared_slots * items_per_slot;     // the routing item (fused)
-    const int b_routed = b_route + (fused ? 1 : 0);                       // first routed-h item
+    const int b_route = n_router;                                         // the routing item (fused)
+    const int b_shared = b_route + (fused ? 1 : 0);                       // first shared-h item
+    const int b_routed = b_shared + p.n_shared_slots * items_per_slot;    // first routed-h item
     const int b_down = b_routed + p.top_k * items_per_slot;               // first down item
     const int total = b_down + p.hidden / kRows2;
     const int n_h = n_slots * items_per_slot;
@@ -113,7 +114,7 @@ __global__ void __launch_bounds__(kThreads) expertDecodeKernel(MoeExpertDecodePa
         const int item = s_item;
         if (item >= total) break;
 
-        if (item < b_shared) {
+        if (item < b_route) {
             // ---- router logits: warp `warp` computes row r ----
             const int r = item * kWarps + warp;
             if (r < p.n_routed) {
