@@ -278,7 +278,8 @@ void moeExpertDecode(const MoeExpertDecodeParams& p, cudaStream_t stream)
         if (p.method != MoeRouteMethod::Greedy) {
             require(p.n_group >= 1 && p.n_group <= detail::kMaxRouteGroups && p.n_routed % p.n_group == 0 &&
                         p.topk_group >= 1 && p.topk_group <= p.n_group &&
-                        p.topk_group * (p.n_routed / p.n_group) >= p.top_k,
+                        p.topk_group * (p.n_routed / p.n_group) >= p.top_k &&
+                        (p.method != MoeRouteMethod::NoauxTc || p.n_routed / p.n_group >= 2),
                     op, "n_group/topk_group do not fit n_routed and top_k");
         }
     }

@@ -98,6 +98,8 @@ void moeRoute(const MoeRouteParams& p, cudaStream_t stream)
         require(p.topk_group >= 1 && p.topk_group <= p.n_group, op, "topk_group must be in 1..n_group");
         require(p.topk_group * (p.n_routed / p.n_group) >= p.top_k, op,
                 "the kept groups hold fewer experts than top_k");
+        require(p.method != MoeRouteMethod::NoauxTc || p.n_routed / p.n_group >= 2, op,
+                "noaux_tc scores a group by its top two experts: groups need at least 2");
     }
     if (p.n_tokens == 0) return;
 
