@@ -253,6 +253,22 @@ int main(int argc, char** argv)
         cudaFree(lws);
     }
 
+    {  // dense layer-0 MLP (intermediate 10944) through the same kernel: one shared slot, no routing
+        const int DI = 10944;
+        float* dh = alloc<float>(DI);
+        emit("dense_mlp_decode_10944_x" + std::to_string(layers),
+             timeGraph(s, reps, [&] {
+                 for (int l = 0; l < layers; ++l) {  // distinct weights per launch, carved from the expert buffers
+                     MoeExpertDecodeParams p;
+                     p.x = x; p.w13 = w13[l]; p.w2 = w2[l]; p.out_f32 = out; p.accumulate = 1; p.h_ws = dh;
+                     p.sync_ws = sync_ws; p.hidden = H; p.inter = DI; p.n_shared_slots = 1;
+                     moeExpertDecode(p, s);
+                 }
+             }),
+             layers, 3.0 * DI * H * 2, 3.0 * DI * H * 2);
+        cudaFree(dh);
+    }
+
     // Prefill: `tokens` tokens through one layer's 66 experts (all weights read at least once).
     {
         const size_t A = size_t(tokens) * S;
