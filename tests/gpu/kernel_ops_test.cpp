@@ -41,6 +41,7 @@ std::vector<OpRow> opRows()
     auto normed = [](RouteShape s) { s.norm_topk_prob = true; return s; };
     rows.push_back({"moe_route", "V2LiteGreedyDecode", [=] { return checkMoeRoute(v2lite); }, 1e-5});
     rows.push_back({"moe_route", "V2LiteGreedyPrefill37", [=] { return checkMoeRoute(tokens(v2lite, 37)); }, 1e-5});
+    rows.push_back({"moe_route", "V2LiteGreedySplit16Tokens", [=] { return checkMoeRoute(tokens(v2lite, 16)); }, 1e-5});
     rows.push_back({"moe_route", "V2LiteGreedyNormalized", [=] { return checkMoeRoute(normed(tokens(v2lite, 5))); }, 1e-5});
     rows.push_back({"moe_route", "V2GroupLimitedDecode", [=] { return checkMoeRoute(v2); }, 1e-5});
     rows.push_back({"moe_route", "V2GroupLimitedPrefill20", [=] { return checkMoeRoute(tokens(v2, 20)); }, 1e-5});
