@@ -260,7 +260,7 @@ void moePrefill(const MoePrefillParams& p, cudaStream_t stream)
                 p.ws_h && p.ws_y,
             op, "a required pointer is null");
     require((p.out_f32 != nullptr) != (p.out_bf16 != nullptr), op, "exactly one of out_f32 and out_bf16 must be set");
-    require(p.top_k >= 0 && p.n_shared_slots >= 0 && S >= 1 && p.top_k <= p.n_routed && E <= kMaxExperts, op,
+    require(p.top_k >= 0 && p.n_shared_slots >= 0 && S >= 1 && E <= kMaxExperts, op,
             "top_k/n_routed/n_shared_slots out of range (n_routed + n_shared_slots must be at most 2048)");
     require(p.top_k == 0 || (p.topk_ids && p.topk_weights), op, "topk_ids/topk_weights are null");
     require(p.hidden > 0 && p.hidden % kBN == 0, op, "hidden " + std::to_string(p.hidden) + " must be a multiple of 128");

@@ -1,4 +1,4 @@
-// Sampling kernel: one 1024-thread block per row. Thresholds for top-k (by count) and top-p (by
+// Sampling kernel: one 512-thread block per row. Thresholds for top-k (by count) and top-p (by
 // mass) come from a 4-pass 8-bit radix select over the logits' ordered keys; all sums are fixed-point
 // integers, so a seed reproduces bit for bit. The logits row (400 KB) stays in L2 between passes.
 #include "kernels/sampling.cuh"
@@ -9,7 +9,7 @@
 namespace fathom::kernels {
 namespace {
 
-constexpr int kThreads = 1024;
+constexpr int kThreads = 512;  // 1024 would cap registers at 64 and spill
 
 __device__ __forceinline__ std::uint32_t keyOf(float v) { return orderKey(__float_as_uint(v)); }
 
@@ -23,7 +23,7 @@ struct Shared {
     int pick;
 };
 
-__device__ unsigned long long blockSum(unsigned long long v, Shared& s)
+__device__ __forceinline__ unsigned long long blockSum(unsigned long long v, Shared& s)
 {
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
     if ((threadIdx.x & 31) == 0) s.red[threadIdx.x >> 5] = v;
@@ -36,7 +36,7 @@ __device__ unsigned long long blockSum(unsigned long long v, Shared& s)
 
 // Radix select: the largest key K such that the items with key >= K (among keys >= lo) add up to
 // at least `target`, where an item counts 1 (by_mass false) or its fixed-point weight.
-__device__ std::uint32_t radixSelect(const float* l, int V, std::uint32_t lo, bool by_mass, unsigned long long target,
+__device__ __forceinline__ std::uint32_t radixSelect(const float* l, int V, std::uint32_t lo, bool by_mass, unsigned long long target,
                                      float m, float inv_t, Shared& s)
 {
     std::uint32_t prefix = 0, mask = 0;
@@ -70,7 +70,7 @@ __device__ std::uint32_t radixSelect(const float* l, int V, std::uint32_t lo, bo
     return prefix;
 }
 
-__global__ void __launch_bounds__(kThreads) samplingKernel(SamplingParams p)
+__global__ void __launch_bounds__(kThreads, 1) samplingKernel(SamplingParams p)
 {
     __shared__ Shared s;
     const int row = blockIdx.x;

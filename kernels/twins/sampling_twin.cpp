@@ -81,8 +81,8 @@ int samplingTwin(const float* l, int V, const SamplingTwinConfig& c, int row, in
     if (c.temperature <= 0.f || c.top_k == 1) return argmaxLowest(l, V);
     const Kept k = keep(l, V, c);
     const std::uint32_t u = philox32(c.seed, c.step, static_cast<std::uint32_t>(row));
-    const std::uint64_t r = static_cast<std::uint64_t>(
-        (static_cast<unsigned __int128>(k.z) * (static_cast<std::uint64_t>(u) << 32)) >> 64);
+    // r = floor(z * u / 2^32), exactly as the kernel's __umul64hi(z, u << 32).
+    const std::uint64_t r = (k.z >> 32) * u + (((k.z & 0xffffffffull) * u) >> 32);
     int pick = -1;
     std::uint64_t cum = 0;
     for (int i = 0; i < V; ++i) {
