@@ -247,9 +247,9 @@ static __global__ void __launch_bounds__(kThreads) mlaDecodeSplitKernel(MlaDecod
     }
 }
 
-// out[h][c] = sum_s 2^(m_s - M) O_s[h][c] / sum_s 2^(m_s - M) l_s over the active splits. One block
-// per head: the split weights are computed once into shared memory, then each thread streams its
-// four columns of every split with independent loads (a serial loop over splits was latency-bound).
+// out[h][c] = sum_s 2^(m_s - M) O_s[h][c] / sum_s 2^(m_s - M) l_s over the active splits. Four blocks
+// per head: each computes the split weights into shared memory, then streams its 128 columns of
+// every split with independent loads (a serial loop over splits was latency-bound).
 static __global__ void __launch_bounds__(128) mlaDecodeCombineKernel(MlaDecodeParams p)
 {
     extern __shared__ float sw[];  // [num_splits] weights 2^(m_s - M)
@@ -275,11 +275,16 @@ static __global__ void __launch_bounds__(128) mlaDecodeCombineKernel(MlaDecodePa
     }
     l = blockSum(l, scratch);  // its barriers also publish sw[]
     const float inv = 1.f / l;
+    // Block (h, q) owns latent columns [128q, 128q+128) as 32 float4s; its 4 warps take every
+    // 4th split each (4x the loads in flight of one warp per column), then add up in smem.
+    __shared__ float4 red[4][32];
+    const int warp = tid >> 5, lane = tid & 31;
     float4 acc = make_float4(0.f, 0.f, 0.f, 0.f);
-    const float4* po = reinterpret_cast<const float4*>(p.partial_o + static_cast<std::int64_t>(h) * kLatent) + tid;
+    const float4* po = reinterpret_cast<const float4*>(p.partial_o + static_cast<std::int64_t>(h) * kLatent) +
+                       blockIdx.y * 32 + lane;
     const std::int64_t splitStride = static_cast<std::int64_t>(p.num_heads) * kLatent / 4;
-#pragma unroll 8
-    for (int s = 0; s < S; ++s) {
+#pragma unroll 4
+    for (int s = warp; s < S; s += 4) {
         const float4 v = po[s * splitStride];
         const float w = sw[s];
         acc.x += w * v.x;
@@ -287,8 +292,19 @@ static __global__ void __launch_bounds__(128) mlaDecodeCombineKernel(MlaDecodePa
         acc.z += w * v.z;
         acc.w += w * v.w;
     }
-    reinterpret_cast<float4*>(p.out + static_cast<std::int64_t>(h) * kLatent)[tid] =
-        make_float4(acc.x * inv, acc.y * inv, acc.z * inv, acc.w * inv);
+    red[warp][lane] = acc;
+    __syncthreads();
+    if (warp == 0) {
+#pragma unroll
+        for (int k = 1; k < 4; ++k) {
+            acc.x += red[k][lane].x;
+            acc.y += red[k][lane].y;
+            acc.z += red[k][lane].z;
+            acc.w += red[k][lane].w;
+        }
+        reinterpret_cast<float4*>(p.out + static_cast<std::int64_t>(h) * kLatent)[blockIdx.y * 32 + lane] =
+            make_float4(acc.x * inv, acc.y * inv, acc.z * inv, acc.w * inv);
+    }
 }
 
 int mlaDecodeSplits(int max_context)
@@ -316,7 +332,7 @@ void launchMlaDecode(const MlaDecodeParams& p, cudaStream_t stream)
         attributeSet = true;
     }
     mlaDecodeSplitKernel<<<dim3(p.num_splits, p.num_heads / kHeads), kThreads, kSmemBytes, stream>>>(p);
-    mlaDecodeCombineKernel<<<p.num_heads, kLatent / 4, p.num_splits * sizeof(float), stream>>>(p);
+    mlaDecodeCombineKernel<<<dim3(p.num_heads, kLatent / 128), 128, p.num_splits * sizeof(float), stream>>>(p);
     checkLaunch(op);
 }
 
