@@ -23,7 +23,7 @@ constexpr int kSRow = kTile + 1;
 constexpr int kPRow = kTile + 8;         // 80-byte rows keep ldmatrix conflict-free
 constexpr int kSmemBytes = (kHeads * kRow + 2 * kTile * kRow + kHeads * kPRow) * 2 + (kHeads * kSRow + kHeads) * 4;
 constexpr float kLog2e = 1.4426950408889634f;
-constexpr int kMinTilesPerSplit = 2;
+constexpr int kMinTilesPerSplit = 1;
 }  // namespace
 
 static __device__ __forceinline__ unsigned smemAddr(const void* p)
@@ -68,7 +68,8 @@ static __device__ __forceinline__ SplitPlan planSplits(const MlaDecodeParams& p)
     int ctx = *p.last_position + 1;
     ctx = max(1, min(ctx, p.max_blocks * kPage));
     const int tiles = (ctx + kTile - 1) / kTile;
-    // At least kMinTilesPerSplit tiles a split: a split's partial (32 KB) should not outweigh its reads.
+    // At least kMinTilesPerSplit tiles a split (1: at short contexts filling the SMs beats the extra
+    // partials, which stay in L2).
     const int tps = max((tiles + p.num_splits - 1) / p.num_splits, min(tiles, kMinTilesPerSplit));
     return {ctx, tps, (tiles + tps - 1) / tps};
 }
@@ -98,10 +99,20 @@ static __global__ void __launch_bounds__(kThreads) mlaDecodeSplitKernel(MlaDecod
         const int tok0 = tile * kTile;
         const __nv_bfloat16* src = cache + (static_cast<std::int64_t>(p.block_table[tok0 / kPage]) * kPage + tok0 % kPage) * kWidth;
         __nv_bfloat16* dst = sKV + stage * kTile * kRow;
+        // Vector v = tid + 128k of the tile's 32 x 72 16-byte vectors, walked without a division
+        // per step (128 = 72 + 56: one row and 56 vectors on); the divisions cost more than the copies.
         constexpr int kVecPerRow = kWidth / 8;
-        for (int v = tid; v < kTile * kVecPerRow; v += kThreads) {
-            const int r = v / kVecPerRow, c = (v % kVecPerRow) * 8;
-            cpAsync16(dst + r * kRow + c, src + r * kWidth + c, tok0 + r < plan.ctx);
+        static_assert(kTile * kVecPerRow % kThreads == 0 && kThreads > kVecPerRow, "tile walk assumes whole rounds");
+        int r = tid / kVecPerRow, c = tid % kVecPerRow;
+#pragma unroll 3
+        for (int k = 0; k < kTile * kVecPerRow / kThreads; ++k) {
+            cpAsync16(dst + r * kRow + c * 8, src + r * kWidth + c * 8, tok0 + r < plan.ctx);
+            r += 1;
+            c += kThreads - kVecPerRow;
+            if (c >= kVecPerRow) {
+                c -= kVecPerRow;
+                r += 1;
+            }
         }
     };
 
