@@ -156,11 +156,21 @@ void QueuedEngine::run(Job& job)
     std::int64_t pos = static_cast<std::int64_t>(std::min(common, req.promptTokens.size() - 1));
     stats.cachedPromptTokens = pos;
     std::vector<float> logits;
+    // False when the request was cancelled inside the pass (the runner stops between layers).
+    auto forward = [&](std::vector<std::int32_t> tokens, std::int64_t at) {
+        try {
+            logits = m_runner->forwardLast(tokens, at, &job.cancelled);
+            return true;
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Cancelled)
+                throw;
+            return false;
+        }
+    };
     while (pos < stats.promptTokens) {
-        if (job.cancelled)
-            return finish(FinishReason::Cancelled);
         const std::int64_t end = std::min(stats.promptTokens, pos + m_prefillChunk);
-        logits = m_runner->forwardLast({req.promptTokens.begin() + pos, req.promptTokens.begin() + end}, pos);
+        if (job.cancelled || !forward({req.promptTokens.begin() + pos, req.promptTokens.begin() + end}, pos))
+            return finish(FinishReason::Cancelled);
         pos = end;
     }
 
@@ -207,7 +217,10 @@ void QueuedEngine::run(Job& job)
             return finish(stopped ? FinishReason::Stop : FinishReason::Length);
         }
         reportCancelledQueued();
-        logits = m_runner->forwardLast({token}, pos);
+        if (!forward({token}, pos)) {
+            decodeRate();
+            return finish(FinishReason::Cancelled);
+        }
         ++pos;
     }
 }
