@@ -196,7 +196,8 @@ void checkTokens(const std::vector<std::int32_t>& tokens, std::int64_t startPos,
 
 }  // namespace
 
-std::vector<float> CudaModel::forward(const std::vector<std::int32_t>& tokens, std::int64_t startPos, bool lastOnly)
+std::vector<float> CudaModel::forward(const std::vector<std::int32_t>& tokens, std::int64_t startPos, bool lastOnly,
+                                      const std::atomic<bool>* cancel)
 {
     Impl& m = *m_impl;
     checkTokens(tokens, startPos, m.vocab, m.capacity);
@@ -214,6 +215,8 @@ std::vector<float> CudaModel::forward(const std::vector<std::int32_t>& tokens, s
     }
     std::vector<float> out;
     for (std::size_t i = 0; i < tokens.size(); i += static_cast<std::size_t>(m.chunk)) {
+        if (cancel && cancel->load(std::memory_order_relaxed))
+            throw Error(ErrorKind::Cancelled, "the request was cancelled");
         const int n = static_cast<int>(std::min<std::size_t>(m.chunk, tokens.size() - i));
         const bool last = i + n == tokens.size();
         m.enqueuePrefill(tokens.data() + i, n, startPos + static_cast<std::int64_t>(i), lastOnly);

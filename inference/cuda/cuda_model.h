@@ -8,6 +8,7 @@
 #include "inference/model/model_config.h"
 #include "inference/model/weight_store.h"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -48,8 +49,10 @@ public:
     // Runs tokens at positions startPos .. startPos+n-1 (cache rows from startPos on are
     // overwritten) and returns fp32 logits [n, vocab], or [1, vocab] of the last token when lastOnly.
     // One token goes through the captured decode graph, more through prefill. Throws fathom::Error:
-    // UserInput for a token id outside the vocab, Resource past the context.
-    std::vector<float> forward(const std::vector<std::int32_t>& tokens, std::int64_t startPos, bool lastOnly);
+    // UserInput for a token id outside the vocab, Resource past the context, Cancelled when *cancel
+    // turns true (checked between prefill chunks).
+    std::vector<float> forward(const std::vector<std::int32_t>& tokens, std::int64_t startPos, bool lastOnly,
+                               const std::atomic<bool>* cancel = nullptr);
 
     // Decodes `count` tokens after feeding `first` at position startPos, sampling each on the GPU;
     // returns the sampled ids (each one the next step's input). The fast path: per step only the id

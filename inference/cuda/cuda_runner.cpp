@@ -19,13 +19,15 @@ CudaRunner::CudaRunner(const ModelConfig& config, const WeightStore& weights, st
                  s.bytes / 1e9, s.seconds, s.gbPerSecond());
 }
 
-std::vector<float> CudaRunner::forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos)
+std::vector<float> CudaRunner::forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos,
+                                           const std::atomic<bool>* cancel)
 {
     if (startPos < 0 || startPos > static_cast<std::int64_t>(m_tokens.size()))
         throwInternalError("CudaRunner: start position " + std::to_string(startPos) + " is past the " +
                            std::to_string(m_tokens.size()) + " cached tokens");
-    std::vector<float> logits = m_model->forward(tokens, startPos, true);
+    // The cache is cut back first: a cancelled or failed pass leaves the rows from startPos undefined.
     m_tokens.resize(static_cast<std::size_t>(startPos));
+    std::vector<float> logits = m_model->forward(tokens, startPos, true, cancel);
     m_tokens.insert(m_tokens.end(), tokens.begin(), tokens.end());
     return logits;
 }

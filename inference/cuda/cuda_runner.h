@@ -17,7 +17,9 @@ public:
     std::int64_t contextLength() const override { return m_model->capacity(); }
     std::string backendName() const override { return m_name; }
     const std::vector<std::int32_t>& cachedTokens() const override { return m_tokens; }
-    std::vector<float> forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos) override;
+    // Cancellation is checked between prefill chunks (one chunk is one GPU pass of ~20 ms at 512).
+    std::vector<float> forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos,
+                                   const std::atomic<bool>* cancel) override;
 
 private:
     std::unique_ptr<cuda::CudaModel> m_model;

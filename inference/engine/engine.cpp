@@ -34,9 +34,10 @@ public:
         return n.empty() || n.back() != ')' ? n + " (" + m_note + ")" : n.substr(0, n.size() - 1) + "; " + m_note + ")";
     }
     const std::vector<std::int32_t>& cachedTokens() const override { return m_inner->cachedTokens(); }
-    std::vector<float> forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos) override
+    std::vector<float> forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos,
+                                   const std::atomic<bool>* cancel) override
     {
-        return m_inner->forwardLast(tokens, startPos);
+        return m_inner->forwardLast(tokens, startPos, cancel);
     }
 
 private:
