@@ -43,8 +43,13 @@ inference::Backend backend(const CliArgs& args)
         return inference::Backend::Cpu;
     if (b == "auto")
         return inference::Backend::Auto;
-    if (b == "cuda")
+    if (b == "cuda") {
+#ifdef FATHOM_HAVE_CUDA
+        return inference::Backend::Cuda;
+#else
         throwUserError("--backend cuda: this build of fathom-cli has no CUDA backend; use --backend cpu");
+#endif
+    }
     throwUserError("--backend must be cpu, cuda or auto, got '" + b + "'");
 }
 

@@ -12,9 +12,41 @@
 #include <algorithm>
 #include <filesystem>
 
+#ifdef FATHOM_HAVE_CUDA
+#include "inference/cuda/cuda_device.h"
+#include "inference/cuda/cuda_model.h"
+#include "inference/cuda/cuda_runner.h"
+#endif
+
 namespace fathom::inference {
 
 namespace {
+
+#ifdef FATHOM_HAVE_CUDA
+// The CPU backend, named with the reason the GPU was not used ("CPU (8 threads; CUDA not used: no
+// NVIDIA GPU found)"): the one place a person sees why, without printing on every run.
+class AnnotatedRunner final : public ModelRunner {
+public:
+    AnnotatedRunner(std::unique_ptr<ModelRunner> inner, std::string note) : m_inner(std::move(inner)), m_note(std::move(note)) {}
+    std::int64_t vocabSize() const override { return m_inner->vocabSize(); }
+    std::int64_t contextLength() const override { return m_inner->contextLength(); }
+    std::string backendName() const override
+    {
+        std::string n = m_inner->backendName();
+        return n.empty() || n.back() != ')' ? n + " (" + m_note + ")" : n.substr(0, n.size() - 1) + "; " + m_note + ")";
+    }
+    const std::vector<std::int32_t>& cachedTokens() const override { return m_inner->cachedTokens(); }
+    std::vector<float> forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos,
+                                   const std::atomic<bool>* cancel) override
+    {
+        return m_inner->forwardLast(tokens, startPos, cancel);
+    }
+
+private:
+    std::unique_ptr<ModelRunner> m_inner;
+    std::string m_note;
+};
+#endif
 
 void step(const LoadProgress& progress, double fraction, const std::string& stage)
 {
@@ -61,8 +93,10 @@ private:
 std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOptions& options,
                                      const LoadProgress& progress)
 {
+#ifndef FATHOM_HAVE_CUDA
     if (options.backend == Backend::Cuda)
         throwUserError("this build of Fathom has no CUDA backend; use the CPU backend");
+#endif
     step(progress, 0.0, "reading config.json");
     const ModelConfig config = ModelConfig::fromFile(modelDir + "/config.json");
     step(progress, 0.1, "validating weights");
@@ -80,11 +114,43 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
     QueuedEngine::DecoderFactory decoders;
     if (tokenizer)
         decoders = [tokenizer] { return std::make_unique<StreamTextDecoder>(tokenizer); };
-    step(progress, 0.8, "preparing the CPU backend");
     std::int64_t context = options.contextLength > 0 ? options.contextLength : 4096;
     if (config.maxPositionEmbeddings > 0)
         context = std::min(context, config.maxPositionEmbeddings);
-    auto runner = std::make_unique<CpuRunner>(config, std::move(weights), options.threads, context);
+    std::unique_ptr<ModelRunner> runner;
+    std::string cudaNote;
+#ifdef FATHOM_HAVE_CUDA
+    // Auto takes the GPU when there is one and the kernels cover the model, else the CPU (saying why
+    // once); an explicit --backend cuda that cannot run is the user's error to see.
+    if (options.backend != Backend::Cpu) {
+        std::string why;
+        const cuda::DeviceInfo& dev = cuda::probeDevice();
+        if (!dev.usable)
+            why = dev.reason;
+        else if (cuda::CudaModel::supports(config, &why)) {
+            step(progress, 0.8, "uploading weights to " + dev.name);
+            try {
+                runner = std::make_unique<CudaRunner>(config, weights, context);
+            } catch (const Error& e) {
+                if (options.backend == Backend::Cuda || e.kind() != ErrorKind::Resource)
+                    throw;
+                why = e.what();
+            }
+        }
+        if (!runner && options.backend == Backend::Cuda)
+            throwUserError("the CUDA backend cannot run " + modelDir + ": " + why);
+        if (!runner)
+            cudaNote = "CUDA not used: " + why;
+    }
+#endif
+    if (!runner) {
+        step(progress, 0.8, "preparing the CPU backend");
+        runner = std::make_unique<CpuRunner>(config, std::move(weights), options.threads, context);
+#ifdef FATHOM_HAVE_CUDA
+        if (!cudaNote.empty())
+            runner = std::make_unique<AnnotatedRunner>(std::move(runner), cudaNote);
+#endif
+    }
     ModelInfo info;
     info.folder = modelDir;
     info.name = std::filesystem::path(modelDir).filename().string();
