@@ -10,7 +10,7 @@ what=${1:-}
 bash tools/install-deps.sh
 build=${FATHOM_BUILD_DIR:-build}
 jobs=$(nproc)
-archs=()
+archs=(-DFATHOM_CUDA_ARCHS="80;86;89;90a")
 # Where nvcc exists the test build compiles the CUDA backend as a check (nothing runs without a GPU):
 # one architecture is enough for that and keeps a 2-core CI run short. `app` builds all of them.
 [ "$what" = test ] && archs=(-DFATHOM_CUDA_ARCHS=90a)
