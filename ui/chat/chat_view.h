@@ -1,0 +1,59 @@
+// The conversation pane: the shown branch of the open conversation as a column of MessageWidgets.
+// Streaming text is batched into at most one render per frame (~30 Hz), only the changing message
+// re-renders, and the view stays pinned to the bottom unless the reader scrolled up.
+#pragma once
+
+#include "app/services/chat_types.h"
+#include "ui/highlight/code_highlighter.h"
+
+#include <QScrollArea>
+#include <QTimer>
+
+class QLabel;
+class QVBoxLayout;
+
+namespace fathom::ui {
+
+class MessageWidget;
+
+class ChatView final : public QScrollArea {
+    Q_OBJECT
+public:
+    explicit ChatView(ColorScheme scheme, QWidget* parent = nullptr);
+
+    // Shows `path`, reusing the widgets of messages that are still shown.
+    void setMessages(const QList<app::ChatMessage>& path);
+    // Updates the message with this id, or appends it at the end.
+    void upsertMessage(const app::ChatMessage& message);
+    // Streaming: appends text to the message, shown on the next frame.
+    void appendText(qint64 messageId, const QString& text);
+    // Renders pending streamed text now (tests, and before a message is finalized).
+    void flush();
+    // Text shown when there are no messages (rich text: the empty state, or what to do next).
+    void setPlaceholder(const QString& text);
+
+    int messageCount() const { return int(m_widgets.size()); }
+    MessageWidget* messageAt(int index) const { return m_widgets.value(index); }
+    MessageWidget* messageById(qint64 id) const;
+    bool isPinnedToBottom() const { return m_pinned; }
+
+signals:
+    void siblingRequested(qint64 messageId, int delta);
+    void regenerateRequested(qint64 messageId);
+    void editSubmitted(qint64 messageId, const QString& text);
+    void linkClicked(const QUrl& url);
+
+private:
+    MessageWidget* createWidget(const app::ChatMessage& message);
+    void updatePlaceholder();
+
+    ColorScheme m_scheme;
+    QWidget* m_content;
+    QVBoxLayout* m_column;
+    QLabel* m_placeholder;
+    QList<MessageWidget*> m_widgets;
+    QTimer m_frame;          // batches streamed text into one render per frame
+    bool m_pinned = true;    // follow new text at the bottom
+};
+
+}  // namespace fathom::ui
