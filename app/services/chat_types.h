@@ -25,15 +25,18 @@ struct ChatMessage {
     qint64 id = 0;          // 0 = not stored yet
     qint64 parentId = 0;    // 0 = first message of the conversation
     Role role = Role::User;
-    QString content;        // Markdown; an R1 reply may start with <think>...</think>
+    QString content;        // Markdown (the answer, for a reply)
+    QString reasoning;      // R1-style thinking, shown folded above the answer
     MessageStatus status = MessageStatus::Complete;
     QString error;          // when status is Error
     QString model;          // which model wrote it (assistant)
     MessageStats stats;
     QDateTime created;
-    // Filled by ConversationTree for display: position among the messages sharing this parent.
-    int siblingIndex = 0;
+    // Position among the messages sharing this parent (edits and regenerations), for ‹ 2/3 ›.
+    int siblingIndex = 0;       // 0-based
     int siblingCount = 1;
+    qint64 previousSiblingId = 0;   // 0 at the first
+    qint64 nextSiblingId = 0;       // 0 at the last
 };
 
 // Per-conversation generation settings; empty/negative fields fall back to the global settings.
@@ -43,6 +46,12 @@ struct ConversationSettings {
     double topP = -1;
     int topK = -1;
     int maxTokens = -1;
+};
+
+struct ConversationInfo {
+    qint64 id = 0;
+    QString title;
+    ConversationSettings settings;
 };
 
 struct ConversationSummary {
@@ -57,4 +66,5 @@ struct ConversationSummary {
 Q_DECLARE_METATYPE(fathom::app::ChatMessage)
 Q_DECLARE_METATYPE(fathom::app::ConversationSettings)
 Q_DECLARE_METATYPE(fathom::app::ConversationSummary)
+Q_DECLARE_METATYPE(fathom::app::ConversationInfo)
 Q_DECLARE_METATYPE(fathom::app::MessageStats)

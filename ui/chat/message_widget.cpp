@@ -2,6 +2,7 @@
 // through MessageTextView, which re-renders incrementally while the reply streams.
 #include "ui/chat/message_widget.h"
 
+#include "app/services/thinking_split.h"
 #include "ui/chat/message_text_view.h"
 
 #include <QClipboard>
@@ -32,7 +33,8 @@ QToolButton* toolButton(const QString& text, const QString& tip, QWidget* parent
 }  // namespace
 
 MessageWidget::MessageWidget(const app::ChatMessage& message, ColorScheme scheme, QWidget* parent)
-    : QFrame(parent), m_message(message), m_scheme(scheme)
+    : QFrame(parent), m_message(message), m_raw(app::ThinkingSplit::join(message.reasoning, message.content)),
+      m_scheme(scheme)
 {
     const bool user = message.role == app::Role::User;
     setProperty("role", user ? QStringLiteral("user") : QStringLiteral("assistant"));
@@ -101,10 +103,7 @@ MessageWidget::MessageWidget(const app::ChatMessage& message, ColorScheme scheme
     connect(m_previous, &QToolButton::clicked, this, [this] { emit siblingRequested(m_message.id, -1); });
     connect(m_next, &QToolButton::clicked, this, [this] { emit siblingRequested(m_message.id, +1); });
     connect(m_copy, &QToolButton::clicked, this, [this] {
-        QString thinking, answer;
-        bool open = false;
-        splitThinking(m_message.content, &thinking, &answer, &open);
-        QGuiApplication::clipboard()->setText(answer.trimmed());
+        QGuiApplication::clipboard()->setText(app::ThinkingSplit::split(m_raw).answer.trimmed());
     });
 
     updateChrome();
@@ -113,41 +112,21 @@ MessageWidget::MessageWidget(const app::ChatMessage& message, ColorScheme scheme
 
 QWidget* MessageWidget::thinkingView() const { return m_thinking; }
 
-void MessageWidget::splitThinking(const QString& content, QString* thinking, QString* answer, bool* thinkingOpen)
-{
-    static const QString open = QStringLiteral("<think>");
-    static const QString close = QStringLiteral("</think>");
-    const QString trimmed = content.trimmed();
-    thinking->clear();
-    *thinkingOpen = false;
-    if (!trimmed.startsWith(open)) {
-        *answer = content;
-        return;
-    }
-    const qsizetype start = content.indexOf(open) + open.size();
-    const qsizetype end = content.indexOf(close, start);
-    if (end < 0) {
-        *thinking = content.mid(start).trimmed();
-        answer->clear();
-        *thinkingOpen = true;
-        return;
-    }
-    *thinking = content.mid(start, end - start).trimmed();
-    *answer = content.mid(end + close.size()).trimmed();
-}
-
 void MessageWidget::setMessage(const app::ChatMessage& message)
 {
-    const bool textChanged = message.content != m_message.content;
+    const QString raw = app::ThinkingSplit::join(message.reasoning, message.content);
     m_message = message;
-    if (textChanged) m_dirty = true;
+    if (raw != m_raw) {
+        m_raw = raw;
+        m_dirty = true;
+    }
     updateChrome();
     if (m_dirty && message.status != app::MessageStatus::Streaming) render();
 }
 
 void MessageWidget::appendText(const QString& text)
 {
-    m_message.content += text;
+    m_raw += text;
     m_dirty = true;
 }
 
@@ -156,12 +135,12 @@ void MessageWidget::render()
     if (!m_dirty) return;
     m_dirty = false;
     if (m_message.role == app::Role::User) {
-        m_text->setPlainTextContent(m_message.content);
+        m_text->setPlainTextContent(m_raw);
         return;
     }
-    QString thinking, answer;
-    bool open = false;
-    splitThinking(m_message.content, &thinking, &answer, &open);
+    const app::ThinkingSplit split = app::ThinkingSplit::split(m_raw);
+    const QString& thinking = split.reasoning;
+    const bool open = split.open;
     m_thinkingToggle->setVisible(!thinking.isEmpty() || open);
     if (!thinking.isEmpty() || open) {
         m_thinking->setMarkdownText(thinking);
@@ -170,7 +149,7 @@ void MessageWidget::render()
                                  : tr("Thought for %n words", nullptr, int(words));
         updateThinkingToggle();
     }
-    m_text->setMarkdownText(answer);
+    m_text->setMarkdownText(split.answer);
 }
 
 void MessageWidget::updateChrome()
@@ -253,7 +232,7 @@ void MessageWidget::startEditing()
             m_text->show();
         });
     }
-    m_editor->setPlainText(m_message.content);
+    m_editor->setPlainText(m_raw);
     m_editor->setMinimumHeight(80);
     m_text->hide();
     m_editor->show();
@@ -268,7 +247,7 @@ void MessageWidget::submitEdit()
     m_editor->hide();
     m_editBar->hide();
     m_text->show();
-    if (!text.isEmpty() && text != m_message.content) emit editSubmitted(m_message.id, text);
+    if (!text.isEmpty() && text != m_raw) emit editSubmitted(m_message.id, text);
 }
 
 }  // namespace fathom::ui

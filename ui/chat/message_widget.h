@@ -30,10 +30,6 @@ public:
     void render();
     bool needsRender() const { return m_dirty; }
 
-    // The reply split as R1 writes it: "<think>…</think>answer". Without a think block, thinking
-    // is empty; while the block is still open, answer is empty.
-    static void splitThinking(const QString& content, QString* thinking, QString* answer, bool* thinkingOpen);
-
     // For tests and keyboard users.
     MessageTextView* textView() const { return m_text; }
     QToolButton* previousButton() const { return m_previous; }
@@ -62,6 +58,7 @@ private:
     QString statsText() const;
 
     app::ChatMessage m_message;
+    QString m_raw;    // reasoning and answer as the model wrote them: "<think>…</think>answer"
     ColorScheme m_scheme;
     bool m_dirty = true;
     QLabel* m_role = nullptr;
