@@ -21,7 +21,8 @@ ChatSession::ChatSession(ChatStore* store, EngineBridge* bridge, QObject* parent
 {
     connect(m_store, &ChatStore::turnStarted, this, &ChatSession::onTurnStarted);
     connect(m_store, &ChatStore::conversationOpened, this, [this](const ConversationInfo& info, const QList<ChatMessage>& path) {
-        if (m_reply.active) return;  // a branch switch answered while a new turn started: the turn wins
+        if (m_opensPending == 0) return;
+        --m_opensPending;
         m_info = info;
         m_path = path;
         emit conversationChanged(m_info);
@@ -42,6 +43,7 @@ void ChatSession::newConversation()
 {
     stop();
     m_info = {};
+    m_unsavedSettings = false;
     m_path.clear();
     emit conversationChanged(m_info);
     emit pathChanged(m_path);
@@ -50,6 +52,7 @@ void ChatSession::newConversation()
 void ChatSession::openConversation(qint64 conversationId)
 {
     stop();
+    ++m_opensPending;
     m_store->openConversation(conversationId);
 }
 
@@ -121,15 +124,21 @@ void ChatSession::stepSibling(qint64 messageId, int delta)
     for (const ChatMessage& m : std::as_const(m_path)) {
         if (m.id != messageId) continue;
         const qint64 target = delta < 0 ? m.previousSiblingId : m.nextSiblingId;
-        if (target != 0) m_store->switchBranch(target);
+        if (target == 0) return;
+        ++m_opensPending;
+        m_store->switchBranch(target);
         return;
     }
 }
 
-void ChatSession::saveConversationSettings(const ConversationSettings& settings)
+void ChatSession::saveConversation(const ConversationInfo& info)
 {
-    m_info.settings = settings;
-    if (m_info.id != 0) m_store->saveConversation(m_info);
+    const qint64 id = m_info.id;
+    m_info = info;
+    m_info.id = id;
+    m_unsavedSettings = id == 0;
+    if (id != 0) m_store->saveConversation(m_info);
+    emit conversationChanged(m_info);
 }
 
 void ChatSession::stop()
@@ -142,7 +151,16 @@ void ChatSession::stop()
 void ChatSession::onTurnStarted(qint64 tag, const ConversationInfo& info, const QList<ChatMessage>& path)
 {
     if (!m_reply.active || tag != m_reply.tag || path.isEmpty()) return;
-    m_info = info;
+    if (m_unsavedSettings) {  // settings chosen before the chat existed
+        ConversationInfo chosen = m_info;
+        chosen.id = info.id;
+        if (chosen.title.isEmpty()) chosen.title = info.title;
+        m_unsavedSettings = false;
+        m_store->saveConversation(chosen);
+        m_info = chosen;
+    } else {
+        m_info = info;
+    }
     m_path = path;
     m_reply.message = path.last();
     emit conversationChanged(m_info);
@@ -154,9 +172,9 @@ void ChatSession::onTurnStarted(qint64 tag, const ConversationInfo& info, const 
 
     GenerationRequest request;
     request.turns = path.mid(0, path.size() - 1);
-    request.systemPrompt = info.settings.systemPrompt.isEmpty()
+    request.systemPrompt = m_info.settings.systemPrompt.isEmpty()
                                ? m_global.value(QStringLiteral("chat.system_prompt")).toString()
-                               : info.settings.systemPrompt;
+                               : m_info.settings.systemPrompt;
     const QJsonObject s = QJsonDocument::fromJson(samplingJson().toUtf8()).object();
     request.sampling.temperature = float(s.value(QStringLiteral("temperature")).toDouble());
     request.sampling.topP = float(s.value(QStringLiteral("top_p")).toDouble());
@@ -206,9 +224,10 @@ void ChatSession::onFinished(quint64 ticket, const MessageStats& stats, MessageS
     if (reply.stats.timeToFirstTokenMs == 0) reply.stats.timeToFirstTokenMs = m_reply.firstTokenMs;
     if (reply.stats.promptTokens == 0) reply.stats.promptTokens = m_reply.promptTokens;
     m_store->finishReply(reply);
-    if (!m_path.isEmpty() && m_path.last().id == reply.id) m_path.last() = reply;
+    const bool shown = !m_path.isEmpty() && m_path.last().id == reply.id;
+    if (shown) m_path.last() = reply;
     m_reply = {};
-    emit messageUpdated(reply);
+    if (shown) emit messageUpdated(reply);
     emit generatingChanged(false);
     if (status == MessageStatus::Error) emit notice(error);
 }

@@ -36,7 +36,8 @@ public:
     void regenerate(qint64 replyId);
     void editAndResend(qint64 messageId, const QString& text);
     void stepSibling(qint64 messageId, int delta);
-    void saveConversationSettings(const ConversationSettings& settings);
+    // Title, system prompt and sampling of the open conversation (kept until a new chat is stored).
+    void saveConversation(const ConversationInfo& info);
 
 signals:
     void pathChanged(const QList<fathom::app::ChatMessage>& path);   // show this branch
@@ -74,9 +75,11 @@ private:
     EngineBridge* m_bridge;
     QVariantMap m_global;
     ConversationInfo m_info;
+    bool m_unsavedSettings = false;   // set on a chat not stored yet: saved when its first turn is
     QList<ChatMessage> m_path;
     Reply m_reply;
     qint64 m_nextTag = 1;
+    int m_opensPending = 0;   // openConversation / switchBranch requests the store has not answered
 };
 
 }  // namespace fathom::app

@@ -12,7 +12,9 @@ EngineBridge::EngineBridge(ModelLoader loader, QObject* parent) : QObject(parent
     m_worker = new EngineWorker(loader ? std::move(loader) : defaultLoader(), &m_cancelLoad);
     m_worker->moveToThread(&m_thread);
 
+    qRegisterMetaType<QList<fathom::app::LocalModel>>();
     const auto q = Qt::QueuedConnection;
+    connect(m_worker, &EngineWorker::modelsFound, this, &EngineBridge::modelsFound, q);
     connect(m_worker, &EngineWorker::loadProgress, this, &EngineBridge::loadProgress, q);
     connect(m_worker, &EngineWorker::loaded, this, [this](const QString& name, const QString& backend, qint64 ctx) {
         m_loading = false;
@@ -24,6 +26,7 @@ EngineBridge::EngineBridge(ModelLoader loader, QObject* parent) : QObject(parent
     }, q);
     connect(m_worker, &EngineWorker::loadFailed, this, [this](const QString& message, bool cancelled) {
         m_loading = false;
+        m_modelFolder.clear();
         emit modelLoadFailed(message, cancelled);
     }, q);
     connect(m_worker, &EngineWorker::started, this, &EngineBridge::generationStarted, q);
@@ -43,9 +46,15 @@ EngineBridge::~EngineBridge()
     delete m_worker;
 }
 
+void EngineBridge::scanModels()
+{
+    QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->scanModels(); }, Qt::QueuedConnection);
+}
+
 void EngineBridge::loadModel(const QString& folder, const inference::EngineOptions& options)
 {
     m_loading = true;
+    m_modelFolder = folder;
     m_loaded = false;
     m_cancelLoad.store(false);
     QMetaObject::invokeMethod(m_worker, [w = m_worker, folder, options] { w->load(folder, options); },

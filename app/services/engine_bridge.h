@@ -22,6 +22,8 @@ public:
 
     static ModelLoader defaultLoader();
 
+    // Looks for models on disk (off the GUI thread); modelsFound answers.
+    void scanModels();
     void loadModel(const QString& folder, const inference::EngineOptions& options);
     // Stops a load in progress at its next progress report (modelLoadFailed(..., true) follows).
     void cancelLoad();
@@ -33,10 +35,12 @@ public:
     bool isLoading() const { return m_loading; }
     bool isLoaded() const { return m_loaded; }
     QString modelName() const { return m_modelName; }
+    QString modelFolder() const { return m_modelFolder; }
     QString backendName() const { return m_backendName; }
     qint64 contextLength() const { return m_contextLength; }
 
 signals:
+    void modelsFound(const QList<fathom::app::LocalModel>& models);
     void loadProgress(double fraction, const QString& stage);
     void modelLoaded(const QString& name, const QString& backend, qint64 contextLength);
     void modelLoadFailed(const QString& message, bool cancelled);
@@ -53,6 +57,7 @@ private:
     bool m_loading = false;
     bool m_loaded = false;
     QString m_modelName;
+    QString m_modelFolder;
     QString m_backendName;
     qint64 m_contextLength = 0;
 };

@@ -40,6 +40,11 @@ void EngineWorker::unload()
     m_engineIds.clear();
 }
 
+void EngineWorker::scanModels()
+{
+    emit modelsFound(ModelLocator::findModels());
+}
+
 void EngineWorker::load(const QString& folder, const inference::EngineOptions& options)
 {
     unload();

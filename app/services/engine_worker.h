@@ -4,6 +4,7 @@
 #pragma once
 
 #include "app/services/chat_types.h"
+#include "app/services/model_locator.h"
 #include "app/services/prompt_encoder.h"
 #include "inference/engine/engine.h"
 
@@ -42,6 +43,7 @@ public:
     void generate(quint64 ticket, const GenerationRequest& request);
     void stop(quint64 ticket);
     void unload();
+    void scanModels();
 
     // Called from the engine's thread by the request sinks.
     void relayToken(quint64 ticket, const std::string& text);
@@ -49,6 +51,7 @@ public:
     void relayError(quint64 ticket, const std::string& message);
 
 signals:
+    void modelsFound(const QList<fathom::app::LocalModel>& models);
     void loadProgress(double fraction, const QString& stage);
     void loaded(const QString& name, const QString& backend, qint64 contextLength);
     void loadFailed(const QString& message, bool cancelled);

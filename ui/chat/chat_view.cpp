@@ -122,6 +122,13 @@ void ChatView::flush()
         if (w->needsRender()) w->render();
 }
 
+void ChatView::setColorScheme(ColorScheme scheme)
+{
+    m_scheme = scheme;
+    qDeleteAll(m_widgets);
+    m_widgets.clear();
+}
+
 void ChatView::setPlaceholder(const QString& text)
 {
     m_placeholder->setText(text);

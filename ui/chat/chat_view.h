@@ -29,6 +29,8 @@ public:
     void appendText(qint64 messageId, const QString& text);
     // Renders pending streamed text now (tests, and before a message is finalized).
     void flush();
+    // Drops every message widget so the next setMessages() renders in the new colours.
+    void setColorScheme(ColorScheme scheme);
     // Text shown when there are no messages (rich text: the empty state, or what to do next).
     void setPlaceholder(const QString& text);
 
