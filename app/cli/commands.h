@@ -14,5 +14,9 @@ struct Command {
 };
 
 int runVersion(int argc, char** argv);
+int runTokenize(int argc, char** argv);
+int runDetokenize(int argc, char** argv);
+int runRenderChat(int argc, char** argv);
+int runBenchTokenizer(int argc, char** argv);
 
 }  // namespace fathom::cli

@@ -15,6 +15,11 @@ namespace {
 
 const Command kCommands[] = {
     {"version", "fathom-cli version", runVersion},
+    {"tokenize", "fathom-cli tokenize --tokenizer FILE_OR_DIR (--text TEXT | --text-file F)", runTokenize},
+    {"detokenize", "fathom-cli detokenize --tokenizer FILE_OR_DIR --ids 1,2,3 [--skip-special]", runDetokenize},
+    {"render-chat", "fathom-cli render-chat --format deepseek-v2|deepseek-v3|deepseek-r1|auto --messages FILE.json "
+                    "[--add-generation-prompt] [--model DIR]", runRenderChat},
+    {"bench-tokenizer", "fathom-cli bench-tokenizer --tokenizer FILE_OR_DIR [--corpus FILE] [--mb N]", runBenchTokenizer},
 };
 
 void printUsage(std::FILE* to)

@@ -1,0 +1,77 @@
+// Chat-format detection. The template text is the best evidence (it is what HF would run);
+// model_type is the fallback for folders without one (e.g. Coder-V2 Base).
+#include "inference/prompt/format_detect.h"
+
+#include "inference/tokenizer/tokenizer_files.h"
+#include "inference/util/error.h"
+
+#include <filesystem>
+
+namespace fathom::inference {
+
+namespace fs = std::filesystem;
+
+DetectedChatFormat detectChatFormat(const std::string& chatTemplate, const std::string& modelType,
+                                    const std::string& where)
+{
+    DetectedChatFormat d;
+    auto has = [&](std::string_view s) { return chatTemplate.find(s) != std::string::npos; };
+    if (has("<｜User｜>") && has("<｜Assistant｜>")) {
+        d.format.kind = ChatFormatKind::DeepseekV3;
+        d.format.stripThinking = has("</think>");
+        // The Jinja source holds the newline as the escape \n inside a string literal.
+        d.format.thinkPrefix = has("<｜Assistant｜><think>\\n") || has("<｜Assistant｜><think>\n");
+        d.reason = "tokenizer_config.json's chat_template uses <｜User｜>/<｜Assistant｜>";
+        if (d.format.stripThinking)
+            d.reason += " and drops </think> reasoning from history";
+        if (d.format.thinkPrefix)
+            d.reason += " and opens <think> for the reply";
+        return d;
+    }
+    if (has("'User: '") && has("'Assistant:'")) {
+        d.format.kind = ChatFormatKind::DeepseekV2;
+        d.reason = "tokenizer_config.json's chat_template uses 'User: ' / 'Assistant:'";
+        return d;
+    }
+    if (modelType == "deepseek_v3") {
+        d.format.kind = ChatFormatKind::DeepseekV3;
+        d.reason = "config.json's model_type is deepseek_v3 (no DeepSeek chat_template found)";
+        return d;
+    }
+    if (modelType == "deepseek_v2") {
+        d.format.kind = ChatFormatKind::DeepseekV2;
+        d.reason = "config.json's model_type is deepseek_v2 (no DeepSeek chat_template found)";
+        return d;
+    }
+    throwFileError(where, "cannot tell the chat format: tokenizer_config.json has no DeepSeek chat_template and "
+                          "config.json's model_type is '" + modelType +
+                          "'; pass --format deepseek-v2 or --format deepseek-v3");
+}
+
+DetectedChatFormat detectChatFormat(const std::string& modelDir)
+{
+    std::error_code ec;
+    if (!fs::is_directory(modelDir, ec))
+        throwFileError(modelDir, "is not a model folder");
+    std::string chatTemplate, modelType;
+    TokenizerConfig cfg;
+    const fs::path tc = fs::path(modelDir) / "tokenizer_config.json";
+    if (fs::is_regular_file(tc, ec)) {
+        cfg = readTokenizerConfig(tc.string());
+        chatTemplate = cfg.chatTemplate;
+    }
+    const fs::path c = fs::path(modelDir) / "config.json";
+    if (fs::is_regular_file(c, ec)) {
+        const nlohmann::json config = readJsonFile(c.string(), 16u << 20);
+        if (config.is_object() && config.contains("model_type") && config["model_type"].is_string())
+            modelType = config["model_type"].get<std::string>();
+    }
+    DetectedChatFormat d = detectChatFormat(chatTemplate, modelType, modelDir);
+    if (cfg.bosToken)
+        d.format.bos = *cfg.bosToken;
+    if (cfg.eosToken)
+        d.format.eos = *cfg.eosToken;
+    return d;
+}
+
+}  // namespace fathom::inference

@@ -1,0 +1,31 @@
+// DeepSeek-V2 / V2-Lite-Chat / Coder-V2-Instruct chat template, as in their tokenizer_config.json:
+//   {{ bos_token }}{% for message in messages %}
+//     user:      'User: ' + content + '\n\n'
+//     assistant: 'Assistant: ' + content + eos_token
+//     system:    content + '\n\n'            (in place, wherever it appears)
+//   {% endfor %}{% if add_generation_prompt %}'Assistant:'{% endif %}
+// No space after the final "Assistant:" (ANCHORS.md: with one, the Lite models drift off-language).
+#include "inference/prompt/chat_format.h"
+
+namespace fathom::inference::detail {
+
+std::string renderDeepseekV2(const ChatFormat& format, const std::vector<ChatMessage>& messages,
+                             bool addGenerationPrompt)
+{
+    std::string out = format.bos;
+    for (const ChatMessage& m : messages) {
+        const std::string& content = m.content ? *m.content : std::string();
+        if (m.role == "user")
+            out += "User: " + content + "\n\n";
+        else if (m.role == "assistant")
+            out += "Assistant: " + content + format.eos;
+        else if (m.role == "system")
+            out += content + "\n\n";
+        // The template has no branch for tool messages: they are left out, as HF renders them.
+    }
+    if (addGenerationPrompt)
+        out += "Assistant:";
+    return out;
+}
+
+}  // namespace fathom::inference::detail

@@ -1,0 +1,233 @@
+// Loading tokenizer.json (with the checks of RELIABILITY.md cases 9-12) and the encode/decode paths.
+#include "inference/tokenizer/tokenizer.h"
+
+#include "inference/tokenizer/byte_level.h"
+#include "inference/tokenizer/tokenizer_files.h"
+#include "inference/tokenizer/utf8.h"
+#include "inference/util/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace fathom::inference {
+
+namespace {
+
+constexpr std::size_t kMaxTokenizerJsonBytes = 512u << 20;
+
+std::string typeOf(const nlohmann::json& spec)
+{
+    if (spec.is_object() && spec.contains("type") && spec["type"].is_string())
+        return spec["type"].get<std::string>();
+    return {};
+}
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> Tokenizer::load(const std::string& fileOrDir)
+{
+    const TokenizerFiles files = locateTokenizerFiles(fileOrDir);
+    const std::string text = readTextFile(files.tokenizerJson, kMaxTokenizerJsonBytes);
+    std::unique_ptr<Tokenizer> tok = fromJson(text, files.tokenizerJson);
+    if (!files.tokenizerConfigJson.empty()) {
+        const TokenizerConfig cfg = readTokenizerConfig(files.tokenizerConfigJson);
+        auto resolve = [&](const std::optional<std::string>& content, const char* what) -> std::optional<std::int32_t> {
+            if (!content)
+                return std::nullopt;
+            auto id = tok->tokenId(*content);
+            if (!id)
+                throwFileError(files.tokenizerConfigJson, std::string(what) + " '" + *content + "' is not a token of " +
+                                                              files.tokenizerJson);
+            return id;
+        };
+        tok->m_bos = resolve(cfg.bosToken, "bos_token");
+        tok->m_eos = resolve(cfg.eosToken, "eos_token");
+        tok->m_addBos = cfg.addBosToken;
+    }
+    if (!files.configJson.empty())
+        tok->checkModelVocabSize(files.configJson);
+    return tok;
+}
+
+std::unique_ptr<Tokenizer> Tokenizer::fromJson(std::string_view json, const std::string& name)
+{
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(json);
+    } catch (const nlohmann::json::parse_error& e) {
+        throwFileError(name, std::string("is not valid JSON (") + e.what() + ")");
+    }
+    if (!doc.is_object())
+        throwFileError(name, "must hold a JSON object");
+    if (!doc.contains("model"))
+        throwFileError(name, "has no \"model\"");
+
+    std::unique_ptr<Tokenizer> tok(new Tokenizer());
+    tok->m_file = name;
+    tok->checkNormalizer(doc.value("normalizer", nlohmann::json()));
+    tok->m_model = std::make_unique<BpeModel>(doc["model"], name);
+    tok->m_added = std::make_unique<AddedTokens>(doc.value("added_tokens", nlohmann::json()), *tok->m_model, name);
+    tok->m_pre = std::make_unique<PreTokenizer>(doc.value("pre_tokenizer", nlohmann::json()), name);
+    tok->checkPostProcessor(doc.value("post_processor", nlohmann::json()));
+    tok->checkDecoder(doc.value("decoder", nlohmann::json()));
+    for (const char* key : {"truncation", "padding"})
+        if (doc.contains(key) && !doc[key].is_null())
+            tok->m_notes.push_back(std::string(key) + ": ignored; it applies to batches of fixed length, "
+                                                      "and Fathom encodes whole texts");
+    return tok;
+}
+
+void Tokenizer::checkNormalizer(const nlohmann::json& spec)
+{
+    // DeepSeek ships an empty Sequence. Any real normalizer would change ids, so refuse it rather
+    // than tokenize differently from the model's training.
+    if (spec.is_null())
+        return;
+    const std::string type = typeOf(spec);
+    if (type == "Sequence" && spec.contains("normalizers") && spec["normalizers"].is_array()) {
+        for (const auto& n : spec["normalizers"])
+            checkNormalizer(n);
+        return;
+    }
+    throwFileError(m_file, "normalizer " + (type.empty() ? spec.dump().substr(0, 60) : "\"" + type + "\"") +
+                               " is not supported (Fathom supports none or an empty Sequence)");
+}
+
+void Tokenizer::checkPostProcessor(const nlohmann::json& spec)
+{
+    const std::string type = typeOf(spec);
+    if (spec.is_null())
+        return;
+    if (type == "Sequence" && spec.contains("processors") && spec["processors"].is_array()) {
+        for (const auto& p : spec["processors"])
+            checkPostProcessor(p);
+    } else if (type == "ByteLevel") {
+        m_notes.push_back("post_processor ByteLevel: ignored; it only trims offsets, which Fathom does not report");
+    } else if (type == "TemplateProcessing" || type == "RobertaProcessing" || type == "BertProcessing") {
+        m_notes.push_back("post_processor " + type + ": ignored; it adds BOS/EOS, which Fathom's prompt formats "
+                                                     "add explicitly and `tokenize` never adds");
+    } else {
+        throwFileError(m_file, "post_processor \"" + type + "\" is not supported");
+    }
+}
+
+void Tokenizer::checkDecoder(const nlohmann::json& spec)
+{
+    const std::string type = typeOf(spec);
+    if (type == "ByteLevel")
+        return;  // its add_prefix_space/trim_offsets/use_regex do nothing when decoding
+    if (type == "Sequence" && spec.contains("decoders") && spec["decoders"].is_array() &&
+        spec["decoders"].size() == 1) {
+        checkDecoder(spec["decoders"][0]);
+        return;
+    }
+    throwFileError(m_file, "decoder " + (type.empty() ? std::string("(none)") : "\"" + type + "\"") +
+                               " is not supported; byte-level BPE needs the ByteLevel decoder");
+}
+
+void Tokenizer::checkModelVocabSize(const std::string& configPath)
+{
+    const nlohmann::json cfg = readJsonFile(configPath, 16u << 20);
+    auto it = cfg.is_object() ? cfg.find("vocab_size") : cfg.end();
+    if (it == cfg.end() || !it->is_number_integer())
+        return;  // the model loader reports a bad config.json; here it only bounds the ids
+    const std::int64_t vocabSize = it->get<std::int64_t>();
+    for (const AddedToken& a : m_added->tokens())
+        if (a.id >= vocabSize)
+            throwFileError(m_file, "added token '" + a.content + "' has id " + std::to_string(a.id) +
+                                       ", beyond the model's vocab_size " + std::to_string(vocabSize) + " in " + configPath);
+    if (m_model->idLimit() > vocabSize)
+        throwFileError(m_file, "the vocab has ids up to " + std::to_string(m_model->idLimit() - 1) +
+                                   ", beyond the model's vocab_size " + std::to_string(vocabSize) + " in " + configPath);
+}
+
+std::vector<std::int32_t> Tokenizer::encode(std::string_view text, bool matchAddedTokens) const
+{
+    if (const std::size_t bad = utf8::firstInvalid(text); bad != std::string_view::npos) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[bad]));
+        throwUserError("text is not valid UTF-8: byte " + std::string(hex) + " at offset " + std::to_string(bad));
+    }
+    std::vector<std::int32_t> ids;
+    ids.reserve(text.size() / 3 + 8);
+    if (!matchAddedTokens) {
+        encodeText(text, 0, text.size(), ids);
+        return ids;
+    }
+    for (const TextSegment& seg : m_added->split(text)) {
+        if (seg.id >= 0)
+            ids.push_back(seg.id);
+        else
+            encodeText(text, seg.begin, seg.end, ids);
+    }
+    return ids;
+}
+
+void Tokenizer::encodeText(std::string_view text, std::size_t begin, std::size_t end,
+                           std::vector<std::int32_t>& out) const
+{
+    std::vector<Span> pieces;
+    m_pre->split(text, {begin, end}, pieces);
+    for (const Span& p : pieces)
+        m_model->encodePiece(text.substr(p.begin, p.end - p.begin), out);
+}
+
+bool Tokenizer::appendTokenBytes(std::int32_t id, std::string& out, bool skipSpecial) const
+{
+    if (const AddedToken* a = m_added->byId(id)) {
+        if (!(skipSpecial && a->special))
+            out.append(a->content);
+        return true;
+    }
+    const std::string_view token = m_model->tokenText(id);
+    if (token.empty())
+        return false;
+    // A vocab token outside the byte alphabet (DeepSeek's vocab copies of its special tokens) is
+    // its own UTF-8 text, as in HF's ByteLevel decoder.
+    if (!byte_level::decode(token, out))
+        out.append(token);
+    return true;
+}
+
+std::string Tokenizer::decode(const std::vector<std::int32_t>& ids, bool skipSpecial) const
+{
+    std::string bytes;
+    bytes.reserve(ids.size() * 4);
+    for (std::int32_t id : ids)
+        appendTokenBytes(id, bytes, skipSpecial);
+    return utf8::toValidLossy(bytes);
+}
+
+std::optional<std::int32_t> Tokenizer::tokenId(std::string_view token) const
+{
+    if (const AddedToken* a = m_added->byContent(token))
+        return a->id;
+    auto it = m_model->vocab().find(std::string(token));
+    if (it == m_model->vocab().end())
+        return std::nullopt;
+    return it->second;
+}
+
+std::int32_t Tokenizer::requireTokenId(std::string_view token) const
+{
+    auto id = tokenId(token);
+    if (!id)
+        throwFileError(m_file, "has no token '" + std::string(token) + "'");
+    return *id;
+}
+
+bool Tokenizer::knows(std::int32_t id) const
+{
+    return m_added->byId(id) != nullptr || !m_model->tokenText(id).empty();
+}
+
+bool Tokenizer::isSpecial(std::int32_t id) const
+{
+    const AddedToken* a = m_added->byId(id);
+    return a && a->special;
+}
+
+std::int32_t Tokenizer::idLimit() const { return std::max(m_model->idLimit(), m_added->maxId() + 1); }
+
+}  // namespace fathom::inference

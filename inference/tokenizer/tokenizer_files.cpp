@@ -1,0 +1,112 @@
+// File lookup and parsing for the tokenizer; every error names the file it is about.
+#include "inference/tokenizer/tokenizer_files.h"
+
+#include "inference/util/error.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fathom::inference {
+
+namespace fs = std::filesystem;
+
+TokenizerFiles locateTokenizerFiles(const std::string& fileOrDir)
+{
+    std::error_code ec;
+    fs::path p(fileOrDir);
+    TokenizerFiles files;
+    fs::path dir;
+    if (fs::is_directory(p, ec)) {
+        dir = p;
+        files.tokenizerJson = (p / "tokenizer.json").string();
+        if (!fs::is_regular_file(files.tokenizerJson, ec))
+            throwFileError(fileOrDir, "folder has no tokenizer.json");
+    } else if (fs::is_regular_file(p, ec)) {
+        files.tokenizerJson = p.string();
+        dir = p.parent_path();
+    } else {
+        throwFileError(fileOrDir, "no such file or folder");
+    }
+    if (dir.empty())
+        dir = ".";
+    if (fs::is_regular_file(dir / "tokenizer_config.json", ec))
+        files.tokenizerConfigJson = (dir / "tokenizer_config.json").string();
+    if (fs::is_regular_file(dir / "config.json", ec))
+        files.configJson = (dir / "config.json").string();
+    return files;
+}
+
+std::string readTextFile(const std::string& path, std::size_t maxBytes)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throwFileError(path, "cannot be opened");
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<std::streamoff>(in.tellg());
+    if (size < 0)
+        throwFileError(path, "cannot be read");
+    if (static_cast<std::size_t>(size) > maxBytes)
+        throwFileError(path, "is " + std::to_string(size) + " bytes, more than the " + std::to_string(maxBytes) +
+                                 " this file may have");
+    in.seekg(0);
+    std::string text(static_cast<std::size_t>(size), '\0');
+    in.read(text.data(), size);
+    if (!in)
+        throwFileError(path, "could not be read completely");
+    return text;
+}
+
+nlohmann::json readJsonFile(const std::string& path, std::size_t maxBytes)
+{
+    const std::string text = readTextFile(path, maxBytes);
+    try {
+        return nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        throwFileError(path, std::string("is not valid JSON (") + e.what() + ")");
+    }
+}
+
+namespace {
+
+// Tokens appear either as plain strings or as {"__type": "AddedToken", "content": ...}.
+std::optional<std::string> tokenContent(const nlohmann::json& cfg, const char* key, const std::string& path)
+{
+    auto it = cfg.find(key);
+    if (it == cfg.end() || it->is_null())
+        return std::nullopt;
+    if (it->is_string())
+        return it->get<std::string>();
+    if (it->is_object() && it->contains("content") && (*it)["content"].is_string())
+        return (*it)["content"].get<std::string>();
+    throwFileError(path, std::string("\"") + key + "\" must be a string or an object with \"content\"");
+}
+
+}  // namespace
+
+TokenizerConfig readTokenizerConfig(const std::string& path)
+{
+    const nlohmann::json cfg = readJsonFile(path, 64u << 20);
+    if (!cfg.is_object())
+        throwFileError(path, "must hold a JSON object");
+    TokenizerConfig out;
+    out.bosToken = tokenContent(cfg, "bos_token", path);
+    out.eosToken = tokenContent(cfg, "eos_token", path);
+    if (auto it = cfg.find("add_bos_token"); it != cfg.end() && it->is_boolean())
+        out.addBosToken = it->get<bool>();
+    if (auto it = cfg.find("chat_template"); it != cfg.end()) {
+        if (it->is_string()) {
+            out.chatTemplate = it->get<std::string>();
+        } else if (it->is_array()) {
+            // Newer files list named templates: [{"name": "default", "template": "..."}, ...].
+            for (const auto& t : *it)
+                if (t.is_object() && t.value("name", "") == "default" && t.contains("template") && t["template"].is_string())
+                    out.chatTemplate = t["template"].get<std::string>();
+        } else if (!it->is_null()) {
+            throwFileError(path, "\"chat_template\" must be a string or a list of named templates");
+        }
+    }
+    return out;
+}
+
+}  // namespace fathom::inference
