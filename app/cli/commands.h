@@ -18,5 +18,8 @@ int runTokenize(int argc, char** argv);
 int runDetokenize(int argc, char** argv);
 int runRenderChat(int argc, char** argv);
 int runBenchTokenizer(int argc, char** argv);
+int runLogits(int argc, char** argv);
+int runGenerate(int argc, char** argv);
+int runBench(int argc, char** argv);
 
 }  // namespace fathom::cli

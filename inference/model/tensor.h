@@ -29,5 +29,8 @@ struct TensorView {
 
 // Converts element i..i+n of a tensor of any supported dtype to fp32 (bf16/f16 widen exactly).
 void toFloat(const TensorView& t, std::int64_t first, std::int64_t count, float* out);
+// Writes `count` floats as dtype `t` into `out` (bf16/f16 round to nearest even; f16 keeps
+// subnormals, overflows to inf). Used for synthetic weights and test fixtures.
+void fromFloat(DType t, const float* in, std::int64_t count, std::byte* out);
 
 }  // namespace fathom::inference

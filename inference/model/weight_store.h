@@ -41,7 +41,7 @@ public:
     const TensorView* find(const std::string& name) const;
     const TensorView& get(const std::string& name) const;  // throws: "model is missing tensor X"
     std::vector<std::string> names() const;
-    std::size_t totalBytes() const;
+    std::size_t totalBytes() const;  // bytes of weight data held; aliased synthetic layers count once
 
     // Checks the tensors against the architecture (RELIABILITY.md 6, 8): every needed tensor present
     // with the expected shape and dtype; unexpected tensors are returned (and not used), not fatal.

@@ -1,0 +1,135 @@
+// `fathom-cli bench --random-weights`: CPU prefill and decode speed on a model shape with synthetic
+// weights (layers shared, so V2-Lite fits in ~2 GB of bf16 while every token still streams a full
+// model's bytes). Prints one JSON object; decode GB/s is measured against the bytes of weights a
+// token must read (ANCHORS.md roofline), so it reads as a fraction of memory bandwidth.
+#include "app/cli/commands.h"
+
+#include "app/cli/cli_args.h"
+#include "inference/cpu/cpu_model.h"
+#include "inference/util/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+namespace fathom::cli {
+
+namespace {
+
+// DeepSeek-V2-Lite's config.json (hub values).
+const char* kV2Lite = R"({
+  "architectures": ["DeepseekV2ForCausalLM"], "model_type": "deepseek_v2",
+  "vocab_size": 102400, "hidden_size": 2048, "intermediate_size": 10944, "moe_intermediate_size": 1408,
+  "num_hidden_layers": 27, "num_attention_heads": 16, "num_key_value_heads": 16,
+  "q_lora_rank": null, "kv_lora_rank": 512, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128,
+  "n_routed_experts": 64, "n_shared_experts": 2, "num_experts_per_tok": 6, "n_group": 1, "topk_group": 1,
+  "topk_method": "greedy", "scoring_func": "softmax", "norm_topk_prob": false, "routed_scaling_factor": 1.0,
+  "first_k_dense_replace": 1, "moe_layer_freq": 1, "rms_norm_eps": 1e-06, "rope_theta": 10000,
+  "max_position_embeddings": 163840,
+  "rope_scaling": {"type": "yarn", "factor": 40, "original_max_position_embeddings": 4096,
+                   "beta_fast": 32, "beta_slow": 1, "mscale": 0.707, "mscale_all_dim": 0.707},
+  "tie_word_embeddings": false, "bos_token_id": 100000, "eos_token_id": 100001, "torch_dtype": "bfloat16"
+})";
+
+// Weight elements one decode token reads: every attention projection, the dense MLPs, router +
+// chosen + shared experts of each MoE layer, and lm_head.
+double activeParams(const inference::ModelConfig& c)
+{
+    const double H = double(c.hiddenSize), heads = double(c.numHeads);
+    double attn = c.qLoraRank == 0 ? heads * c.qkHeadDim() * H
+                                   : c.qLoraRank * H + heads * c.qkHeadDim() * c.qLoraRank;
+    attn += (c.kvLoraRank + c.qkRopeHeadDim) * H + heads * (c.qkNopeHeadDim + c.vHeadDim) * c.kvLoraRank +
+            H * heads * c.vHeadDim;
+    double total = double(c.vocabSize) * H;
+    for (std::int64_t l = 0; l < c.numLayers; ++l) {
+        total += attn;
+        if (c.isMoeLayer(l))
+            total += c.nRoutedExperts * H + (c.numExpertsPerTok + c.nSharedExperts) * 3.0 * H * c.moeIntermediateSize;
+        else
+            total += 3.0 * H * c.intermediateSize;
+    }
+    return total;
+}
+
+double secondsSince(std::chrono::steady_clock::time_point t)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+int runBench(int argc, char** argv)
+{
+    const CliArgs args(argc, argv, 2, {"random-weights"},
+                       {"config", "shape", "prompt-tokens", "decode-tokens", "threads", "dtype", "seed"});
+    if (!args.has("random-weights"))
+        throwUserError("bench needs --random-weights (benchmarks on real checkpoints are not implemented yet)");
+    if (args.has("config") && args.has("shape"))
+        throwUserError("give --config FILE or --shape NAME, not both");
+    std::string shape = args.get("shape", "v2-lite");
+    inference::ModelConfig config;
+    if (args.has("config")) {
+        config = inference::ModelConfig::fromFile(args.get("config"));
+        shape = args.get("config");
+    } else if (shape == "v2-lite") {
+        config = inference::ModelConfig::fromJson(nlohmann::json::parse(kV2Lite), "v2-lite shape");
+    } else {
+        throwUserError("--shape must be v2-lite (or pass --config FILE), got '" + shape + "'");
+    }
+    const std::string dtypeName = args.get("dtype", "bf16");
+    const inference::DType dtype = dtypeName == "bf16" ? inference::DType::BF16
+                                   : dtypeName == "f16" ? inference::DType::F16
+                                   : dtypeName == "f32" ? inference::DType::F32
+                                                        : (throwUserError("--dtype must be bf16, f16 or f32"), inference::DType::F32);
+    const std::int64_t promptTokens = args.getInt("prompt-tokens", 512);
+    const std::int64_t decodeTokens = args.getInt("decode-tokens", 32);
+    if (promptTokens < 1 || decodeTokens < 1)
+        throwUserError("--prompt-tokens and --decode-tokens must be at least 1");
+
+    auto t = std::chrono::steady_clock::now();
+    const inference::WeightStore weights =
+        inference::WeightStore::synthetic(config, dtype, static_cast<std::uint64_t>(args.getInt("seed", 1)), true);
+    const double setupSeconds = secondsSince(t);
+    inference::cpu::CpuModel model(config, weights, static_cast<int>(args.getInt("threads", 0)));
+    inference::KvCache cache = model.makeCache(promptTokens + decodeTokens);
+
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<std::int32_t> pick(0, static_cast<std::int32_t>(config.vocabSize - 1));
+    std::vector<std::int32_t> prompt(static_cast<std::size_t>(promptTokens));
+    for (std::int32_t& id : prompt)
+        id = pick(rng);
+    t = std::chrono::steady_clock::now();
+    std::vector<float> logits = model.forward(prompt, 0, cache, true);
+    const double prefillSeconds = secondsSince(t);
+
+    t = std::chrono::steady_clock::now();
+    for (std::int64_t i = 0; i < decodeTokens; ++i) {
+        const auto next = static_cast<std::int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        logits = model.forward({next}, cache.size(), cache, true);
+    }
+    const double decodeSeconds = secondsSince(t);
+
+    const double bytesPerToken = activeParams(config) * double(inference::dtypeSize(dtype));
+    const double decodeRate = double(decodeTokens) / decodeSeconds;
+    nlohmann::json out = {
+        {"backend", "cpu"},
+        {"shape", shape},
+        {"dtype", dtypeName},
+        {"threads", model.threads()},
+        {"prompt_tokens", promptTokens},
+        {"decode_tokens", decodeTokens},
+        {"prefill_tok_s", double(promptTokens) / prefillSeconds},
+        {"decode_tok_s", decodeRate},
+        {"decode_weight_gb_per_token", bytesPerToken / 1e9},
+        {"decode_weight_gb_s", bytesPerToken * decodeRate / 1e9},
+        {"prefill_seconds", prefillSeconds},
+        {"decode_seconds", decodeSeconds},
+        {"weights_setup_seconds", setupSeconds},
+    };
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+}
+
+}  // namespace fathom::cli

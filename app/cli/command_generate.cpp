@@ -1,0 +1,99 @@
+// `fathom-cli generate`: a raw continuation through the Engine (no chat template). With --ids only
+// the new token ids are printed, comma-separated on one line; otherwise the new text streams.
+#include "app/cli/commands.h"
+
+#include "app/cli/model_option.h"
+#include "inference/util/error.h"
+
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+
+namespace fathom::cli {
+
+namespace {
+
+// Prints events as they come (on the engine's thread) and lets main wait for the end.
+class PrintSink final : public inference::EventSink {
+public:
+    explicit PrintSink(bool ids) : m_ids(ids) {}
+    void onToken(std::uint64_t, const inference::TokenEvent& e) override
+    {
+        if (m_ids)
+            std::printf("%s%d", m_count++ ? "," : "", e.token);
+        else
+            std::fputs(e.text.c_str(), stdout);
+        std::fflush(stdout);
+    }
+    void onDone(std::uint64_t, const inference::DoneStats&) override { finish({}); }
+    void onError(std::uint64_t, const std::string& message) override { finish(message.empty() ? "failed" : message); }
+    std::string wait()
+    {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [&] { return m_done; });
+        return m_error;
+    }
+
+private:
+    void finish(const std::string& error)
+    {
+        std::lock_guard lock(m_mutex);
+        m_error = error;
+        m_done = true;
+        m_cv.notify_all();
+    }
+    bool m_ids;
+    int m_count = 0;
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_done = false;
+    std::string m_error;
+};
+
+}  // namespace
+
+int runGenerate(int argc, char** argv)
+{
+    const CliArgs args(argc, argv, 2, {"ids"},
+                       {"model", "prompt", "tokens", "max-tokens", "temperature", "top-p", "top-k", "min-p",
+                        "repetition-penalty", "seed", "backend", "threads", "context"});
+    inference::EngineOptions options;
+    options.backend = backend(args);
+    options.threads = static_cast<int>(args.getInt("threads", 0));
+    options.contextLength = args.getInt("context", 4096);
+    const std::string dir = modelDir(args);
+    if (args.has("prompt") == args.has("tokens"))
+        throwUserError("give exactly one of --prompt TEXT or --tokens 1,2,3");
+    if (args.has("prompt"))
+        throwUserError("--prompt needs the tokenizer, which this build does not include yet; pass --tokens");
+    if (!args.has("ids"))
+        throwUserError("printing text needs the tokenizer, which this build does not include yet; add --ids");
+
+    inference::Request request;
+    request.promptTokens = args.getIds("tokens");
+    request.maxTokens = static_cast<int>(args.getInt("max-tokens", 128));
+    if (request.maxTokens <= 0)
+        throwUserError("--max-tokens must be at least 1");
+    request.sampling.temperature = static_cast<float>(args.getDouble("temperature", 0.7));
+    request.sampling.topP = static_cast<float>(args.getDouble("top-p", 1.0));
+    request.sampling.topK = static_cast<int>(args.getInt("top-k", 0));
+    request.sampling.minP = static_cast<float>(args.getDouble("min-p", 0.0));
+    request.sampling.repetitionPenalty = static_cast<float>(args.getDouble("repetition-penalty", 1.0));
+    request.sampling.seed = static_cast<std::uint64_t>(args.getInt("seed", 0));
+    if (request.sampling.temperature < 0 || request.sampling.topP <= 0 || request.sampling.topP > 1 ||
+        request.sampling.topK < 0 || request.sampling.minP < 0 || request.sampling.minP > 1 ||
+        request.sampling.repetitionPenalty <= 0)
+        throwUserError("sampling options out of range: --temperature >= 0, 0 < --top-p <= 1, --top-k >= 0, "
+                       "0 <= --min-p <= 1, --repetition-penalty > 0");
+
+    const auto engine = inference::Engine::load(dir, options);
+    PrintSink sink(args.has("ids"));
+    engine->submit(request, &sink);
+    const std::string error = sink.wait();
+    std::printf("\n");
+    if (!error.empty())
+        throwUserError(error);
+    return 0;
+}
+
+}  // namespace fathom::cli

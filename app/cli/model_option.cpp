@@ -1,0 +1,51 @@
+// modelDir / backend: the two options every engine command shares.
+#include "app/cli/model_option.h"
+
+#include "inference/util/error.h"
+
+#include <filesystem>
+#include <unistd.h>
+
+namespace fathom::cli {
+
+namespace {
+
+std::string executableDir()
+{
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string() : exe.parent_path().string();
+}
+
+}  // namespace
+
+std::string modelDir(const CliArgs& args)
+{
+    if (args.has("model"))
+        return args.get("model");
+    const std::string name = "models/fathom-tiny-coder";
+    std::vector<std::string> candidates;
+    if (const std::string exe = executableDir(); !exe.empty())
+        candidates.push_back(exe + "/../share/fathom/" + name);
+#ifdef FATHOM_SOURCE_RESOURCES
+    candidates.push_back(std::string(FATHOM_SOURCE_RESOURCES) + "/" + name);
+#endif
+    for (const std::string& c : candidates)
+        if (std::filesystem::exists(c + "/config.json"))
+            return c;
+    throwUserError("no --model given and the embedded tiny model was not found; pass --model DIR");
+}
+
+inference::Backend backend(const CliArgs& args)
+{
+    const std::string b = args.get("backend", "auto");
+    if (b == "cpu")
+        return inference::Backend::Cpu;
+    if (b == "auto")
+        return inference::Backend::Auto;
+    if (b == "cuda")
+        throwUserError("--backend cuda: this build of fathom-cli has no CUDA backend; use --backend cpu");
+    throwUserError("--backend must be cpu, cuda or auto, got '" + b + "'");
+}
+
+}  // namespace fathom::cli

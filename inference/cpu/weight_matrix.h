@@ -1,0 +1,25 @@
+// A 2-D weight as the CPU ops see it: [rows, cols] row-major in f32, f16 or bf16, never copied.
+#pragma once
+
+#include "inference/model/tensor.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace fathom::inference::cpu {
+
+struct WeightMatrix {
+    DType dtype = DType::F32;
+    const std::byte* data = nullptr;  // dtype [rows, cols]
+    std::int64_t rows = 0;
+    std::int64_t cols = 0;
+
+    // Throws fathom::Error (Internal) unless the view is 2-D (or 1-D, taken as one row).
+    static WeightMatrix of(const TensorView& view);
+    // Rows [first, first + count) of this matrix.
+    WeightMatrix rowSlice(std::int64_t first, std::int64_t count) const;
+    // Row r widened to fp32 into out[cols].
+    void rowToFloat(std::int64_t r, float* out) const;
+};
+
+}  // namespace fathom::inference::cpu

@@ -1,0 +1,23 @@
+// CpuRunner: a thin adapter from ModelRunner to CpuModel + KvCache.
+#include "inference/engine/cpu_runner.h"
+
+namespace fathom::inference {
+
+CpuRunner::CpuRunner(const ModelConfig& config, WeightStore weights, int threads, std::int64_t contextLength)
+    : m_weights(std::make_unique<WeightStore>(std::move(weights))),
+      m_model(std::make_unique<cpu::CpuModel>(config, *m_weights, threads)),
+      m_cache(m_model->makeCache(contextLength))
+{
+}
+
+std::string CpuRunner::backendName() const
+{
+    return "CPU (" + std::to_string(m_model->threads()) + " threads)";
+}
+
+std::vector<float> CpuRunner::forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos)
+{
+    return m_model->forward(tokens, startPos, m_cache, true);
+}
+
+}  // namespace fathom::inference

@@ -1,0 +1,70 @@
+// Engine::load: config.json and the weights are validated completely before a backend is built;
+// the CPU backend is the one every build has.
+#include "inference/engine/engine.h"
+
+#include "inference/engine/cpu_runner.h"
+#include "inference/engine/queued_engine.h"
+#include "inference/model/json_file.h"
+#include "inference/util/error.h"
+
+#include <algorithm>
+#include <filesystem>
+
+namespace fathom::inference {
+
+namespace {
+
+void step(const LoadProgress& progress, double fraction, const std::string& stage)
+{
+    if (progress && !progress(fraction, stage))
+        throw Error(ErrorKind::Cancelled, "loading the model was cancelled");
+}
+
+// End-of-sequence ids: config.json's, plus generation_config.json's (a number or a list) if present.
+std::vector<std::int32_t> eosTokens(const std::string& dir, const ModelConfig& config)
+{
+    std::vector<std::int32_t> eos;
+    if (config.eosTokenId >= 0)
+        eos.push_back(static_cast<std::int32_t>(config.eosTokenId));
+    const std::string path = dir + "/generation_config.json";
+    if (!std::filesystem::exists(path))
+        return eos;
+    const nlohmann::json j = readJsonFile(path, 1 << 20);
+    if (!j.is_object() || !j.contains("eos_token_id"))
+        return eos;
+    const nlohmann::json& e = j["eos_token_id"];
+    for (const nlohmann::json& v : e.is_array() ? e : nlohmann::json::array({e}))
+        if (v.is_number_integer() && v.get<std::int64_t>() >= 0 && v.get<std::int64_t>() < config.vocabSize)
+            eos.push_back(v.get<std::int32_t>());
+    return eos;
+}
+
+}  // namespace
+
+std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOptions& options,
+                                     const LoadProgress& progress)
+{
+    if (options.backend == Backend::Cuda)
+        throwUserError("this build of Fathom has no CUDA backend; use the CPU backend");
+    step(progress, 0.0, "reading config.json");
+    const ModelConfig config = ModelConfig::fromFile(modelDir + "/config.json");
+    step(progress, 0.1, "validating weights");
+    WeightStore weights = WeightStore::openFolder(modelDir);
+    weights.validateAgainst(config, modelDir);
+    step(progress, 0.8, "preparing the CPU backend");
+    std::int64_t context = options.contextLength > 0 ? options.contextLength : 4096;
+    if (config.maxPositionEmbeddings > 0)
+        context = std::min(context, config.maxPositionEmbeddings);
+    auto runner = std::make_unique<CpuRunner>(config, std::move(weights), options.threads, context);
+    ModelInfo info;
+    info.folder = modelDir;
+    info.name = std::filesystem::path(modelDir).filename().string();
+    if (info.name.empty())
+        info.name = std::filesystem::path(modelDir).parent_path().filename().string();
+    auto engine = std::make_unique<QueuedEngine>(std::move(runner), info, eosTokens(modelDir, config),
+                                                 QueuedEngine::DecoderFactory{});
+    step(progress, 1.0, "ready");
+    return engine;
+}
+
+}  // namespace fathom::inference

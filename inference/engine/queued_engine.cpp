@@ -1,0 +1,215 @@
+// QueuedEngine: the worker takes one request at a time (the KV cache is single-sequence), checks
+// cancellation between prefill chunks and decode steps, and turns every failure into onError.
+#include "inference/engine/queued_engine.h"
+
+#include "inference/engine/stop_matcher.h"
+#include "inference/sampling/sampler.h"
+#include "inference/util/error.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace fathom::inference {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+}  // namespace
+
+struct QueuedEngine::Job {
+    std::uint64_t id = 0;
+    Request request;
+    EventSink* sink = nullptr;
+    Clock::time_point submitted;
+    std::atomic<bool> cancelled{false};
+};
+
+QueuedEngine::QueuedEngine(std::unique_ptr<ModelRunner> runner, ModelInfo info, std::vector<std::int32_t> eosTokens,
+                           DecoderFactory decoderFactory, std::int64_t prefillChunk)
+    : m_runner(std::move(runner)), m_info(std::move(info)), m_eos(std::move(eosTokens)),
+      m_decoderFactory(std::move(decoderFactory)), m_prefillChunk(std::max<std::int64_t>(1, prefillChunk))
+{
+    m_info.backendName = m_runner->backendName();
+    m_info.contextLength = m_runner->contextLength();
+    m_info.vocabSize = m_runner->vocabSize();
+    m_worker = std::thread([this] { workerLoop(); });
+}
+
+QueuedEngine::~QueuedEngine()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+        for (auto* q : {&m_interactive, &m_normal})
+            for (auto& j : *q)
+                j->cancelled = true;
+        if (m_current)
+            m_current->cancelled = true;
+    }
+    m_wake.notify_all();
+    m_worker.join();
+}
+
+std::uint64_t QueuedEngine::submit(Request request, EventSink* sink)
+{
+    auto job = std::make_shared<Job>();
+    job->request = std::move(request);
+    job->sink = sink;
+    job->submitted = Clock::now();
+    {
+        std::lock_guard lock(m_mutex);
+        job->id = m_nextId++;
+        (job->request.priority == Priority::Interactive ? m_interactive : m_normal).push_back(job);
+    }
+    m_wake.notify_all();
+    return job->id;
+}
+
+void QueuedEngine::cancel(std::uint64_t requestId)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_current && m_current->id == requestId)
+        m_current->cancelled = true;
+    for (auto* q : {&m_interactive, &m_normal})
+        for (auto& j : *q)
+            if (j->id == requestId)
+                j->cancelled = true;
+}
+
+void QueuedEngine::reportCancelledQueued()
+{
+    std::vector<std::shared_ptr<Job>> gone;
+    {
+        std::lock_guard lock(m_mutex);
+        for (auto* q : {&m_interactive, &m_normal}) {
+            for (auto it = q->begin(); it != q->end();) {
+                if ((*it)->cancelled) {
+                    gone.push_back(*it);
+                    it = q->erase(it);
+                } else {
+                    ++it;
+                }
+            }
+        }
+    }
+    for (auto& j : gone) {
+        DoneStats stats;
+        stats.reason = FinishReason::Cancelled;
+        stats.promptTokens = static_cast<std::int64_t>(j->request.promptTokens.size());
+        j->sink->onDone(j->id, stats);
+    }
+}
+
+void QueuedEngine::workerLoop()
+{
+    for (;;) {
+        reportCancelledQueued();
+        std::shared_ptr<Job> job;
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait(lock, [&] { return m_stop || !m_interactive.empty() || !m_normal.empty(); });
+            if (m_interactive.empty() && m_normal.empty())
+                return;  // stopping, nothing left to report
+            auto& q = m_interactive.empty() ? m_normal : m_interactive;
+            job = q.front();
+            q.pop_front();
+            m_current = job;
+        }
+        try {
+            run(*job);
+        } catch (const std::exception& e) {
+            job->sink->onError(job->id, e.what());
+        }
+        std::lock_guard lock(m_mutex);
+        m_current.reset();
+    }
+}
+
+void QueuedEngine::run(Job& job)
+{
+    const Request& req = job.request;
+    DoneStats stats;
+    stats.promptTokens = static_cast<std::int64_t>(req.promptTokens.size());
+    auto finish = [&](FinishReason reason) {
+        stats.reason = reason;
+        job.sink->onDone(job.id, stats);
+    };
+    if (job.cancelled)
+        return finish(FinishReason::Cancelled);
+    const std::int64_t vocab = m_runner->vocabSize(), context = m_runner->contextLength();
+    if (req.promptTokens.empty())
+        return job.sink->onError(job.id, "the prompt is empty");
+    for (std::int32_t t : req.promptTokens)
+        if (t < 0 || t >= vocab)
+            return job.sink->onError(job.id, "prompt token " + std::to_string(t) + " is outside the model's vocabulary (" +
+                                                 std::to_string(vocab) + " tokens)");
+    if (stats.promptTokens >= context)
+        return job.sink->onError(job.id, "context full: the prompt has " + std::to_string(stats.promptTokens) +
+                                             " tokens but the context holds " + std::to_string(context) +
+                                             "; shorten the conversation or raise the context length");
+
+    // Keep the longest cached prefix, but always recompute the last prompt token for its logits.
+    const std::vector<std::int32_t>& cached = m_runner->cachedTokens();
+    const std::size_t common = static_cast<std::size_t>(
+        std::mismatch(cached.begin(), cached.end(), req.promptTokens.begin(), req.promptTokens.end()).first - cached.begin());
+    std::int64_t pos = static_cast<std::int64_t>(std::min(common, req.promptTokens.size() - 1));
+    stats.cachedPromptTokens = pos;
+    std::vector<float> logits;
+    while (pos < stats.promptTokens) {
+        if (job.cancelled)
+            return finish(FinishReason::Cancelled);
+        const std::int64_t end = std::min(stats.promptTokens, pos + m_prefillChunk);
+        logits = m_runner->forwardLast({req.promptTokens.begin() + pos, req.promptTokens.begin() + end}, pos);
+        pos = end;
+    }
+
+    Sampler sampler(req.sampling);
+    StopMatcher stops(req.stopStrings);
+    std::unique_ptr<TokenTextDecoder> decoder = m_decoderFactory ? m_decoderFactory() : nullptr;
+    std::vector<std::int32_t> history = req.promptTokens;
+    Clock::time_point firstToken;
+    auto decodeRate = [&] {
+        const double s = std::chrono::duration<double>(Clock::now() - firstToken).count();
+        stats.tokensPerSecond = stats.generatedTokens > 1 && s > 0 ? double(stats.generatedTokens - 1) / s : 0.0;
+    };
+    for (;;) {
+        if (job.cancelled) {
+            decodeRate();
+            return finish(FinishReason::Cancelled);
+        }
+        for (float v : logits)
+            if (!std::isfinite(v))
+                return job.sink->onError(job.id, "the model produced NaN or infinite logits at position " +
+                                                     std::to_string(pos) + "; the weights may be damaged");
+        const std::int32_t token = sampler.sample(logits.data(), vocab, history);
+        history.push_back(token);
+        if (++stats.generatedTokens == 1) {
+            firstToken = Clock::now();
+            stats.timeToFirstTokenMs = msSince(job.submitted);
+        }
+        TokenEvent event;
+        event.token = token;
+        if (std::find(m_eos.begin(), m_eos.end(), token) != m_eos.end()) {
+            event.text = stops.flush();
+            job.sink->onToken(job.id, event);
+            decodeRate();
+            return finish(FinishReason::Eos);
+        }
+        bool stopped = false;
+        event.text = stops.push(decoder ? decoder->next(token) : std::string(), stopped);
+        const bool full = stats.generatedTokens >= req.maxTokens || pos >= context;
+        if (full && !stopped)
+            event.text += stops.flush();
+        job.sink->onToken(job.id, event);
+        if (stopped || full) {
+            decodeRate();
+            return finish(stopped ? FinishReason::Stop : FinishReason::Length);
+        }
+        reportCancelledQueued();
+        logits = m_runner->forwardLast({token}, pos);
+        ++pos;
+    }
+}
+
+}  // namespace fathom::inference

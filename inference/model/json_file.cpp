@@ -1,0 +1,68 @@
+// Bounded JSON reading for the small files of a model folder (see json_file.h).
+#include "inference/model/json_file.h"
+
+#include "inference/util/error.h"
+
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <filesystem>
+
+namespace fathom::inference {
+
+namespace {
+
+constexpr int kMaxDepth = 64;
+
+// nlohmann prefixes messages with "[json.exception.parse_error.101] "; people need only the rest.
+std::string stripJsonPrefix(const std::string& what)
+{
+    const auto p = what.find("] ");
+    return (what.rfind("[json.exception", 0) == 0 && p != std::string::npos) ? what.substr(p + 2) : what;
+}
+
+}  // namespace
+
+nlohmann::json parseJsonText(const std::string& text, const std::string& source)
+{
+    // The callback sees every value's depth before it is built, so a "[[[[..." bomb stops early.
+    auto limitDepth = [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > kMaxDepth)
+            throwFileError(source, "JSON is nested more than " + std::to_string(kMaxDepth) + " levels deep");
+        return true;
+    };
+    try {
+        return nlohmann::json::parse(text, limitDepth, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+    } catch (const nlohmann::json::exception& e) {
+        throwFileError(source, "not valid UTF-8 JSON: " + stripJsonPrefix(e.what()));
+    }
+}
+
+nlohmann::json readJsonFile(const std::string& path, std::size_t maxBytes)
+{
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(status))
+        throwFileError(path, "file not found");
+    if (!std::filesystem::is_regular_file(status))
+        throwFileError(path, "not a regular file");
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec)
+        throwFileError(path, "cannot read its size: " + ec.message());
+    if (size > maxBytes)
+        throwFileError(path, "file is " + std::to_string(size) + " bytes; at most " + std::to_string(maxBytes) +
+                                 " are accepted for this kind of file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throwFileError(path, "cannot open for reading");
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    if (in.bad())
+        throwFileError(path, "read error");
+    std::string text = buf.str();
+    if (text.size() > maxBytes)  // the file grew while we read it
+        throwFileError(path, "file is over " + std::to_string(maxBytes) + " bytes");
+    return parseJsonText(text, path);
+}
+
+}  // namespace fathom::inference
