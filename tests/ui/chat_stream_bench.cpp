@@ -2,6 +2,7 @@
 // 1,000 tokens/s for 3 s. A watchdog thread pings the GUI thread every 4 ms; how late each ping is
 // handled is the GUI thread's stall. Prints p50 / p99 / max; fails when p99 > 16 ms (one frame).
 #include "ui/chat/chat_view.h"
+#include "ui/chat/message_text_view.h"
 #include "ui/chat/message_widget.h"
 
 #include <QElapsedTimer>

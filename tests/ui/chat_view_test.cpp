@@ -19,6 +19,14 @@ using namespace fathom::ui;
 
 namespace {
 
+// A single click that QTest does not merge with the previous test's click into a double click.
+void click(QWidget* widget, Qt::MouseButton button = Qt::LeftButton, Qt::KeyboardModifiers modifiers = {},
+           QPoint at = {})
+{
+    QTest::mouseClick(widget, button, modifiers, at, QApplication::doubleClickInterval() + 20);
+}
+
+
 app::ChatMessage message(qint64 id, app::Role role, const QString& content)
 {
     app::ChatMessage m;
@@ -64,7 +72,7 @@ private slots:
         QVERIFY(w->nextButton()->isEnabled());
         QVERIFY(!view.messageAt(0)->siblingLabel()->isVisible());  // a message without versions
         QSignalSpy spy(&view, &ChatView::siblingRequested);
-        QTest::mouseClick(w->previousButton(), Qt::LeftButton);
+        click(w->previousButton(), Qt::LeftButton);
         QCOMPARE(spy.count(), 1);
         QCOMPARE(spy.first().at(0).toLongLong(), 2);
         QCOMPARE(spy.first().at(1).toInt(), -1);
@@ -73,7 +81,9 @@ private slots:
     void thinkingIsFoldedAboveTheAnswer()
     {
         ChatView view(ColorScheme::Dark);
+        view.resize(800, 600);
         view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
         app::ChatMessage reply = message(2, app::Role::Assistant, QStringLiteral("The answer is 4."));
         reply.reasoning = QStringLiteral("2 plus 2 is 4, the user wants a number.");
         view.setMessages({message(1, app::Role::User, QStringLiteral("2+2?")), reply});
@@ -81,7 +91,8 @@ private slots:
         QVERIFY(w->thinkingToggle()->isVisible());
         QVERIFY(!w->thinkingView()->isVisible());
         QCOMPARE(w->textView()->toPlainText(), QStringLiteral("The answer is 4."));
-        QTest::mouseClick(w->thinkingToggle(), Qt::LeftButton);
+        QTRY_VERIFY(w->thinkingToggle()->width() > 0);
+        click(w->thinkingToggle(), Qt::LeftButton);
         QVERIFY(w->thinkingView()->isVisible());
         QVERIFY(static_cast<MessageTextView*>(w->thinkingView())->toPlainText().contains(QStringLiteral("2 plus 2")));
     }
@@ -119,7 +130,7 @@ private slots:
         QTextCursor c(text->document());
         c.setPosition(copyAt + 1);
         QApplication::clipboard()->clear();
-        QTest::mouseClick(text->viewport(), Qt::LeftButton, {}, text->cursorRect(c).center());
+        click(text->viewport(), Qt::LeftButton, {}, text->cursorRect(c).center());
         QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("fn main() {}"));
     }
 
@@ -130,10 +141,10 @@ private slots:
         view.setMessages({message(1, app::Role::User, QStringLiteral("old question"))});
         MessageWidget* w = view.messageAt(0);
         QSignalSpy spy(&view, &ChatView::editSubmitted);
-        QTest::mouseClick(w->editButton(), Qt::LeftButton);
+        click(w->editButton(), Qt::LeftButton);
         QVERIFY(w->editor()->isVisible());
         w->editor()->setPlainText(QStringLiteral("new question"));
-        QTest::mouseClick(w->findChild<QPushButton*>(QStringLiteral("editSend")), Qt::LeftButton);
+        click(w->findChild<QPushButton*>(QStringLiteral("editSend")), Qt::LeftButton);
         QCOMPARE(spy.count(), 1);
         QCOMPARE(spy.first().at(0).toLongLong(), 1);
         QCOMPARE(spy.first().at(1).toString(), QStringLiteral("new question"));

@@ -1,6 +1,6 @@
 // CodeHighlighter: every required language is covered, tokens get their colours, and multi-line
 // constructs carry over lines; SyntaxHighlighter colours only fenced code in a Markdown document.
-#include "ui/chat/markdown_renderer.h"
+#include "ui/chat/message_text_view.h"
 #include "ui/highlight/code_highlighter.h"
 #include "ui/highlight/syntax_highlighter.h"
 
@@ -88,13 +88,13 @@ private slots:
 
     void markdownDocumentHighlightsOnlyFencedCode()
     {
-        QTextDocument doc;
-        SyntaxHighlighter highlighter(&doc, QString(), ColorScheme::Light);
-        MarkdownRenderer renderer(&doc, {QColor(Qt::lightGray), QColor(Qt::gray), QColor(Qt::blue)});
-        renderer.setMarkdown(QStringLiteral("return is a word here.\n\n```cpp\nreturn 0;\n```\n"));
+        MessageTextView view(ColorScheme::Light);
+        // Streamed in pieces: the code arrives in a later part than the prose.
+        view.setMarkdownText(QStringLiteral("return is a word here.\n\n"));
+        view.setMarkdownText(QStringLiteral("return is a word here.\n\n```cpp\nreturn 0;\n```\n"));
         bool proseColoured = false;
         bool codeColoured = false;
-        for (QTextBlock b = doc.begin(); b.isValid(); b = b.next()) {
+        for (QTextBlock b = view.document()->begin(); b.isValid(); b = b.next()) {
             const bool code = b.blockFormat().hasProperty(QTextFormat::BlockCodeFence);
             const bool coloured = !b.layout()->formats().isEmpty();
             if (code && b.text().startsWith(QLatin1String("return"))) codeColoured = coloured;

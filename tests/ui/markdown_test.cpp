@@ -7,12 +7,21 @@
 #include <QAbstractTextDocumentLayout>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QApplication>
 #include <QTest>
 #include <QTextBlock>
 
 using namespace fathom::ui;
 
 namespace {
+
+// A single click that QTest does not merge with the previous test's click into a double click.
+void click(QWidget* widget, Qt::MouseButton button = Qt::LeftButton, Qt::KeyboardModifiers modifiers = {},
+           QPoint at = {})
+{
+    QTest::mouseClick(widget, button, modifiers, at, QApplication::doubleClickInterval() + 20);
+}
+
 
 const MarkdownStyle kStyle{QColor(0xee, 0xee, 0xee), QColor(0xdd, 0xdd, 0xdd), QColor(Qt::blue)};
 
@@ -118,7 +127,7 @@ private slots:
         QTextCursor c(view.document());
         c.setPosition(2);
         const QPoint at = view.cursorRect(c).center();
-        QTest::mouseClick(view.viewport(), Qt::LeftButton, {}, at);
+        click(view.viewport(), Qt::LeftButton, {}, at);
         QCOMPARE(clicked.count(), 1);
         QCOMPARE(clicked.first().first().toUrl(), QUrl(QStringLiteral("https://example.com/a?b=c")));
         QCOMPARE(view.document()->toPlainText(), before);  // no navigation happened

@@ -79,6 +79,7 @@ void ChatView::setMessages(const QList<app::ChatMessage>& path)
     for (int i = keep; i < path.size(); ++i) {
         MessageWidget* w = createWidget(path[i]);
         m_column->insertWidget(m_column->count() - 1, w);
+        w->show();  // now, not on the layout's queued show: callers may look at it at once
         m_widgets.append(w);
     }
     setUpdatesEnabled(true);
@@ -102,6 +103,7 @@ void ChatView::upsertMessage(const app::ChatMessage& message)
     }
     MessageWidget* w = createWidget(message);
     m_column->insertWidget(m_column->count() - 1, w);
+    w->show();
     m_widgets.append(w);
     m_pinned = true;
     updatePlaceholder();

@@ -8,6 +8,7 @@
 #include <QAbstractTextDocumentLayout>
 #include <QApplication>
 #include <QScrollBar>
+#include <QTextBlock>
 #include <QWheelEvent>
 
 namespace fathom::ui {
@@ -50,6 +51,12 @@ MessageTextView::~MessageTextView() = default;
 void MessageTextView::setMarkdownText(const QString& markdown)
 {
     m_renderer->setMarkdown(markdown);
+    // Only the re-rendered part, and only its code lines: the rest keeps its layout.
+    for (QTextBlock b = m_document->findBlock(m_renderer->changedFrom()); b.isValid(); b = b.next()) {
+        const QTextBlockFormat f = b.blockFormat();
+        if (f.hasProperty(QTextFormat::BlockCodeFence) || f.hasProperty(QTextFormat::BlockCodeLanguage))
+            m_highlighter->rehighlightBlock(b);
+    }
 }
 
 void MessageTextView::setPlainTextContent(const QString& text)
