@@ -1,5 +1,5 @@
-// Height follows the document: when the layout's size changes, updateGeometry() lets the chat
-// view's layout give the message its new height.
+// Height follows the document: QTextEdit lays the document out at the viewport's width, the layout
+// reports the new size, and the fixed height follows.
 #include "ui/chat/message_text_view.h"
 
 #include "ui/chat/safe_text_document.h"
@@ -10,6 +10,8 @@
 #include <QScrollBar>
 #include <QTextBlock>
 #include <QWheelEvent>
+
+#include <cmath>
 
 namespace fathom::ui {
 
@@ -23,7 +25,8 @@ MessageTextView::MessageTextView(ColorScheme scheme, QWidget* parent)
     setFrameShape(QFrame::NoFrame);
     setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    setFixedHeight(0);
     setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard | Qt::LinksAccessibleByMouse);
     viewport()->setAutoFillBackground(false);
     setStyleSheet(QStringLiteral("QTextBrowser { background: transparent; }"));
@@ -37,13 +40,8 @@ MessageTextView::MessageTextView(ColorScheme scheme, QWidget* parent)
     m_highlighter = new SyntaxHighlighter(m_document, QString(), scheme);
 
     connect(this, &QTextBrowser::anchorClicked, this, &MessageTextView::linkClicked);
-    connect(m_document->documentLayout(), &QAbstractTextDocumentLayout::documentSizeChanged, this, [this] {
-        const int h = heightForWidth(width());
-        if (h != m_lastHeight) {
-            m_lastHeight = h;
-            updateGeometry();
-        }
-    });
+    connect(m_document->documentLayout(), &QAbstractTextDocumentLayout::documentSizeChanged, this,
+            &MessageTextView::updateHeight);
 }
 
 MessageTextView::~MessageTextView() = default;
@@ -64,33 +62,15 @@ void MessageTextView::setPlainTextContent(const QString& text)
     m_document->setPlainText(text);
 }
 
-int MessageTextView::heightForWidth(int width) const
+void MessageTextView::updateHeight()
 {
-    // The document is laid out at the viewport's width already; only probe when asked for another.
-    if (width != this->width() || m_document->textWidth() <= 0) {
-        const qreal saved = m_document->textWidth();
-        m_document->setTextWidth(width);
-        const int h = int(std::ceil(m_document->size().height()));
-        m_document->setTextWidth(saved);
-        return h;
-    }
-    return int(std::ceil(m_document->size().height()));
-}
-
-QSize MessageTextView::sizeHint() const
-{
-    return {QTextBrowser::sizeHint().width(), heightForWidth(width() > 0 ? width() : 600)};
+    const int h = int(std::ceil(m_document->size().height()));
+    if (h != height()) setFixedHeight(h);
 }
 
 QVariant MessageTextView::loadResource(int, const QUrl&)
 {
     return {};  // SafeTextDocument answers first; this covers QTextBrowser's own path too.
-}
-
-void MessageTextView::resizeEvent(QResizeEvent* event)
-{
-    QTextBrowser::resizeEvent(event);
-    updateGeometry();
 }
 
 void MessageTextView::wheelEvent(QWheelEvent* event)
