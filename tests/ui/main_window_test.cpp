@@ -61,6 +61,7 @@ private:
     QTemporaryDir m_dir;
     QString m_db;
     std::unique_ptr<App> m_app;
+    qint64 m_firstConversation = 0;
 
     void startApp(qint64 openConversation = 0)
     {
@@ -162,6 +163,7 @@ private slots:
 
         const qint64 conversation = m_app->session.conversationId();
         QVERIFY(conversation > 0);
+        m_firstConversation = conversation;
         storage::Database db(m_db.toStdString());
         const auto path = storage::ConversationStore(db).activePath(conversation);
         QCOMPARE(int(path.size()), 2);
@@ -189,8 +191,9 @@ private slots:
             QElapsedTimer t;
             t.start();
             QTest::keyClick(&window(), Qt::Key_Escape);
-            QVERIFY(waitIdle(5000));
+            while (m_app->session.isGenerating() && t.elapsed() < 5000) QTest::qWait(1);
             stopMs = double(t.nsecsElapsed()) / 1e6;
+            QVERIFY(waitIdle(5000));
             const storage::Message reply = lastStoredMessage(m_app->session.conversationId());
             stopped = reply.status == storage::MessageStatus::Stopped;
             if (stopped) QVERIFY(view()->messageAt(1)->statsLabel()->text().contains(QStringLiteral("stopped")));
@@ -206,7 +209,8 @@ private slots:
         QListWidget* list = window().sidebar()->list();
         QListWidgetItem* first = list->item(list->count() - 1);  // oldest: the first test's chat
         click(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(first).center());
-        QTRY_COMPARE(view()->messageCount(), 2);
+        QTRY_COMPARE(m_app->session.conversationId(), m_firstConversation);
+        QCOMPARE(view()->messageCount(), 2);
         const QString original = view()->messageAt(1)->textView()->toPlainText();
 
         setGlobal(QStringLiteral("chat.temperature"), 1.0);  // a different reply, most likely

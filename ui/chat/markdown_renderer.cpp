@@ -120,6 +120,20 @@ void MarkdownRenderer::append(const QString& markdown)
     scratch.setMarkdown(markdown, QTextDocument::MarkdownDialectGitHub);
     replaceImages(scratch, m_style.link);
 
+    // Inline `code` gets the code background too (the importer only marks it fixed-pitch).
+    for (QTextBlock b = scratch.begin(); b.isValid(); b = b.next()) {
+        if (isCode(b)) continue;
+        for (auto it = b.begin(); !it.atEnd(); ++it) {
+            QTextCharFormat f = it.fragment().charFormat();
+            if (!f.fontFixedPitch() || f.isAnchor()) continue;
+            f.setBackground(m_style.codeBackground);
+            QTextCursor c(&scratch);
+            c.setPosition(it.fragment().position());
+            c.setPosition(it.fragment().position() + it.fragment().length(), QTextCursor::KeepAnchor);
+            c.setCharFormat(f);
+        }
+    }
+
     // Code blocks: collect each run of code lines, then put a header block above it (back to front
     // so earlier positions stay valid).
     struct Run { QTextBlock first; QString language; QString text; };

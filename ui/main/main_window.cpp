@@ -67,6 +67,7 @@ MainWindow::MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::Ch
     wireServices();
     updateSendButton(false);
     updatePlaceholder();
+    m_composer->setFocus();
 }
 
 QWidget* MainWindow::buildChatPage()
