@@ -14,8 +14,13 @@
 #include "ui/main/composer.h"
 #include "ui/main/conversation_sidebar.h"
 #include "ui/main/main_window.h"
+#include "ui/settings/conversation_settings_dialog.h"
+#include "ui/settings/settings_dialog.h"
 
 #include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QSpinBox>
+#include <QTimer>
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
@@ -256,6 +261,45 @@ private slots:
         QVERIFY(window().sidebar()->list()->item(0)->text().contains(QStringLiteral("multiplies")));
         search->clear();
         QTRY_VERIFY(window().sidebar()->list()->count() >= 2);
+    }
+
+    void settingsDialogStoresThroughStorageSettings()
+    {
+        QTimer::singleShot(0, this, [] {
+            auto* dialog = qobject_cast<SettingsDialog*>(QApplication::activeModalWidget());
+            QVERIFY(dialog);
+            auto* theme = qobject_cast<QComboBox*>(dialog->editor(QStringLiteral("ui.theme")));
+            theme->setCurrentIndex(theme->findData(QStringLiteral("dark")));
+            qobject_cast<QSpinBox*>(dialog->editor(QStringLiteral("chat.context_length")))->setValue(2048);
+            dialog->accept();
+        });
+        click(window().sidebar()->findChild<QPushButton*>(QStringLiteral("settingsButton")));
+        QVERIFY(Theme::current() == ColorScheme::Dark);
+        QTRY_COMPARE(view()->messageCount(), 2);  // re-rendered in the dark colours
+        QTRY_VERIFY([this] {
+            storage::Database db(m_db.toStdString());
+            storage::Settings s(db);
+            return s.getString("ui.theme") == "dark" && s.getInt("chat.context_length") == 2048;
+        }());
+    }
+
+    void conversationSettingsAreStoredWithTheChat()
+    {
+        const qint64 conversation = m_app->session.conversationId();
+        QTimer::singleShot(0, this, [] {
+            auto* dialog = qobject_cast<ConversationSettingsDialog*>(QApplication::activeModalWidget());
+            QVERIFY(dialog);
+            dialog->findChild<QPlainTextEdit*>()->setPlainText(QStringLiteral("Answer in one sentence."));
+            dialog->findChildren<QDoubleSpinBox*>().first()->setValue(0.3);  // temperature
+            dialog->accept();
+        });
+        click(window().findChild<QToolButton*>(QStringLiteral("conversationSettingsButton")));
+        QTRY_VERIFY([&] {
+            storage::Database db(m_db.toStdString());
+            const storage::Conversation c = storage::ConversationStore(db).conversation(conversation);
+            return c.systemPrompt == std::optional<std::string>("Answer in one sentence.") && c.samplingJson &&
+                   c.samplingJson->find("\"temperature\":0.3") != std::string::npos;
+        }());
     }
 
     void restartReopensTheSameConversations()

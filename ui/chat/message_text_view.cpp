@@ -33,8 +33,8 @@ MessageTextView::MessageTextView(ColorScheme scheme, QWidget* parent)
 
     const bool dark = scheme == ColorScheme::Dark;
     MarkdownStyle style;
-    style.codeBackground = dark ? QColor(0x1e, 0x21, 0x27) : QColor(0xf3, 0xf4, 0xf6);
-    style.codeHeader = dark ? QColor(0x2a, 0x2e, 0x36) : QColor(0xe4, 0xe7, 0xeb);
+    style.codeBackground = dark ? QColor(0x25, 0x29, 0x31) : QColor(0xf3, 0xf4, 0xf6);
+    style.codeHeader = dark ? QColor(0x2f, 0x34, 0x3d) : QColor(0xe4, 0xe7, 0xeb);
     style.link = dark ? QColor(0x6c, 0xb6, 0xff) : QColor(0x1a, 0x5f, 0xc8);
     m_renderer = std::make_unique<MarkdownRenderer>(m_document, style);
     m_highlighter = new SyntaxHighlighter(m_document, QString(), scheme);
