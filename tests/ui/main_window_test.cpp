@@ -355,6 +355,23 @@ private slots:
         QVERIFY(!page->isVisible());  // back to the chat
     }
 
+    void deletingAChatAsksThenRemovesIt()
+    {
+        const int before = window().sidebar()->list()->count();
+        QListWidgetItem* last = window().sidebar()->list()->item(before - 1);
+        const qint64 id = last->data(Qt::UserRole + 1).toLongLong();
+        QVERIFY(id > 0);
+        QTimer::singleShot(0, this, [] {
+            auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            QVERIFY(box);
+            box->button(QMessageBox::Yes)->click();
+        });
+        emit window().sidebar()->deleteRequested(id);
+        QTRY_COMPARE(window().sidebar()->list()->count(), before - 1);
+        storage::Database db(m_db.toStdString());
+        QVERIFY(!storage::ConversationStore(db).findConversation(id).has_value());
+    }
+
     void aReplyCutByACrashShowsAsInterrupted()
     {
         m_app.reset();

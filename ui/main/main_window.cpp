@@ -169,6 +169,7 @@ void MainWindow::wireServices()
         m_settings = settings;
         m_session->setGlobalSettings(settings);
         if (!m_options.theme) applyTheme(Theme::parse(settings.value(QStringLiteral("ui.theme")).toString()));
+        applyChatSettings();
         m_settingsLoaded = true;
         maybeLoadDefaultModel();
         checkSettled();
@@ -192,6 +193,14 @@ void MainWindow::wireServices()
     });
     connect(m_sidebar, &ConversationSidebar::modelsRequested, this, &MainWindow::showModels);
     connect(m_sidebar, &ConversationSidebar::settingsRequested, this, &MainWindow::openSettings);
+    connect(m_sidebar, &ConversationSidebar::deleteRequested, this, [this](qint64 id) {
+        const QMessageBox::StandardButton answer = QMessageBox::question(
+            this, tr("Delete chat?"), tr("Delete this chat and every version of its messages? This cannot be undone."),
+            QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+        if (answer != QMessageBox::Yes) return;
+        if (id == m_session->conversationId()) m_session->newConversation();
+        m_store->deleteConversation(id);
+    });
 
     connect(m_session, &ChatSession::pathChanged, this, [this](const QList<app::ChatMessage>& path) {
         m_chatView->setMessages(path);
@@ -300,6 +309,17 @@ void MainWindow::applyTheme(ThemeMode mode)
     m_chatView->setMessages(m_session->path());
 }
 
+void MainWindow::applyChatSettings()
+{
+    m_chatView->setShowReasoning(m_settings.value(QStringLiteral("chat.show_reasoning"), true).toBool());
+    const int points = m_settings.value(QStringLiteral("ui.font_size"), 11).toInt();
+    QFont font = m_chatView->font();
+    if (points > 0 && font.pointSize() != points) {
+        font.setPointSize(points);
+        m_chatView->setFont(font);  // propagates to every message
+    }
+}
+
 void MainWindow::loadModel(const QString& folder)
 {
     inference::EngineOptions options;
@@ -406,6 +426,7 @@ void MainWindow::openSettings()
     }
     m_session->setGlobalSettings(m_settings);
     if (changed.contains(QStringLiteral("ui.theme"))) applyTheme(Theme::parse(changed.value(QStringLiteral("ui.theme")).toString()));
+    applyChatSettings();
 }
 
 void MainWindow::openConversationSettings()
