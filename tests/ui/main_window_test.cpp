@@ -306,6 +306,8 @@ private slots:
 
     void restartReopensTheSameConversations()
     {
+        window().resize(1100, 700);
+        window().close();  // saves the window geometry through Settings
         const qint64 conversation = m_app->session.conversationId();
         QList<qint64> ids;
         QStringList texts;
@@ -325,6 +327,7 @@ private slots:
             QCOMPARE(view()->messageAt(i)->textView()->toPlainText(), texts[i]);
         }
         QCOMPARE(view()->messageAt(0)->siblingLabel()->text(), QStringLiteral("2/2"));
+        QCOMPARE(window().size(), QSize(1100, 700));
     }
 
     void aLinkFromTheModelOpensOnlyAfterShowingItsAddress()

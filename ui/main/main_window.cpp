@@ -16,6 +16,8 @@
 #include <QDesktopServices>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -37,6 +39,7 @@ MainWindow::MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::Ch
     m_scheme = Theme::current();
 
     auto* splitter = new QSplitter(this);
+    m_splitter = splitter;
     splitter->setChildrenCollapsible(false);
     m_sidebar = new ConversationSidebar(splitter);
     m_sidebar->setMinimumWidth(220);
@@ -170,6 +173,7 @@ void MainWindow::wireServices()
         m_session->setGlobalSettings(settings);
         if (!m_options.theme) applyTheme(Theme::parse(settings.value(QStringLiteral("ui.theme")).toString()));
         applyChatSettings();
+        restoreGeometryFromSettings();
         m_settingsLoaded = true;
         maybeLoadDefaultModel();
         checkSettled();
@@ -318,6 +322,27 @@ void MainWindow::applyChatSettings()
         font.setPointSize(points);
         m_chatView->setFont(font);  // propagates to every message
     }
+}
+
+void MainWindow::restoreGeometryFromSettings()
+{
+    const QJsonObject saved =
+        QJsonDocument::fromJson(m_settings.value(QStringLiteral("ui.window_geometry")).toString().toUtf8()).object();
+    const QByteArray window = QByteArray::fromBase64(saved.value(QStringLiteral("window")).toString().toLatin1());
+    const QByteArray splitter = QByteArray::fromBase64(saved.value(QStringLiteral("splitter")).toString().toLatin1());
+    if (!window.isEmpty() && minimumSize() != maximumSize()) restoreGeometry(window);  // not when fixed (--screenshot)
+    if (!splitter.isEmpty()) m_splitter->restoreState(splitter);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QJsonObject saved;
+    saved[QStringLiteral("window")] = QString::fromLatin1(saveGeometry().toBase64());
+    saved[QStringLiteral("splitter")] = QString::fromLatin1(m_splitter->saveState().toBase64());
+    if (m_storeOpened)
+        m_store->setSetting(QStringLiteral("ui.window_geometry"),
+                            QString::fromUtf8(QJsonDocument(saved).toJson(QJsonDocument::Compact)));
+    QMainWindow::closeEvent(event);
 }
 
 void MainWindow::loadModel(const QString& folder)
