@@ -1,0 +1,82 @@
+// Wiring only: requests go to the worker's thread with queued invokes, the worker's signals come
+// back through explicitly queued connections.
+#include "app/services/engine_bridge.h"
+
+namespace fathom::app {
+
+EngineBridge::EngineBridge(ModelLoader loader, QObject* parent) : QObject(parent)
+{
+    qRegisterMetaType<fathom::app::MessageStats>();
+    qRegisterMetaType<fathom::app::MessageStatus>();
+    m_thread.setObjectName(QStringLiteral("fathom-engine-bridge"));
+    m_worker = new EngineWorker(loader ? std::move(loader) : defaultLoader(), &m_cancelLoad);
+    m_worker->moveToThread(&m_thread);
+
+    qRegisterMetaType<QList<fathom::app::LocalModel>>();
+    const auto q = Qt::QueuedConnection;
+    connect(m_worker, &EngineWorker::modelsFound, this, &EngineBridge::modelsFound, q);
+    connect(m_worker, &EngineWorker::loadProgress, this, &EngineBridge::loadProgress, q);
+    connect(m_worker, &EngineWorker::loaded, this, [this](const QString& name, const QString& backend, qint64 ctx) {
+        m_loading = false;
+        m_loaded = true;
+        m_modelName = name;
+        m_backendName = backend;
+        m_contextLength = ctx;
+        emit modelLoaded(name, backend, ctx);
+    }, q);
+    connect(m_worker, &EngineWorker::loadFailed, this, [this](const QString& message, bool cancelled) {
+        m_loading = false;
+        m_modelFolder.clear();
+        emit modelLoadFailed(message, cancelled);
+    }, q);
+    connect(m_worker, &EngineWorker::started, this, &EngineBridge::generationStarted, q);
+    connect(m_worker, &EngineWorker::token, this, &EngineBridge::tokenReceived, q);
+    connect(m_worker, &EngineWorker::finished, this, &EngineBridge::generationFinished, q);
+    connect(m_worker, &EngineWorker::failed, this, &EngineBridge::generationFailed, q);
+    m_thread.start();
+}
+
+EngineBridge::~EngineBridge()
+{
+    // A load in progress stops at its next progress report; then the thread ends and the worker
+    // (and with it the engine) is destroyed here, with its thread no longer running.
+    m_cancelLoad.store(true);
+    m_thread.quit();
+    m_thread.wait();
+    delete m_worker;
+}
+
+void EngineBridge::scanModels()
+{
+    QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->scanModels(); }, Qt::QueuedConnection);
+}
+
+void EngineBridge::loadModel(const QString& folder, const inference::EngineOptions& options)
+{
+    m_loading = true;
+    m_modelFolder = folder;
+    m_loaded = false;
+    m_cancelLoad.store(false);
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, folder, options] { w->load(folder, options); },
+                              Qt::QueuedConnection);
+}
+
+void EngineBridge::cancelLoad()
+{
+    m_cancelLoad.store(true);
+}
+
+quint64 EngineBridge::generate(const GenerationRequest& request)
+{
+    const quint64 ticket = m_nextTicket++;
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, ticket, request] { w->generate(ticket, request); },
+                              Qt::QueuedConnection);
+    return ticket;
+}
+
+void EngineBridge::stop(quint64 ticket)
+{
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, ticket] { w->stop(ticket); }, Qt::QueuedConnection);
+}
+
+}  // namespace fathom::app

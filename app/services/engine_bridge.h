@@ -1,0 +1,66 @@
+// The GUI's handle on the inference engine. The engine runs on its own thread (and this bridge keeps
+// one more for loading and prompt encoding); every call here returns at once and every answer comes
+// back as a queued signal, so the GUI thread never waits on the engine.
+#pragma once
+
+#include "app/services/engine_worker.h"
+
+#include <QObject>
+#include <QThread>
+
+#include <atomic>
+
+namespace fathom::app {
+
+class EngineBridge final : public QObject {
+    Q_OBJECT
+public:
+    // `loader` defaults to the real one (inference::Engine::load + the model's tokenizer and chat
+    // template); tests pass their own.
+    explicit EngineBridge(ModelLoader loader = {}, QObject* parent = nullptr);
+    ~EngineBridge() override;
+
+    static ModelLoader defaultLoader();
+
+    // Looks for models on disk (off the GUI thread); modelsFound answers.
+    void scanModels();
+    void loadModel(const QString& folder, const inference::EngineOptions& options);
+    // Stops a load in progress at its next progress report (modelLoadFailed(..., true) follows).
+    void cancelLoad();
+    // Starts a reply; the ticket names it in the signals below.
+    quint64 generate(const GenerationRequest& request);
+    // Stops a reply within one decode step; generationFinished(..., Stopped) follows.
+    void stop(quint64 ticket);
+
+    bool isLoading() const { return m_loading; }
+    bool isLoaded() const { return m_loaded; }
+    QString modelName() const { return m_modelName; }
+    QString modelFolder() const { return m_modelFolder; }
+    QString backendName() const { return m_backendName; }
+    qint64 contextLength() const { return m_contextLength; }
+
+signals:
+    void modelsFound(const QList<fathom::app::LocalModel>& models);
+    void loadProgress(double fraction, const QString& stage);
+    void modelLoaded(const QString& name, const QString& backend, qint64 contextLength);
+    void modelLoadFailed(const QString& message, bool cancelled);
+    // replyPrefix: text the prompt already began the reply with ("<think>\n"), to show first.
+    void generationStarted(quint64 ticket, qint64 promptTokens, const QString& replyPrefix);
+    void tokenReceived(quint64 ticket, const QString& text);
+    void generationFinished(quint64 ticket, const fathom::app::MessageStats& stats, fathom::app::MessageStatus status);
+    void generationFailed(quint64 ticket, const QString& message);
+
+private:
+    QThread m_thread;
+    EngineWorker* m_worker = nullptr;    // lives on m_thread
+    std::atomic<bool> m_cancelLoad{false};
+    quint64 m_nextTicket = 1;
+    bool m_loading = false;
+    bool m_loaded = false;
+    QString m_modelName;
+    QString m_modelFolder;
+    QString m_backendName;
+    qint64 m_contextLength = 0;
+};
+
+}  // namespace fathom::app

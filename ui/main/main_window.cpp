@@ -1,0 +1,473 @@
+// Layout and wiring. Start-up is a chain of answers: database opened -> settings + conversation
+// list (+ the conversation asked for); model scan -> default model load. Nothing here blocks.
+#include "ui/main/main_window.h"
+
+#include "app/services/chat_session.h"
+#include "app/services/chat_store.h"
+#include "app/services/engine_bridge.h"
+#include "ui/chat/chat_view.h"
+#include "ui/main/composer.h"
+#include "ui/main/conversation_sidebar.h"
+#include "ui/models/models_page.h"
+#include "ui/settings/conversation_settings_dialog.h"
+#include "ui/settings/settings_dialog.h"
+
+#include <QComboBox>
+#include <QDesktopServices>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QShortcut>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace fathom::ui {
+
+MainWindow::MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::ChatSession* session, QWidget* parent)
+    : QMainWindow(parent), m_store(store), m_bridge(bridge), m_session(session)
+{
+    setWindowTitle(QStringLiteral("Fathom"));
+    resize(1280, 800);
+    m_scheme = Theme::current();
+
+    auto* splitter = new QSplitter(this);
+    m_splitter = splitter;
+    splitter->setChildrenCollapsible(false);
+    m_sidebar = new ConversationSidebar(splitter);
+    m_sidebar->setMinimumWidth(220);
+    m_pages = new QStackedWidget(splitter);
+    m_pages->addWidget(buildChatPage());
+    m_modelsPage = new ModelsPage(m_pages);
+    m_pages->addWidget(m_modelsPage);
+    splitter->addWidget(m_sidebar);
+    splitter->addWidget(m_pages);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({270, 1010});
+    setCentralWidget(splitter);
+    buildStatusBar();
+
+    auto shortcut = [this](const QKeySequence& keys, auto slot) {
+        auto* s = new QShortcut(keys, this);
+        s->setContext(Qt::WindowShortcut);
+        connect(s, &QShortcut::activated, this, slot);
+    };
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_N), [this] {
+        m_session->newConversation();
+        showChat();
+        m_composer->setFocus();
+    });
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_K), [this] { m_sidebar->focusSearch(); });
+    shortcut(QKeySequence(Qt::Key_Escape), [this] { m_session->stop(); });
+
+    wireServices();
+    updateSendButton(false);
+    updatePlaceholder();
+    m_composer->setFocus();
+}
+
+QWidget* MainWindow::buildChatPage()
+{
+    auto* page = new QWidget;
+    page->setObjectName(QStringLiteral("chatPage"));
+    auto* layout = new QVBoxLayout(page);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+
+    auto* header = new QWidget(page);
+    header->setObjectName(QStringLiteral("chatHeader"));
+    auto* h = new QHBoxLayout(header);
+    h->setContentsMargins(16, 8, 12, 8);
+    m_title = new QLabel(tr("New chat"), header);
+    m_title->setObjectName(QStringLiteral("chatTitle"));
+    QFont f = m_title->font();
+    f.setBold(true);
+    m_title->setFont(f);
+    m_modelPicker = new QComboBox(header);
+    m_modelPicker->setObjectName(QStringLiteral("modelPicker"));
+    m_modelPicker->setMinimumWidth(260);
+    m_modelPicker->setToolTip(tr("The model that writes replies"));
+    m_conversationSettings = new QToolButton(header);
+    m_conversationSettings->setText(tr("Chat settings"));
+    m_conversationSettings->setToolTip(tr("System prompt and sampling for this conversation"));
+    m_conversationSettings->setAutoRaise(true);
+    m_conversationSettings->setObjectName(QStringLiteral("conversationSettingsButton"));
+    h->addWidget(m_title, 1);
+    h->addWidget(m_modelPicker);
+    h->addWidget(m_conversationSettings);
+    layout->addWidget(header);
+
+    m_chatView = new ChatView(m_scheme, page);
+    layout->addWidget(m_chatView, 1);
+
+    auto* composerFrame = new QWidget(page);
+    composerFrame->setObjectName(QStringLiteral("composerFrame"));
+    auto* c = new QHBoxLayout(composerFrame);
+    c->setContentsMargins(16, 10, 16, 12);
+    m_composer = new Composer(composerFrame);
+    m_send = new QPushButton(tr("Send"), composerFrame);
+    m_send->setObjectName(QStringLiteral("sendButton"));
+    c->addWidget(m_composer, 1);
+    c->addWidget(m_send, 0, Qt::AlignBottom);
+    layout->addWidget(composerFrame);
+    return page;
+}
+
+void MainWindow::buildStatusBar()
+{
+    m_statusModel = new QLabel(tr("No model"), this);
+    m_statusBackend = new QLabel(this);
+    m_statusContext = new QLabel(this);
+    m_statusSpeed = new QLabel(this);
+    m_loadProgress = new QProgressBar(this);
+    m_loadProgress->setRange(0, 100);
+    m_loadProgress->setMaximumWidth(180);
+    m_loadProgress->setVisible(false);
+    m_cancelLoad = new QPushButton(tr("Cancel"), this);
+    m_cancelLoad->setVisible(false);
+    statusBar()->addWidget(m_statusModel);
+    statusBar()->addWidget(m_loadProgress);
+    statusBar()->addWidget(m_cancelLoad);
+    statusBar()->addPermanentWidget(m_statusBackend);
+    statusBar()->addPermanentWidget(m_statusContext);
+    statusBar()->addPermanentWidget(m_statusSpeed);
+    connect(m_cancelLoad, &QPushButton::clicked, m_bridge, &app::EngineBridge::cancelLoad);
+}
+
+void MainWindow::wireServices()
+{
+    using app::ChatStore;
+    using app::EngineBridge;
+    using app::ChatSession;
+    connect(m_store, &ChatStore::opened, this, [this](int interrupted) {
+        m_storeOpened = true;
+        if (interrupted > 0)
+            statusBar()->showMessage(tr("%n reply(s) were interrupted when Fathom last closed.", nullptr, interrupted), 10000);
+        m_store->loadSettings();
+        m_store->listConversations(m_sidebar->query());
+        if (m_options.openConversation != 0) m_session->openConversation(m_options.openConversation);
+        else m_conversationShown = true;
+    });
+    connect(m_store, &ChatStore::failed, this, [this](const QString& message) {
+        if (!m_storeOpened) {
+            m_storeError = message;
+            m_settingsLoaded = m_listLoaded = m_conversationShown = true;
+            maybeLoadDefaultModel();
+            updatePlaceholder();
+            checkSettled();
+            return;
+        }
+        if (m_options.openConversation != 0 && !m_conversationShown) m_conversationShown = true;
+        statusBar()->showMessage(message, 10000);
+        checkSettled();
+    });
+    connect(m_store, &ChatStore::settingsLoaded, this, [this](const QVariantMap& settings) {
+        m_settings = settings;
+        m_session->setGlobalSettings(settings);
+        if (!m_options.theme) applyTheme(Theme::parse(settings.value(QStringLiteral("ui.theme")).toString()));
+        applyChatSettings();
+        restoreGeometryFromSettings();
+        m_settingsLoaded = true;
+        maybeLoadDefaultModel();
+        checkSettled();
+    });
+    connect(m_store, &ChatStore::conversationsListed, this, [this](const QString& query, const QList<app::ConversationSummary>& list) {
+        m_sidebar->setConversations(query, list);
+        m_listLoaded = true;
+        checkSettled();
+    });
+    connect(m_store, &ChatStore::conversationsChanged, this, [this] { m_store->listConversations(m_sidebar->query()); });
+
+    connect(m_sidebar, &ConversationSidebar::searchRequested, m_store, [this](const QString& q) { m_store->listConversations(q); });
+    connect(m_sidebar, &ConversationSidebar::conversationActivated, this, [this](qint64 id) {
+        m_session->openConversation(id);
+        showChat();
+    });
+    connect(m_sidebar, &ConversationSidebar::newChatRequested, this, [this] {
+        m_session->newConversation();
+        showChat();
+        m_composer->setFocus();
+    });
+    connect(m_sidebar, &ConversationSidebar::modelsRequested, this, &MainWindow::showModels);
+    connect(m_sidebar, &ConversationSidebar::settingsRequested, this, &MainWindow::openSettings);
+    connect(m_sidebar, &ConversationSidebar::deleteRequested, this, [this](qint64 id) {
+        const QMessageBox::StandardButton answer = QMessageBox::question(
+            this, tr("Delete chat?"), tr("Delete this chat and every version of its messages? This cannot be undone."),
+            QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+        if (answer != QMessageBox::Yes) return;
+        if (id == m_session->conversationId()) m_session->newConversation();
+        m_store->deleteConversation(id);
+    });
+
+    connect(m_session, &ChatSession::pathChanged, this, [this](const QList<app::ChatMessage>& path) {
+        m_chatView->setMessages(path);
+        m_conversationShown = true;
+        updatePlaceholder();
+        checkSettled();
+    });
+    connect(m_session, &ChatSession::conversationChanged, this, [this](const app::ConversationInfo& info) {
+        m_title->setText(info.id == 0 && info.title.isEmpty() ? tr("New chat") : info.title);
+        m_sidebar->setCurrent(info.id);
+    });
+    connect(m_session, &ChatSession::replyText, m_chatView, &ChatView::appendText);
+    connect(m_session, &ChatSession::messageUpdated, this, [this](const app::ChatMessage& m) {
+        m_chatView->flush();
+        m_chatView->upsertMessage(m);
+        m_statusSpeed->setText(m.stats.tokensPerSecond > 0 ? tr("%1 tok/s").arg(m.stats.tokensPerSecond, 0, 'f', 1) : QString());
+    });
+    connect(m_session, &ChatSession::generatingChanged, this, &MainWindow::updateSendButton);
+    connect(m_session, &ChatSession::liveStats, this, [this](qint64 used, double rate) {
+        m_statusContext->setText(tr("Context %1 / %2").arg(used).arg(m_bridge->contextLength()));
+        if (rate > 0) m_statusSpeed->setText(tr("%1 tok/s").arg(rate, 0, 'f', 1));
+    });
+    connect(m_session, &ChatSession::notice, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+
+    connect(m_chatView, &ChatView::siblingRequested, m_session, &ChatSession::stepSibling);
+    connect(m_chatView, &ChatView::regenerateRequested, m_session, &ChatSession::regenerate);
+    connect(m_chatView, &ChatView::editSubmitted, m_session, &ChatSession::editAndResend);
+    connect(m_chatView, &ChatView::linkClicked, this, &MainWindow::confirmAndOpenLink);
+    connect(m_composer, &Composer::sendRequested, this, [this](const QString& text) {
+        if (m_session->send(text)) m_composer->clear();
+    });
+    connect(m_send, &QPushButton::clicked, this, [this] {
+        if (m_session->isGenerating()) m_session->stop();
+        else if (m_session->send(m_composer->toPlainText())) m_composer->clear();
+    });
+    connect(m_conversationSettings, &QToolButton::clicked, this, &MainWindow::openConversationSettings);
+
+    connect(m_bridge, &EngineBridge::modelsFound, this, [this](const QList<app::LocalModel>& models) {
+        m_models = models;
+        m_modelsScanned = true;
+        m_modelsPage->setModels(models, m_bridge->modelFolder());
+        updateModelPicker();
+        maybeLoadDefaultModel();
+        updatePlaceholder();
+        checkSettled();
+    });
+    connect(m_bridge, &EngineBridge::loadProgress, this, [this](double fraction, const QString& stage) {
+        m_loadProgress->setValue(int(fraction * 100));
+        m_statusModel->setText(tr("Loading… %1").arg(stage));
+    });
+    connect(m_bridge, &EngineBridge::modelLoaded, this, [this](const QString& name, const QString& backend, qint64 ctx) {
+        m_loadProgress->setVisible(false);
+        m_cancelLoad->setVisible(false);
+        m_modelError.clear();
+        m_statusModel->setText(name);
+        m_statusBackend->setText(backend);
+        m_statusContext->setText(tr("Context 0 / %1").arg(ctx));
+        m_modelsPage->setModels(m_models, m_bridge->modelFolder());
+        updateModelPicker();
+        updatePlaceholder();
+        checkSettled();
+    });
+    connect(m_bridge, &EngineBridge::modelLoadFailed, this, [this](const QString& message, bool cancelled) {
+        m_loadProgress->setVisible(false);
+        m_cancelLoad->setVisible(false);
+        m_modelError = cancelled ? QString() : message;
+        m_statusModel->setText(cancelled ? tr("Loading cancelled") : tr("No model loaded"));
+        m_statusBackend->clear();
+        m_statusContext->clear();
+        if (!cancelled) statusBar()->showMessage(message, 15000);
+        updateModelPicker();
+        updatePlaceholder();
+        checkSettled();
+    });
+    connect(m_modelPicker, &QComboBox::activated, this, [this](int index) {
+        const QString folder = m_modelPicker->itemData(index).toString();
+        if (folder == QLatin1String("manage")) {
+            showModels();
+            updateModelPicker();
+        } else if (!folder.isEmpty() && folder != m_bridge->modelFolder()) {
+            loadModel(folder);
+        }
+    });
+    connect(m_modelsPage, &ModelsPage::loadRequested, this, [this](const QString& folder) {
+        loadModel(folder);
+        showChat();
+    });
+    connect(m_modelsPage, &ModelsPage::rescanRequested, m_bridge, &EngineBridge::scanModels);
+    connect(m_modelsPage, &ModelsPage::backRequested, this, &MainWindow::showChat);
+}
+
+void MainWindow::start(const StartOptions& options)
+{
+    m_options = options;
+    if (options.theme) applyTheme(*options.theme);
+    m_store->open(options.databasePath.isEmpty() ? app::ChatStore::defaultPath() : options.databasePath);
+    m_bridge->scanModels();
+}
+
+void MainWindow::applyTheme(ThemeMode mode)
+{
+    const ColorScheme scheme = Theme::apply(mode);
+    if (scheme == m_scheme) return;
+    m_scheme = scheme;
+    m_chatView->setColorScheme(scheme);
+    m_chatView->setMessages(m_session->path());
+}
+
+void MainWindow::applyChatSettings()
+{
+    m_chatView->setShowReasoning(m_settings.value(QStringLiteral("chat.show_reasoning"), true).toBool());
+    const int points = m_settings.value(QStringLiteral("ui.font_size"), 11).toInt();
+    QFont font = m_chatView->font();
+    if (points > 0 && font.pointSize() != points) {
+        font.setPointSize(points);
+        m_chatView->setFont(font);  // propagates to every message
+    }
+}
+
+void MainWindow::restoreGeometryFromSettings()
+{
+    const QJsonObject saved =
+        QJsonDocument::fromJson(m_settings.value(QStringLiteral("ui.window_geometry")).toString().toUtf8()).object();
+    const QByteArray window = QByteArray::fromBase64(saved.value(QStringLiteral("window")).toString().toLatin1());
+    const QByteArray splitter = QByteArray::fromBase64(saved.value(QStringLiteral("splitter")).toString().toLatin1());
+    if (!window.isEmpty() && minimumSize() != maximumSize()) restoreGeometry(window);  // not when fixed (--screenshot)
+    if (!splitter.isEmpty()) m_splitter->restoreState(splitter);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QJsonObject saved;
+    saved[QStringLiteral("window")] = QString::fromLatin1(saveGeometry().toBase64());
+    saved[QStringLiteral("splitter")] = QString::fromLatin1(m_splitter->saveState().toBase64());
+    if (m_storeOpened)
+        m_store->setSetting(QStringLiteral("ui.window_geometry"),
+                            QString::fromUtf8(QJsonDocument(saved).toJson(QJsonDocument::Compact)));
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::loadModel(const QString& folder)
+{
+    inference::EngineOptions options;
+    const QString backend = m_settings.value(QStringLiteral("engine.backend"), QStringLiteral("auto")).toString();
+    options.backend = backend == QLatin1String("cpu")    ? inference::Backend::Cpu
+                      : backend == QLatin1String("cuda") ? inference::Backend::Cuda
+                                                          : inference::Backend::Auto;
+    options.threads = m_settings.value(QStringLiteral("engine.cpu_threads"), 0).toInt();
+    options.contextLength = m_settings.value(QStringLiteral("chat.context_length"), 4096).toLongLong();
+    m_loadProgress->setValue(0);
+    m_loadProgress->setVisible(true);
+    m_cancelLoad->setVisible(true);
+    m_statusModel->setText(tr("Loading…"));
+    m_bridge->loadModel(folder, options);
+    updatePlaceholder();
+}
+
+void MainWindow::maybeLoadDefaultModel()
+{
+    if (m_defaultLoadTried || !m_settingsLoaded || !m_modelsScanned) return;
+    m_defaultLoadTried = true;
+    if (!m_options.loadDefaultModel) return;
+    QString folder = m_settings.value(QStringLiteral("model.default")).toString();
+    if (folder.isEmpty())
+        for (const app::LocalModel& m : std::as_const(m_models))
+            if (m.embedded) folder = m.folder;
+    if (!folder.isEmpty()) loadModel(folder);
+}
+
+bool MainWindow::isSettled() const
+{
+    return m_settingsLoaded && m_listLoaded && m_modelsScanned && m_conversationShown && m_defaultLoadTried &&
+           !m_bridge->isLoading();
+}
+
+void MainWindow::checkSettled()
+{
+    if (m_settledEmitted || !isSettled()) return;
+    m_settledEmitted = true;
+    emit settled();
+}
+
+void MainWindow::updateModelPicker()
+{
+    m_modelPicker->clear();
+    const QString loaded = m_bridge->modelFolder();
+    if (loaded.isEmpty()) m_modelPicker->addItem(m_models.isEmpty() ? tr("No model on this computer") : tr("Choose a model…"), QString());
+    for (const app::LocalModel& m : std::as_const(m_models))
+        m_modelPicker->addItem(m.embedded ? tr("%1 (embedded)").arg(m.name) : m.name, m.folder);
+    if (!loaded.isEmpty() && m_modelPicker->findData(loaded) < 0) m_modelPicker->addItem(QFileInfo(loaded).fileName(), loaded);
+    m_modelPicker->insertSeparator(m_modelPicker->count());
+    m_modelPicker->addItem(tr("Manage models…"), QStringLiteral("manage"));
+    const int current = m_modelPicker->findData(loaded);
+    m_modelPicker->setCurrentIndex(current >= 0 ? current : 0);
+}
+
+void MainWindow::updateSendButton(bool generating)
+{
+    m_send->setText(generating ? tr("Stop") : tr("Send"));
+    m_send->setToolTip(generating ? tr("Stop the reply (Esc)") : tr("Send (Enter)"));
+}
+
+void MainWindow::updatePlaceholder()
+{
+    QString text;
+    if (!m_storeError.isEmpty()) {
+        text = tr("<h3>Fathom could not open its chat database</h3><p>%1</p>").arg(m_storeError.toHtmlEscaped());
+    } else if (m_bridge->isLoaded()) {
+        text = tr("<h2>What are we building today?</h2><p>Ask about code, paste an error, or describe a function "
+                  "to write.<br>Replies come from <b>%1</b>, running on this computer.</p>")
+                   .arg(m_bridge->modelName().toHtmlEscaped());
+    } else if (m_bridge->isLoading()) {
+        text = tr("<h3>Loading the model…</h3><p>You can read your chats meanwhile.</p>");
+    } else if (!m_modelError.isEmpty()) {
+        text = tr("<h3>The model could not be loaded</h3><p>%1</p><p>Choose another in the model picker or "
+                  "open <b>Models</b>.</p>").arg(m_modelError.toHtmlEscaped());
+    } else if (m_modelsScanned && m_models.isEmpty()) {
+        text = tr("<h3>No model yet</h3><p>Fathom runs models on this computer. Open <b>Models</b> (bottom left) "
+                  "to download one, or put a Hugging Face model in %1.</p>").arg(app::ModelLocator::hubCacheFolder().toHtmlEscaped());
+    } else if (m_modelsScanned) {
+        text = tr("<h3>Choose a model</h3><p>Pick one in the model picker above to start chatting.</p>");
+    }
+    m_chatView->setPlaceholder(text);
+}
+
+void MainWindow::showModels()
+{
+    m_pages->setCurrentWidget(m_modelsPage);
+}
+
+void MainWindow::showChat()
+{
+    m_pages->setCurrentIndex(0);
+}
+
+void MainWindow::openSettings()
+{
+    SettingsDialog dialog(m_settings, m_models, this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    const QVariantMap changed = dialog.changedValues();
+    for (auto it = changed.constBegin(); it != changed.constEnd(); ++it) {
+        m_store->setSetting(it.key(), it.value());
+        m_settings.insert(it.key(), it.value());
+    }
+    m_session->setGlobalSettings(m_settings);
+    if (changed.contains(QStringLiteral("ui.theme"))) applyTheme(Theme::parse(changed.value(QStringLiteral("ui.theme")).toString()));
+    applyChatSettings();
+}
+
+void MainWindow::openConversationSettings()
+{
+    ConversationSettingsDialog dialog(m_session->conversation(), this);
+    if (dialog.exec() == QDialog::Accepted) m_session->saveConversation(dialog.result());
+}
+
+void MainWindow::confirmAndOpenLink(const QUrl& url)
+{
+    // The full address, never the link text: model output can label a link anything.
+    QMessageBox box(QMessageBox::Question, tr("Open link?"),
+                    tr("The reply links to this address:\n\n%1\n\nOpen it in your browser?").arg(url.toString()),
+                    QMessageBox::Open | QMessageBox::Cancel, this);
+    box.setDefaultButton(QMessageBox::Cancel);
+    if (box.exec() == QMessageBox::Open) QDesktopServices::openUrl(url);
+}
+
+}  // namespace fathom::ui

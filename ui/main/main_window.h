@@ -1,0 +1,128 @@
+// Fathom's main window: conversation sidebar | chat (header with model picker, chat view, composer)
+// or the model manager page, and a status bar with the loaded model, backend, context use and
+// tokens/s. It starts the services (database, model scan, default model load) and never waits on
+// them: each step continues when its signal arrives.
+#pragma once
+
+#include "app/services/chat_types.h"
+#include "app/services/model_locator.h"
+#include "ui/highlight/code_highlighter.h"
+#include "ui/main/theme.h"
+
+#include <QMainWindow>
+#include <QVariantMap>
+
+#include <optional>
+
+class QComboBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSplitter;
+class QStackedWidget;
+class QToolButton;
+
+namespace fathom::app {
+class ChatSession;
+class ChatStore;
+class EngineBridge;
+}  // namespace fathom::app
+
+namespace fathom::ui {
+
+class ChatView;
+class Composer;
+class ConversationSidebar;
+class ModelsPage;
+
+struct StartOptions {
+    QString databasePath;                 // empty = ChatStore::defaultPath()
+    qint64 openConversation = 0;          // 0 = start on a new chat
+    std::optional<ThemeMode> theme;       // overrides the stored ui.theme
+    bool loadDefaultModel = true;         // load the default / embedded model when found
+};
+
+class MainWindow final : public QMainWindow {
+    Q_OBJECT
+public:
+    MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::ChatSession* session, QWidget* parent = nullptr);
+
+    void start(const StartOptions& options);
+    // True once the database, settings, conversation list, model scan (and the requested
+    // conversation and model load) have all answered: what --screenshot waits for.
+    bool isSettled() const;
+
+    ChatView* chatView() const { return m_chatView; }
+    Composer* composer() const { return m_composer; }
+    ConversationSidebar* sidebar() const { return m_sidebar; }
+    QComboBox* modelPicker() const { return m_modelPicker; }
+    QPushButton* sendButton() const { return m_send; }
+    QLabel* statusModel() const { return m_statusModel; }
+    QLabel* statusBackend() const { return m_statusBackend; }
+    QLabel* statusContext() const { return m_statusContext; }
+    QLabel* statusSpeed() const { return m_statusSpeed; }
+    ModelsPage* modelsPage() const { return m_modelsPage; }
+    void showModels();
+    void showChat();
+    void openSettings();
+    void openConversationSettings();
+    void loadModel(const QString& folder);
+    // Shows the address of a link from model output and opens it only if the person agrees.
+    void confirmAndOpenLink(const QUrl& url);
+
+signals:
+    void settled();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    QWidget* buildChatPage();
+    void buildStatusBar();
+    void wireServices();
+    void applyTheme(ThemeMode mode);
+    void applyChatSettings();   // chat.show_reasoning, ui.font_size
+    void restoreGeometryFromSettings();  // ui.window_geometry
+    void updatePlaceholder();
+    void updateModelPicker();
+    void updateSendButton(bool generating);
+    void maybeLoadDefaultModel();
+    void checkSettled();
+
+    app::ChatStore* m_store;
+    app::EngineBridge* m_bridge;
+    app::ChatSession* m_session;
+    StartOptions m_options;
+    QVariantMap m_settings;
+    QList<app::LocalModel> m_models;
+    ColorScheme m_scheme = ColorScheme::Light;
+
+    bool m_storeOpened = false;
+    bool m_settingsLoaded = false;
+    bool m_listLoaded = false;
+    bool m_modelsScanned = false;
+    bool m_conversationShown = false;
+    bool m_defaultLoadTried = false;
+    bool m_settledEmitted = false;
+    QString m_storeError;
+    QString m_modelError;
+
+    ConversationSidebar* m_sidebar = nullptr;
+    QStackedWidget* m_pages = nullptr;
+    QSplitter* m_splitter = nullptr;
+    ChatView* m_chatView = nullptr;
+    Composer* m_composer = nullptr;
+    QPushButton* m_send = nullptr;
+    QLabel* m_title = nullptr;
+    QComboBox* m_modelPicker = nullptr;
+    QToolButton* m_conversationSettings = nullptr;
+    ModelsPage* m_modelsPage = nullptr;
+    QLabel* m_statusModel = nullptr;
+    QLabel* m_statusBackend = nullptr;
+    QLabel* m_statusContext = nullptr;
+    QLabel* m_statusSpeed = nullptr;
+    QProgressBar* m_loadProgress = nullptr;
+    QPushButton* m_cancelLoad = nullptr;
+};
+
+}  // namespace fathom::ui
