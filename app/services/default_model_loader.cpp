@@ -15,6 +15,7 @@ ModelLoader EngineBridge::defaultLoader()
         LoadedModel model;
         model.encoder = makeTokenizerPromptEncoder(folder);
         model.engine = inference::Engine::load(folder.toStdString(), options, progress);
+        model.completer = CompletionPrompter::load(folder.toStdString());
         return model;
 #else
         (void)options;
