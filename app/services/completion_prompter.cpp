@@ -1,10 +1,9 @@
-// FIM prompts with a stable start (the engine reuses the KV cache of the prompt's common prefix, so
-// the part that changes least goes first and the prefix's first line only moves in steps), and the
-// chat-style fallback for models that were not trained to fill in the middle.
+// FIM prompts (policy in fim_request_policy.h) and the chat-style fallback for models that were not
+// trained to fill in the middle.
 #include "app/services/completion_prompter.h"
 
+#include "app/services/fim_request_policy.h"
 #include "inference/model/json_file.h"
-#include "inference/prompt/fim_prompt.h"
 #include "inference/prompt/format_detect.h"
 #include "inference/tokenizer/stream_decoder.h"
 #include "inference/tokenizer/tokenizer.h"
@@ -124,42 +123,14 @@ inference::Request CompletionPrompter::build(const CompletionRequest& request) c
 inference::Request CompletionPrompter::buildFim(const CompletionRequest& request) const
 {
     const std::string prefix = request.prefix.toStdString(), suffix = request.suffix.toStdString();
-    const int control = 3 + (m_tokenizer->addBosToken() && m_tokenizer->bosId() ? 1 : 0);
-    // The suffix is cut to its own budget first: it follows the hole, so it is recomputed on every
-    // request and is kept short; the prefix, before it, gets the rest.
-    inference::FimBudget suffixOnly;
-    suffixOnly.maxTokens = std::min(request.suffixBudget, request.promptBudget / 2) + control;
-    suffixOnly.prefixShare = 0;
-    const std::string keptSuffix = inference::buildFimPrompt(*m_tokenizer, "", suffix, suffixOnly).keptSuffix;
-
-    // Give the suffix exactly what it needs (the half token keeps int rounding on its side).
-    const int textBudget = request.promptBudget - control;
-    const int suffixTokens = countTokens(*m_tokenizer, keptSuffix);
-    inference::FimBudget budget;
-    budget.maxTokens = request.promptBudget;
-    budget.prefixShare = textBudget > 0 ? std::max(0.0, (textBudget - suffixTokens - 0.5) / textBudget) : 0.0;
-    inference::FimPrompt prompt = inference::buildFimPrompt(*m_tokenizer, prefix, keptSuffix, budget);
-    const std::size_t cut = prefix.size() - prompt.keptPrefix.size();
-    if (cut > 0) {
-        // Move the cut forward to the next line whose document line number is a multiple of
-        // kPrefixLineStep: while the person types below it, the prompt keeps the same start.
-        int line = request.prefixFirstLine + int(std::count(prefix.begin(), prefix.begin() + std::ptrdiff_t(cut), '\n'));
-        std::size_t pos = cut;
-        if (pos > 0 && prefix[pos - 1] != '\n') {  // cut mid-line: the next line start
-            const std::size_t nl = prefix.find('\n', pos);
-            pos = nl == std::string::npos ? std::string::npos : nl + 1;
-            ++line;
-        }
-        while (pos != std::string::npos && line % kPrefixLineStep != 0) {
-            const std::size_t nl = prefix.find('\n', pos);
-            pos = nl == std::string::npos ? std::string::npos : nl + 1;
-            ++line;
-        }
-        if (pos != std::string::npos && pos < prefix.size())
-            prompt = inference::buildFimPrompt(*m_tokenizer, std::string_view(prefix).substr(pos), keptSuffix, budget);
-    }
+    FimPolicyInput in;
+    in.prefix = prefix;
+    in.suffix = suffix;
+    in.prefixFirstLine = request.prefixFirstLine;
+    in.promptBudget = request.promptBudget;
+    in.suffixBudget = request.suffixBudget;
     inference::Request r;
-    r.promptTokens = std::move(prompt.ids);
+    r.promptTokens = buildFimPromptIds(*m_tokenizer, in);
     return r;
 }
 

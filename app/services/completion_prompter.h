@@ -42,10 +42,6 @@ public:
     // A streaming detokenizer for the request's tokens (special tokens are left out).
     std::unique_ptr<inference::TokenTextDecoder> makeDecoder() const;
 
-    // Lines of the FIM prefix start at a multiple of this (in document lines), so that requests
-    // while typing share the prompt's start and the engine reuses its KV cache.
-    static constexpr int kPrefixLineStep = 32;
-
 private:
     inference::Request buildFim(const CompletionRequest& request) const;
     inference::Request buildChat(const CompletionRequest& request) const;
