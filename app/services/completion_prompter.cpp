@@ -89,7 +89,7 @@ std::unique_ptr<CompletionPrompter> CompletionPrompter::load(const std::string& 
     std::string modelType, nameOrPath = modelDir;
     const std::string configPath = modelDir + "/config.json";
     if (std::filesystem::exists(configPath)) {
-        const nlohmann::json config = inference::readJsonFile(configPath, 1 << 20);
+        const nlohmann::json config = inference::readJsonFile(configPath, 1 << 20, 100000);
         if (config.is_object()) {
             if (config.contains("model_type") && config["model_type"].is_string())
                 modelType = config["model_type"].get<std::string>();

@@ -125,7 +125,7 @@ void EngineWorker::complete(quint64 ticket, const CompletionRequest& request)
         emit failed(ticket, QString::fromUtf8(e.what()));
         return;
     }
-    emit started(ticket, qint64(r.promptTokens.size()));
+    emit started(ticket, qint64(r.promptTokens.size()), QString());
     auto sink = std::make_unique<CompletionSink>(this, ticket, m_model.completer->makeDecoder());
     inference::EventSink* raw = sink.get();
     m_sinks.emplace(ticket, std::move(sink));

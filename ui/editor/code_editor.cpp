@@ -74,7 +74,12 @@ CodeEditor::CodeEditor(QWidget* parent) : QPlainTextEdit(parent)
     updateExtraSelections();
 }
 
-CodeEditor::~CodeEditor() = default;
+CodeEditor::~CodeEditor()
+{
+    // The highlighter clears its formats as it goes, which the document reports as a change.
+    disconnect(document(), nullptr, this, nullptr);
+    m_highlighter.reset();
+}
 
 QString CodeEditor::languageForFile(const QString& path)
 {
@@ -147,6 +152,9 @@ void CodeEditor::removeSuggestionLayout()
     if (!block.isValid() || !block.layout()) return;
     block.layout()->setPreeditArea(-1, QString());
     block.layout()->clearFormats();
+    // Both calls above note a pending document change; flush it to the layout now, or the next edit
+    // block (the highlighter's own) would report it as a contents change and bump the revision.
+    document()->markContentsDirty(block.position(), block.length());
     if (m_highlighter) m_highlighter->rehighlightBlock(block);
     document()->markContentsDirty(block.position(), block.length());
     viewport()->update();

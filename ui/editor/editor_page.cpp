@@ -109,8 +109,14 @@ EditorPage::EditorPage(app::EngineBridge* chatBridge, QWidget* parent)
 
 EditorPage::~EditorPage()
 {
-    // Clients stop their requests before the bridge they use goes away.
+    // Clients stop their requests before the bridge they use goes away, and the editors go while
+    // this page's members (m_clients) still exist.
     for (CompletionClient* c : std::as_const(m_clients)) c->setBridge(nullptr);
+    while (m_tabs->count() > 0) {
+        QWidget* w = m_tabs->widget(0);
+        m_tabs->removeTab(0);
+        delete w;
+    }
 }
 
 app::EngineBridge* EditorPage::completionBridge() const
