@@ -1,6 +1,8 @@
 // The engine's event sink for one editor completion: detokenizes the ids itself (the completion
-// prompter's streaming decoder, special tokens left out) and hands text and the end to the
-// EngineWorker, which turns them into the bridge's queued signals. Called on the engine's thread.
+// prompter's streaming decoder) and hands text and the end to the EngineWorker, which turns them
+// into the bridge's queued signals. A special token ends the completion: the tiny coder, for one,
+// was trained with FIM samples that end in the next sample's BOS, not in EOS, and what follows it
+// is another file. Called on the engine's thread.
 #pragma once
 
 #include "inference/engine/engine.h"
@@ -8,6 +10,7 @@
 
 #include <QtGlobal>
 
+#include <functional>
 #include <memory>
 
 namespace fathom::app {
@@ -16,7 +19,9 @@ class EngineWorker;
 
 class CompletionSink final : public inference::EventSink {
 public:
-    CompletionSink(EngineWorker* worker, quint64 ticket, std::unique_ptr<inference::TokenTextDecoder> decoder);
+    using EndToken = std::function<bool(std::int32_t)>;
+    CompletionSink(EngineWorker* worker, quint64 ticket, std::unique_ptr<inference::TokenTextDecoder> decoder,
+                   inference::Engine* engine, EndToken isEnd);
     ~CompletionSink() override;
 
     void onToken(std::uint64_t requestId, const inference::TokenEvent& event) override;
@@ -27,6 +32,9 @@ private:
     EngineWorker* m_worker;
     quint64 m_ticket;
     std::unique_ptr<inference::TokenTextDecoder> m_decoder;
+    inference::Engine* m_engine;
+    EndToken m_isEnd;
+    bool m_ended = false;  // an end token came: the rest is not this completion
 };
 
 }  // namespace fathom::app

@@ -3,6 +3,7 @@
 #include "app/services/engine_worker.h"
 
 #include "app/services/completion_sink.h"
+#include "inference/tokenizer/tokenizer.h"
 
 #include <QMetaObject>
 
@@ -126,7 +127,9 @@ void EngineWorker::complete(quint64 ticket, const CompletionRequest& request)
         return;
     }
     emit started(ticket, qint64(r.promptTokens.size()), QString());
-    auto sink = std::make_unique<CompletionSink>(this, ticket, m_model.completer->makeDecoder());
+    const inference::Tokenizer* tokenizer = &m_model.completer->tokenizer();
+    auto sink = std::make_unique<CompletionSink>(this, ticket, m_model.completer->makeDecoder(), m_model.engine.get(),
+                                                 [tokenizer](std::int32_t id) { return tokenizer->isSpecial(id); });
     inference::EventSink* raw = sink.get();
     m_sinks.emplace(ticket, std::move(sink));
     try {

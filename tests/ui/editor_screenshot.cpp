@@ -2,7 +2,7 @@
 // embedded tiny coder and saves it: `editor_screenshot OUT.png [light|dark]` (docs/screenshot-editor.png).
 #include "app/services/chat_session.h"
 #include "app/services/chat_store.h"
-#include "tests/ui/editor_test_fixture.h"
+#include "app/services/engine_bridge.h"
 #include "ui/editor/code_editor.h"
 #include "ui/editor/completion_client.h"
 #include "ui/editor/editor_page.h"
@@ -18,36 +18,33 @@
 namespace {
 
 const char* kFile =
-    "\"\"\"Small helpers for reading and writing text files.\"\"\"\n"
-    "import os\n"
+    "\"\"\"Two-dimensional vectors.\"\"\"\n"
+    "import math\n"
     "\n"
     "\n"
-    "def read_lines(path, strip=True):\n"
-    "    \"\"\"Return the lines of a text file.\"\"\"\n"
-    "    with open(path, encoding=\"utf-8\") as f:\n"
-    "        lines = f.readlines()\n"
-    "    if strip:\n"
-    "        lines = [line.rstrip(\"\\n\") for line in lines]\n"
-    "    return lines\n"
+    "class Vector:\n"
+    "    \"\"\"A vector in the plane.\"\"\"\n"
     "\n"
+    "    def __init__(self, x, y):\n"
+    "        self.x = x\n"
+    "        self.y = y\n"
     "\n"
-    "def write_lines(path, lines):\n"
-    "    \"\"\"Write lines to a text file, one per line.\"\"\"\n"
-    "    with open(path, \"w\", encoding=\"utf-8\") as f:\n"
-    "        for line in lines:\n"
-    "            f.write(line + \"\\n\")\n"
+    "    def __add__(self, other):\n"
+    "        return Vector(self.x + other.x, self.y + other.y)\n"
     "\n"
+    "    def __sub__(self, other):\n"
+    "        return Vector(self.x - other.x, self.y - other.y)\n"
     "\n"
-    "def count_words(path):\n"
-    "    \"\"\"Return the number of words in a text file.\"\"\"\n"
+    "    def length(self):\n"
+    "        return math.hypot(self.x, self.y)\n"
+    "\n"
     "    ";
 
 const char* kRest =
     "\n"
     "\n"
-    "\n"
-    "if __name__ == \"__main__\":\n"
-    "    print(count_words(os.path.abspath(__file__)))\n";
+    "    def __repr__(self):\n"
+    "        return \"Vector(%r, %r)\" % (self.x, self.y)\n";
 
 }  // namespace
 
@@ -60,37 +57,38 @@ int main(int argc, char** argv)
     const bool dark = argc > 2 && QString::fromLocal8Bit(argv[2]) == QLatin1String("dark");
 
     QTemporaryDir dir;
-    QFile file(dir.filePath(QStringLiteral("textio.py")));
+    QFile file(dir.filePath(QStringLiteral("vector.py")));
     if (!file.open(QIODevice::WriteOnly)) return 2;
-    file.write(kFile);
+    // FATHOM_SCREENSHOT_CURSOR_LINE replaces the last line (where the cursor ends), to try others.
+    QByteArray head(kFile);
+    if (qEnvironmentVariableIsSet("FATHOM_SCREENSHOT_CURSOR_LINE"))
+        head = head.left(head.lastIndexOf('\n') + 1) + qgetenv("FATHOM_SCREENSHOT_CURSOR_LINE");
+    file.write(head);
     file.write(kRest);
     file.close();
 
-    QString error;
-    auto bridge = fathom::test::loadedBridge(fathom::test::tinyCoderDir(), &error);
-    if (!bridge) {
-        std::fprintf(stderr, "editor_screenshot: %s\n", qPrintable(error));
-        return 1;
-    }
+    // The app's own bridge and start-up: the window loads the embedded tiny coder as the default model.
+    fathom::app::EngineBridge bridge;
     fathom::app::ChatStore store;
-    fathom::app::ChatSession session(&store, bridge.get());
-    fathom::ui::MainWindow window(&store, bridge.get(), &session);
+    fathom::app::ChatSession session(&store, &bridge);
+    fathom::ui::MainWindow window(&store, &bridge, &session);
     window.setFixedSize(1280, 800);
     window.show();
     QSignalSpy settled(&window, &fathom::ui::MainWindow::settled);
     fathom::ui::StartOptions options;
     options.databasePath = dir.filePath(QStringLiteral("chats.db"));
     options.theme = dark ? fathom::ui::ThemeMode::Dark : fathom::ui::ThemeMode::Light;
-    options.loadDefaultModel = false;  // the bridge above already holds the tiny coder
     window.start(options);
-    if (!settled.wait(30000)) std::fprintf(stderr, "editor_screenshot: window not settled; going on\n");
-
-    window.showEditor();
+    if (!settled.wait(60000) || !bridge.isLoaded()) {
+        std::fprintf(stderr, "editor_screenshot: the embedded model did not load\n");
+        return 1;
+    }
     fathom::ui::EditorPage* page = window.editorPage();
     fathom::ui::CodeEditor* editor = page->openFile(file.fileName());
     if (!editor) return 1;
+    window.showEditor();
     QTextCursor c = editor->textCursor();
-    c.setPosition(int(QString::fromUtf8(kFile).size()));
+    c.setPosition(int(QString::fromUtf8(head).size()));
     editor->setTextCursor(c);
     editor->setFocus();
     fathom::ui::CompletionClient* client = page->clientFor(editor);

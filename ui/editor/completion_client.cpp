@@ -133,6 +133,11 @@ void CompletionClient::send()
     m_revision = request.revision;
     m_position = request.position;
     m_linePrefix = block.text().left(cursor.positionInBlock());
+    // On a line of only indentation, ask at the line's start: a prompt ending in spaces splits the
+    // model's usual newline+indent tokens, and small models then indent once too many. The
+    // suggestion's leading blank space is dropped again (the person's indentation wins).
+    m_healIndent = !m_linePrefix.isEmpty() && m_linePrefix.trimmed().isEmpty();
+    if (m_healIndent) request.prefix.chop(m_linePrefix.size());
     m_stripFences = m_editor->language() != QLatin1String("markdown");
     m_generated.clear();
     m_cut = false;
@@ -168,7 +173,14 @@ void CompletionClient::onToken(quint64 ticket, const QString& text)
 
 void CompletionClient::showGenerated(bool final)
 {
-    const CompletionTrimmer::Result r = CompletionTrimmer::trim(m_generated, m_linePrefix, m_stripFences);
+    QString generated = m_generated;
+    if (m_healIndent) {
+        int i = 0;
+        while (i < generated.size() && generated.at(i).isSpace()) ++i;  // blank lines too: the cursor line is one
+        if (i == generated.size() && !final) return;  // only indentation so far
+        generated.remove(0, i);
+    }
+    const CompletionTrimmer::Result r = CompletionTrimmer::trim(generated, m_linePrefix, m_stripFences);
     QString text = r.text;
     if (final || r.stop) {  // nothing more comes: trailing blank space is not a suggestion
         while (!text.isEmpty() && text.back().isSpace()) text.chop(1);

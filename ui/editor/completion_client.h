@@ -84,6 +84,7 @@ private:
     int m_position = 0;             // cursor position it was asked at
     QString m_linePrefix;           // the cursor line left of the cursor, for the stop rules
     bool m_stripFences = true;
+    bool m_healIndent = false;      // asked at the line start; drop the suggestion's leading indentation
     QString m_generated;            // everything the engine sent for it
     bool m_cut = false;             // the stop rules ended it; later tokens are not wanted
     QElapsedTimer m_clock;
