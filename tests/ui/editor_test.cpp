@@ -11,7 +11,9 @@
 #include "ui/editor/find_bar.h"
 #include "ui/editor/text_suggestion.h"
 
+#include <QApplication>
 #include <QLineEdit>
+#include <QMimeData>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -142,6 +144,80 @@ private slots:
         QCOMPARE(r.priority, inference::Priority::Interactive);
         QCOMPARE(r.promptTokens.at(1), *tok->tokenId("<｜fim▁begin｜>"));
         QCOMPARE(r.promptTokens.back(), *tok->tokenId("<｜fim▁end｜>"));
+    }
+
+    void instructModelGetsChatStylePrompt()
+    {
+        QTemporaryDir dir;
+        for (const char* f : {"tokenizer.json", "tokenizer_config.json"})
+            QVERIFY(QFile::copy(test::tinyCoderDir() + u'/' + QLatin1String(f), dir.filePath(QLatin1String(f))));
+        QFile config(dir.filePath(QStringLiteral("config.json")));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write(R"({"model_type": "deepseek_v2", "_name_or_path": "deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct", "vocab_size": 4096})");
+        config.close();
+        auto prompter = app::CompletionPrompter::load(dir.path().toStdString());
+        QCOMPARE(prompter->mode(), app::CompletionPrompter::Mode::Chat);
+        app::CompletionRequest request;
+        request.prefix = QStringLiteral("def add(a, b):\n    return ");
+        request.suffix = QStringLiteral("\n");
+        request.language = QStringLiteral("python");
+        const std::string text = prompter->tokenizer().decode(prompter->build(request).promptTokens);
+        QVERIFY2(text.find("User: Complete the python code at <CURSOR>") != std::string::npos, text.c_str());
+        QVERIFY(text.find("    return <CURSOR>\n") != std::string::npos);
+        QVERIFY(text.size() > 10 && text.compare(text.size() - 10, 10, "Assistant:") == 0);
+    }
+
+    void separateCompletionModelGetsItsOwnBridge()
+    {
+        ui::EditorPage page(m_bridge.get());
+        QCOMPARE(page.completionBridge(), m_bridge.get());
+        QVariantMap settings;
+        settings.insert(QStringLiteral("editor.fim_model"), test::tinyCoderDir());
+        settings.insert(QStringLiteral("engine.backend"), QStringLiteral("cpu"));
+        page.applySettings(settings);
+        app::EngineBridge* own = page.completionBridge();
+        QVERIFY(own && own != m_bridge.get());
+        QTRY_VERIFY_WITH_TIMEOUT(own->isLoaded(), 30000);
+        CodeEditor* e = page.newFile(QStringLiteral("python"));
+        QCOMPARE(page.clientFor(e)->bridge(), own);
+        e->setPlainText(QString::fromUtf8(kSource));
+        e->moveCursor(QTextCursor::End);
+        QSignalSpy finished(page.clientFor(e), &CompletionClient::finished);
+        page.clientFor(e)->requestNow();
+        QVERIFY(finished.wait(20000));
+        settings.insert(QStringLiteral("editor.fim_model"), QString());
+        page.applySettings(settings);
+        QCOMPARE(page.clientFor(e)->bridge(), m_bridge.get());
+    }
+
+    void droppedFilesOpenInTabs()
+    {
+        QTemporaryDir dir;
+        QStringList paths = {dir.filePath(QStringLiteral("a.rs")), dir.filePath(QStringLiteral("b.go"))};
+        for (const QString& p : paths) {
+            QFile f(p);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("fn main() {}\n");
+        }
+        ui::EditorPage page(m_bridge.get());
+        page.resize(800, 600);
+        page.show();
+        CodeEditor* first = page.newFile();
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(paths[0]), QUrl::fromLocalFile(paths[1])});
+        QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QSignalSpy dropped(first, &CodeEditor::filesDropped);
+        QSignalSpy messages(&page, &ui::EditorPage::statusMessage);
+        QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(first->viewport(), &enter);
+        QVERIFY(enter.isAccepted());
+        QApplication::sendEvent(first->viewport(), &drop);
+        QCOMPARE(dropped.count(), 1);
+        QVERIFY2(messages.isEmpty(), messages.isEmpty() ? "" : qPrintable(messages.first().first().toString()));
+        QCOMPARE(page.editorCount(), 3);
+        QCOMPARE(page.editorAt(1)->language(), QStringLiteral("rust"));
+        QCOMPARE(page.editorAt(2)->language(), QStringLiteral("go"));
+        QVERIFY(first->toPlainText().isEmpty());  // not pasted as text
     }
 
     void ghostTextAppearsAfterDebounce()
