@@ -8,6 +8,7 @@
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <QTimer>
 #include <QVariantMap>
 
 namespace fathom::app {
@@ -19,6 +20,8 @@ class ChatSession final : public QObject {
     Q_OBJECT
 public:
     ChatSession(ChatStore* store, EngineBridge* bridge, QObject* parent = nullptr);
+    // A reply still streaming is stored as `stopped` with what it has (the store must outlive this).
+    ~ChatSession() override;
 
     // Global defaults (storage's Settings keys: chat.temperature, chat.max_tokens, ...).
     void setGlobalSettings(const QVariantMap& settings) { m_global = settings; }
@@ -78,6 +81,7 @@ private:
     bool m_unsavedSettings = false;   // set on a chat not stored yet: saved when its first turn is
     QList<ChatMessage> m_path;
     Reply m_reply;
+    QTimer m_saveTimer;   // saves unsaved tokens when the model pauses (no token to trigger it)
     qint64 m_nextTag = 1;
     int m_opensPending = 0;   // openConversation / switchBranch requests the store has not answered
 };

@@ -7,6 +7,7 @@
 
 #include <QEvent>
 #include <QLabel>
+#include <QLayout>
 #include <QScrollBar>
 
 namespace fathom::ui {
@@ -57,6 +58,7 @@ MessageWidget* ChatView::createWidget(const app::ChatMessage& message)
     connect(w, &MessageWidget::regenerateRequested, this, &ChatView::regenerateRequested);
     connect(w, &MessageWidget::editSubmitted, this, &ChatView::editSubmitted);
     connect(w, &MessageWidget::linkClicked, this, &ChatView::linkClicked);
+    w->setShowReasoning(m_showReasoning);
     w->show();
     return w;
 }
@@ -108,8 +110,16 @@ void ChatView::appendText(qint64 messageId, const QString& text)
 void ChatView::flush()
 {
     m_frame.stop();
-    for (MessageWidget* w : std::as_const(m_widgets))
-        if (w->needsRender()) w->render();
+    bool rendered = false;
+    for (MessageWidget* w : std::as_const(m_widgets)) {
+        if (!w->needsRender()) continue;
+        w->render();
+        // Settle the message's new height now, not through two posted LayoutRequests: the frame
+        // is then painted once, already scrolled, instead of once grown and once scrolled.
+        if (w->layout()) w->layout()->activate();
+        rendered = true;
+    }
+    if (rendered) relayout();
 }
 
 void ChatView::setColorScheme(ColorScheme scheme)
@@ -117,6 +127,12 @@ void ChatView::setColorScheme(ColorScheme scheme)
     m_scheme = scheme;
     qDeleteAll(m_widgets);
     m_widgets.clear();
+}
+
+void ChatView::setShowReasoning(bool show)
+{
+    m_showReasoning = show;
+    for (MessageWidget* w : std::as_const(m_widgets)) w->setShowReasoning(show);
 }
 
 void ChatView::setPlaceholder(const QString& text)

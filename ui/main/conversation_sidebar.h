@@ -33,6 +33,7 @@ signals:
     void editorRequested();
     void modelsRequested();
     void settingsRequested();
+    void deleteRequested(qint64 conversationId);  // from the list's context menu
 
 private:
     QLineEdit* m_search;

@@ -175,6 +175,7 @@ void MainWindow::wireServices()
         m_session->setGlobalSettings(settings);
         m_editorPage->applySettings(settings);
         if (!m_options.theme) applyTheme(Theme::parse(settings.value(QStringLiteral("ui.theme")).toString()));
+        applyChatSettings();
         m_settingsLoaded = true;
         maybeLoadDefaultModel();
         checkSettled();
@@ -200,6 +201,14 @@ void MainWindow::wireServices()
     connect(m_sidebar, &ConversationSidebar::editorRequested, this, &MainWindow::showEditor);
     connect(m_editorPage, &EditorPage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
     connect(m_sidebar, &ConversationSidebar::settingsRequested, this, &MainWindow::openSettings);
+    connect(m_sidebar, &ConversationSidebar::deleteRequested, this, [this](qint64 id) {
+        const QMessageBox::StandardButton answer = QMessageBox::question(
+            this, tr("Delete chat?"), tr("Delete this chat and every version of its messages? This cannot be undone."),
+            QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+        if (answer != QMessageBox::Yes) return;
+        if (id == m_session->conversationId()) m_session->newConversation();
+        m_store->deleteConversation(id);
+    });
 
     connect(m_session, &ChatSession::pathChanged, this, [this](const QList<app::ChatMessage>& path) {
         m_chatView->setMessages(path);
@@ -307,6 +316,17 @@ void MainWindow::applyTheme(ThemeMode mode)
     m_chatView->setColorScheme(scheme);
     m_chatView->setMessages(m_session->path());
     m_editorPage->setColorScheme(scheme);
+}
+
+void MainWindow::applyChatSettings()
+{
+    m_chatView->setShowReasoning(m_settings.value(QStringLiteral("chat.show_reasoning"), true).toBool());
+    const int points = m_settings.value(QStringLiteral("ui.font_size"), 11).toInt();
+    QFont font = m_chatView->font();
+    if (points > 0 && font.pointSize() != points) {
+        font.setPointSize(points);
+        m_chatView->setFont(font);  // propagates to every message
+    }
 }
 
 void MainWindow::loadModel(const QString& folder)
@@ -422,6 +442,7 @@ void MainWindow::openSettings()
     m_session->setGlobalSettings(m_settings);
     m_editorPage->applySettings(m_settings);
     if (changed.contains(QStringLiteral("ui.theme"))) applyTheme(Theme::parse(changed.value(QStringLiteral("ui.theme")).toString()));
+    applyChatSettings();
 }
 
 void MainWindow::openConversationSettings()

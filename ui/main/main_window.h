@@ -80,6 +80,7 @@ private:
     void buildStatusBar();
     void wireServices();
     void applyTheme(ThemeMode mode);
+    void applyChatSettings();   // chat.show_reasoning, ui.font_size
     void updatePlaceholder();
     void updateModelPicker();
     void updateSendButton(bool generating);
