@@ -28,6 +28,7 @@ const SettingSpec kSpecs[] = {
     {"engine.cpu_threads", SettingType::Int, "0", "CPU backend threads (0: all cores)"},
     {"editor.fim_enabled", SettingType::Bool, "true", "ghost-text completion in the code editor"},
     {"editor.fim_debounce_ms", SettingType::Int, "250", "pause after typing before asking for a completion"},
+    {"editor.fim_max_tokens", SettingType::Int, "64", "longest ghost-text suggestion, in tokens"},
     {"editor.fim_model", SettingType::String, R"("")", "Base model used for completion (empty: the chat model)"},
     {"downloads.endpoint", SettingType::String, R"("https://huggingface.co")", "hub address"},
     {"downloads.cache_dir", SettingType::String, R"("")", "HF cache folder (empty: $HF_HOME or ~/.cache/huggingface/hub)"},

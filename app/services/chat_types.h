@@ -19,6 +19,7 @@ struct MessageStats {
     qint64 generatedTokens = 0;
     double timeToFirstTokenMs = 0;
     double tokensPerSecond = 0;
+    qint64 cachedPromptTokens = 0;   // prompt tokens the engine reused from its KV cache
 };
 
 struct ChatMessage {

@@ -14,6 +14,7 @@ ModelLoader EngineBridge::defaultLoader()
         // weights are read.
         model.encoder = std::make_unique<TokenizerPromptEncoder>(folder);
         model.engine = inference::Engine::load(folder.toStdString(), options, progress);
+        model.completer = CompletionPrompter::load(folder.toStdString());
         return model;
     };
 }

@@ -74,6 +74,14 @@ quint64 EngineBridge::generate(const GenerationRequest& request)
     return ticket;
 }
 
+quint64 EngineBridge::complete(const CompletionRequest& request)
+{
+    const quint64 ticket = m_nextTicket++;
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, ticket, request] { w->complete(ticket, request); },
+                              Qt::QueuedConnection);
+    return ticket;
+}
+
 void EngineBridge::stop(quint64 ticket)
 {
     QMetaObject::invokeMethod(m_worker, [w = m_worker, ticket] { w->stop(ticket); }, Qt::QueuedConnection);

@@ -29,6 +29,9 @@ public:
     void cancelLoad();
     // Starts a reply; the ticket names it in the signals below.
     quint64 generate(const GenerationRequest& request);
+    // Starts an editor completion (FIM, Priority::Interactive); answers through the signals below,
+    // named by the returned ticket.
+    quint64 complete(const CompletionRequest& request);
     // Stops a reply within one decode step; generationFinished(..., Stopped) follows.
     void stop(quint64 ticket);
 

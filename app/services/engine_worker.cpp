@@ -2,6 +2,9 @@
 // signals, which reach the GUI through EngineBridge's queued connections.
 #include "app/services/engine_worker.h"
 
+#include "app/services/completion_sink.h"
+#include "inference/tokenizer/tokenizer.h"
+
 #include <QMetaObject>
 
 #include <exception>
@@ -100,6 +103,34 @@ void EngineWorker::generate(quint64 ticket, const GenerationRequest& request)
     }
 }
 
+void EngineWorker::complete(quint64 ticket, const CompletionRequest& request)
+{
+    if (!m_model.engine || !m_model.completer) {
+        emit failed(ticket, m_model.engine ? tr("The loaded model cannot complete code (its tokenizer could not be read).")
+                                           : tr("No model is loaded. Open the model manager to choose one."));
+        return;
+    }
+    inference::Request r;
+    try {
+        r = m_model.completer->build(request);
+    } catch (const std::exception& e) {
+        emit failed(ticket, QString::fromUtf8(e.what()));
+        return;
+    }
+    emit started(ticket, qint64(r.promptTokens.size()), QString());
+    const inference::Tokenizer* tokenizer = &m_model.completer->tokenizer();
+    auto sink = std::make_unique<CompletionSink>(this, ticket, m_model.completer->makeDecoder(), m_model.engine.get(),
+                                                 [tokenizer](std::int32_t id) { return tokenizer->isSpecial(id); });
+    inference::EventSink* raw = sink.get();
+    m_sinks.emplace(ticket, std::move(sink));
+    try {
+        m_engineIds[ticket] = m_model.engine->submit(std::move(r), raw);
+    } catch (const std::exception& e) {
+        m_sinks.erase(ticket);
+        emit failed(ticket, QString::fromUtf8(e.what()));
+    }
+}
+
 void EngineWorker::stop(quint64 ticket)
 {
     const auto it = m_engineIds.find(ticket);
@@ -128,6 +159,7 @@ void EngineWorker::relayDone(quint64 ticket, const inference::DoneStats& stats)
     out.generatedTokens = stats.generatedTokens;
     out.timeToFirstTokenMs = stats.timeToFirstTokenMs;
     out.tokensPerSecond = stats.tokensPerSecond;
+    out.cachedPromptTokens = stats.cachedPromptTokens;
     const MessageStatus status = stats.reason == inference::FinishReason::Cancelled ? MessageStatus::Stopped
                                  : stats.reason == inference::FinishReason::Error   ? MessageStatus::Error
                                                                                      : MessageStatus::Complete;

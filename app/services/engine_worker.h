@@ -4,6 +4,8 @@
 #pragma once
 
 #include "app/services/chat_types.h"
+#include "app/services/completion_prompter.h"
+#include "app/services/completion_types.h"
 #include "app/services/model_locator.h"
 #include "app/services/prompt_encoder.h"
 #include "inference/engine/engine.h"
@@ -20,6 +22,7 @@ namespace fathom::app {
 struct LoadedModel {
     std::unique_ptr<inference::Engine> engine;
     std::unique_ptr<PromptEncoder> encoder;
+    std::unique_ptr<CompletionPrompter> completer;  // editor completions (FIM or chat-style); may be null
 };
 
 // Loads a model folder; throws fathom::Error (or returns after progress() said stop, by throwing).
@@ -41,6 +44,8 @@ public:
 
     void load(const QString& folder, const inference::EngineOptions& options);
     void generate(quint64 ticket, const GenerationRequest& request);
+    // An editor completion at Priority::Interactive; answers through the same signals as generate.
+    void complete(quint64 ticket, const CompletionRequest& request);
     void stop(quint64 ticket);
     void unload();
     void scanModels();
@@ -67,7 +72,7 @@ private:
     ModelLoader m_loader;
     std::atomic<bool>* m_cancelLoad;
     LoadedModel m_model;
-    std::map<quint64, std::unique_ptr<Sink>> m_sinks;     // live requests, by ticket
+    std::map<quint64, std::unique_ptr<inference::EventSink>> m_sinks;  // live requests, by ticket
     std::map<quint64, std::uint64_t> m_engineIds;         // ticket -> engine request id
 };
 

@@ -69,7 +69,7 @@ struct Model {
         r.maxTokens = maxTokens;
         r.sampling.temperature = 0;
         // Greedy decoding of a 7M-parameter model loops ("default_factory, default_factory, ..."); a mild
-        // repetition penalty is what the editor's completion settings use for it, so the test uses it too.
+        // repetition penalty is what the editor's completion requests use (completion_prompter.cpp).
         r.sampling.repetitionPenalty = 1.2f;
         CollectSink sink;
         engine->submit(r, &sink);

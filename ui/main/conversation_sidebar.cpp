@@ -43,11 +43,15 @@ ConversationSidebar::ConversationSidebar(QWidget* parent)
     m_list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     layout->addWidget(m_list, 1);
 
+    auto* editor = new QPushButton(tr("Code"), this);
+    editor->setObjectName(QStringLiteral("editorButton"));
+    editor->setToolTip(tr("Code editor with completion (Ctrl+E)"));
     auto* models = new QPushButton(tr("Models"), this);
     models->setObjectName(QStringLiteral("modelsButton"));
     auto* settings = new QPushButton(tr("Settings"), this);
     settings->setObjectName(QStringLiteral("settingsButton"));
     auto* row = new QHBoxLayout;
+    row->addWidget(editor);
     row->addWidget(models);
     row->addWidget(settings);
     layout->addLayout(row);
@@ -73,6 +77,7 @@ ConversationSidebar::ConversationSidebar(QWidget* parent)
     });
     connect(m_newChat, &QPushButton::clicked, this, &ConversationSidebar::newChatRequested);
     connect(models, &QPushButton::clicked, this, &ConversationSidebar::modelsRequested);
+    connect(editor, &QPushButton::clicked, this, &ConversationSidebar::editorRequested);
     connect(settings, &QPushButton::clicked, this, &ConversationSidebar::settingsRequested);
 }
 

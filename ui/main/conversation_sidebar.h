@@ -30,6 +30,7 @@ signals:
     void searchRequested(const QString& query);   // debounced; empty = list all
     void conversationActivated(qint64 conversationId);
     void newChatRequested();
+    void editorRequested();
     void modelsRequested();
     void settingsRequested();
     void deleteRequested(qint64 conversationId);  // from the list's context menu

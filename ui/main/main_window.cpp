@@ -6,6 +6,7 @@
 #include "app/services/chat_store.h"
 #include "app/services/engine_bridge.h"
 #include "ui/chat/chat_view.h"
+#include "ui/editor/editor_page.h"
 #include "ui/main/composer.h"
 #include "ui/main/conversation_sidebar.h"
 #include "ui/models/models_page.h"
@@ -47,6 +48,9 @@ MainWindow::MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::Ch
     m_pages->addWidget(buildChatPage());
     m_modelsPage = new ModelsPage(m_pages);
     m_pages->addWidget(m_modelsPage);
+    m_editorPage = new EditorPage(m_bridge, m_pages);
+    m_editorPage->setColorScheme(m_scheme);
+    m_pages->addWidget(m_editorPage);
     splitter->addWidget(m_sidebar);
     splitter->addWidget(m_pages);
     splitter->setStretchFactor(1, 1);
@@ -65,6 +69,7 @@ MainWindow::MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::Ch
         m_composer->setFocus();
     });
     shortcut(QKeySequence(Qt::CTRL | Qt::Key_K), [this] { m_sidebar->focusSearch(); });
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_E), [this] { showEditor(); });
     shortcut(QKeySequence(Qt::Key_Escape), [this] { m_session->stop(); });
 
     wireServices();
@@ -171,6 +176,7 @@ void MainWindow::wireServices()
     connect(m_store, &ChatStore::settingsLoaded, this, [this](const QVariantMap& settings) {
         m_settings = settings;
         m_session->setGlobalSettings(settings);
+        m_editorPage->applySettings(settings);
         if (!m_options.theme) applyTheme(Theme::parse(settings.value(QStringLiteral("ui.theme")).toString()));
         applyChatSettings();
         restoreGeometryFromSettings();
@@ -196,6 +202,8 @@ void MainWindow::wireServices()
         m_composer->setFocus();
     });
     connect(m_sidebar, &ConversationSidebar::modelsRequested, this, &MainWindow::showModels);
+    connect(m_sidebar, &ConversationSidebar::editorRequested, this, &MainWindow::showEditor);
+    connect(m_editorPage, &EditorPage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
     connect(m_sidebar, &ConversationSidebar::settingsRequested, this, &MainWindow::openSettings);
     connect(m_sidebar, &ConversationSidebar::deleteRequested, this, [this](qint64 id) {
         const QMessageBox::StandardButton answer = QMessageBox::question(
@@ -311,6 +319,7 @@ void MainWindow::applyTheme(ThemeMode mode)
     m_scheme = scheme;
     m_chatView->setColorScheme(scheme);
     m_chatView->setMessages(m_session->path());
+    m_editorPage->setColorScheme(scheme);
 }
 
 void MainWindow::applyChatSettings()
@@ -435,6 +444,12 @@ void MainWindow::showModels()
     m_pages->setCurrentWidget(m_modelsPage);
 }
 
+void MainWindow::showEditor()
+{
+    m_pages->setCurrentWidget(m_editorPage);
+    if (m_editorPage->editorCount() == 0) m_editorPage->newFile();
+}
+
 void MainWindow::showChat()
 {
     m_pages->setCurrentIndex(0);
@@ -450,6 +465,7 @@ void MainWindow::openSettings()
         m_settings.insert(it.key(), it.value());
     }
     m_session->setGlobalSettings(m_settings);
+    m_editorPage->applySettings(m_settings);
     if (changed.contains(QStringLiteral("ui.theme"))) applyTheme(Theme::parse(changed.value(QStringLiteral("ui.theme")).toString()));
     applyChatSettings();
 }

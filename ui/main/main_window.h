@@ -33,6 +33,7 @@ namespace fathom::ui {
 class ChatView;
 class Composer;
 class ConversationSidebar;
+class EditorPage;
 class ModelsPage;
 
 struct StartOptions {
@@ -62,7 +63,9 @@ public:
     QLabel* statusContext() const { return m_statusContext; }
     QLabel* statusSpeed() const { return m_statusSpeed; }
     ModelsPage* modelsPage() const { return m_modelsPage; }
+    EditorPage* editorPage() const { return m_editorPage; }
     void showModels();
+    void showEditor();
     void showChat();
     void openSettings();
     void openConversationSettings();
@@ -117,6 +120,7 @@ private:
     QComboBox* m_modelPicker = nullptr;
     QToolButton* m_conversationSettings = nullptr;
     ModelsPage* m_modelsPage = nullptr;
+    EditorPage* m_editorPage = nullptr;
     QLabel* m_statusModel = nullptr;
     QLabel* m_statusBackend = nullptr;
     QLabel* m_statusContext = nullptr;

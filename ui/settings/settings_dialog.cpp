@@ -91,6 +91,13 @@ SettingsDialog::SettingsDialog(const QVariantMap& settings, const QList<app::Loc
     auto* e = new QFormLayout(editor);
     e->addRow(QString(), check(QStringLiteral("editor.fim_enabled"), tr("Ghost-text code completion")));
     e->addRow(tr("Completion delay (ms)"), intSpin(QStringLiteral("editor.fim_debounce_ms"), 0, 5000));
+    e->addRow(tr("Longest suggestion (tokens)"), intSpin(QStringLiteral("editor.fim_max_tokens"), 1, 1024));
+    QList<std::pair<QString, QString>> fimItems = {{tr("The chat model"), QString()}};
+    for (const app::LocalModel& m : models) fimItems.append({m.name, m.folder});
+    auto* fimModel = combo(QStringLiteral("editor.fim_model"), fimItems);
+    fimModel->setToolTip(tr("Instruct and chat models were not trained to fill in the middle; a Base coder "
+                            "completes better (the others get a chat-style prompt)"));
+    e->addRow(tr("Model for completion"), fimModel);
     tabs->addTab(editor, tr("Code completion"));
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
