@@ -13,6 +13,7 @@
 
 #include "tests/gpu/kernel_cases_attn.h"  // kattn rows
 #include "tests/gpu/kernel_cases_mla.h"
+#include "tests/gpu/kernel_cases_mla_generic.h"  // kfix rows
 #include "tests/gpu/moe_op_checks.h"       // kmoe rows
 
 #include <chrono>
@@ -98,6 +99,14 @@ std::vector<OpRow> opRows()
         addAttnRow<MlaPrefillCase>(rows, "mla_prefill", MlaPrefillShape{16, 100, 64, 0}, 1e-2);
         addAttnRow<MlaPrefillCase>(rows, "mla_prefill", MlaPrefillShape{16, 0, 256, 0}, 1e-2);
         addAttnRow<MlaPrefillCase>(rows, "mla_prefill", MlaPrefillShape{16, 30, 90, 40}, 1e-2);  // chunked queries
+        // Generic MLA decode (fp32 q and softmax, bf16 cache as the twin reads it): golden fixtures'
+        // 4x32+16, the tiny coder's 4x64+16, V2-Lite's 512+64 with a head count the fast kernel refuses.
+        using MG = MlaDecodeGenericShape;
+        addAttnRow<MlaDecodeGenericCase>(rows, "mla_decode_generic", MG{4, 32, 16, 1}, 1e-4);
+        addAttnRow<MlaDecodeGenericCase>(rows, "mla_decode_generic", MG{4, 32, 16, 37}, 1e-4);
+        addAttnRow<MlaDecodeGenericCase>(rows, "mla_decode_generic", MG{4, 64, 16, 300}, 1e-4);   // crosses pages and chunks
+        addAttnRow<MlaDecodeGenericCase>(rows, "mla_decode_generic", MG{3, 40, 8, 129}, 1e-4);    // odd sizes
+        addAttnRow<MlaDecodeGenericCase>(rows, "mla_decode_generic", MG{20, 512, 64, 1000}, 1e-4);
     }
     // ---- end kattn rows ----
 
