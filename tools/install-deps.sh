@@ -11,6 +11,7 @@ pkgs=(
   libgl-dev xvfb xauth fonts-dejavu-core
   clang-14 libclang-rt-14-dev
   dpkg-dev file desktop-file-utils appstream
+  python3-numpy  # tools/bf16-error-budget.py (kfix)
 )
 
 missing=()
