@@ -174,6 +174,16 @@ std::vector<OpRow> opRows()
                     [] { return checkSamplingDistribution({20000, 64, 1.3f, 20, 0.8f}); }, 5.0});
     rows.push_back({"sampling", "DistributionPlain",
                     [] { return checkSamplingDistribution({20000, 48, 0.9f, 0, 1.f}); }, 5.0});
+    // kfix: the golden fixtures' and tiny coder's MoE shapes (hidden 64 / 256, inter 32 padded to 64,
+    // 192), so a small-shape failure in cuda_model_test can be told apart from the backend's wiring.
+    rows.push_back({"moe_route", "GoldenV2GroupLimited40", [] { return checkMoeRoute({40, 64, 16, 4, 4, 2, 1, 0, false, 16.0f}); }, 1e-5});
+    rows.push_back({"moe_route", "GoldenV3NoauxTc40", [] { return checkMoeRoute({40, 64, 16, 4, 4, 2, 2, 1, true, 2.5f}); }, 1e-5});
+    rows.push_back({"moe_expert_decode", "GoldenV2Top4Shared2",
+                    [] { return checkMoeExpertDecode({1, 64, 64, 16, 4, 2, false, true}); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "TinyCoderTop2Shared1",
+                    [] { return checkMoeExpertDecode({1, 256, 192, 8, 2, 1, false, true}); }, 1e-2});
+    rows.push_back({"moe_prefill", "TinyCoder40Tokens",
+                    [] { return checkMoePrefill({40, 256, 192, 8, 2, 1, false, true}); }, 1e-2});
     // ---- end kmoe rows ----
 
     return rows;
