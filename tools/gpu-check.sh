@@ -2,7 +2,7 @@
 # One command for a machine with an NVIDIA GPU: configures the engine-only tree with CUDA, builds it
 # with every core, runs the GPU tests (ctest -L gpu) and the benches, and leaves logs plus
 # summary.json under $OUT (default ./gpu-out), then prints a table. No Qt or SQLite needed.
-# $OUT gets at most 7 files: gpu-check.log (steps, environment, bench tables), build.log,
+# $OUT gets at most 8 files: gpu-check.log (steps, environment, bench tables), build.log,
 # ctest-gpu.log (every row's error), <bench>.json per bench, summary.json.
 #
 #   bash tools/gpu-check.sh
@@ -82,11 +82,14 @@ grep -E "tests passed|tests failed|\*\*\*Failed|Not Run|Timeout" "$OUT/ctest-gpu
 
 # --- benches ------------------------------------------------------------------------------------
 if [ "${FATHOM_SKIP_BENCH:-0}" != 1 ]; then
-  for b in kernel_bench moe_bench model_bench; do
+  for b in kernel_bench moe_bench model_bench fim_completion_bench; do
     exe=$(find "$BUILD/tests/bench" -maxdepth 1 -type f -name "$b" -perm -u+x 2>/dev/null | head -1)
     [ -z "$exe" ] && continue
-    note "bench $b"
-    if ! timeout 600 "$exe" >"$OUT/$b.json" 2>"$OUT/$b.stderr"; then
+    args=()
+    # Editor latency: FIM requests while typing in a 1,500-token file, V2-Lite shape on the GPU.
+    [ "$b" = fim_completion_bench ] && args=(--random-weights --shape v2-lite --backend cuda)
+    note "bench $b ${args[*]}"
+    if ! timeout 600 "$exe" "${args[@]}" >"$OUT/$b.json" 2>"$OUT/$b.stderr"; then
       note "$b FAILED"; status=1
     fi
     cat "$OUT/$b.stderr" | tee -a "$LOG"
