@@ -148,13 +148,21 @@ for label, name in [("MoE layer GB/s (fused)", "moe_layer_decode_fused"), ("MoE 
     print("%-34s %10s %s" % (label, fmt(r.get("GBps") if r else None, "%.0f"),
                                ("(%s %% of 4.15 TB/s, %s us)" % (fmt(100 * r.get("of_ceiling", 0)), fmt(r.get("us")))) if r else ""))
 
+fim = summary["benches"].get("fim_completion_bench", {}).get("typing", {}) if isinstance(summary["benches"].get("fim_completion_bench"), dict) else {}
+for label, key in [("FIM first token ms (typing, median)", "first_token_ms"), ("FIM 64 tokens ms (typing, median)", "complete_ms")]:
+    v = fim.get(key) or {}
+    print("%-34s %10s" % (label, fmt(v.get("median") if isinstance(v, dict) else None)))
+
 print("\n%-28s %-16s %10s %10s %8s" % ("bench", "shape", "us", "GB/s", "%4.15TB/s"))
+def items(b, key):  # a bench's list of rows under `key`; other benches use the key for a string
+    v = b.get(key) if isinstance(b, dict) else None
+    return v if isinstance(v, list) else []
 for name, b in summary["benches"].items():
-    for k in b.get("kernels", []) if isinstance(b, dict) else []:
+    for k in items(b, "kernels"):
         print("%-28s %-16s %10.2f %10.0f %8.1f" % (k.get("name"), k.get("shape"), k.get("us", 0), k.get("gbs", 0), k.get("pct_of_copy", 0)))
-    for k in b.get("results", []) if isinstance(b, dict) else []:
+    for k in items(b, "results"):
         print("%-44s %10.2f %10.0f %8.1f" % (k.get("case"), k.get("us", 0), k.get("GBps", 0), 100 * k.get("of_ceiling", 0)))
-    for k in b.get("model", []) if isinstance(b, dict) else []:
+    for k in items(b, "model"):
         print("%-28s %-16s %10s tok/s %8.1f %% of roofline" % (k.get("name"), k.get("shape"), k.get("tok_s"), k.get("pct_of_roofline", 0)))
 
 print("\n==== accuracy (CUDA vs CPU engine) ====")
