@@ -23,12 +23,16 @@ std::string stripJsonPrefix(const std::string& what)
 
 }  // namespace
 
-nlohmann::json parseJsonText(const std::string& text, const std::string& source)
+nlohmann::json parseJsonText(const std::string& text, const std::string& source, std::size_t maxValues)
 {
-    // The callback sees every value's depth before it is built, so a "[[[[..." bomb stops early.
-    auto limitDepth = [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    // The callback sees every value before it is kept, so a "[[[[..." or "[0,0,0,..." bomb stops early.
+    std::size_t values = 0;
+    auto limitDepth = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+        using E = nlohmann::json::parse_event_t;
         if (depth > kMaxDepth)
             throwFileError(source, "JSON is nested more than " + std::to_string(kMaxDepth) + " levels deep");
+        if ((event == E::value || event == E::object_start || event == E::array_start) && ++values > maxValues)
+            throwFileError(source, "JSON holds more than " + std::to_string(maxValues) + " values");
         return true;
     };
     try {
@@ -38,7 +42,7 @@ nlohmann::json parseJsonText(const std::string& text, const std::string& source)
     }
 }
 
-nlohmann::json readJsonFile(const std::string& path, std::size_t maxBytes)
+nlohmann::json readJsonFile(const std::string& path, std::size_t maxBytes, std::size_t maxValues)
 {
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
@@ -62,7 +66,7 @@ nlohmann::json readJsonFile(const std::string& path, std::size_t maxBytes)
     std::string text = buf.str();
     if (text.size() > maxBytes)  // the file grew while we read it
         throwFileError(path, "file is over " + std::to_string(maxBytes) + " bytes");
-    return parseJsonText(text, path);
+    return parseJsonText(text, path, maxValues);
 }
 
 }  // namespace fathom::inference

@@ -16,6 +16,9 @@ namespace {
 
 using json = nlohmann::json;
 constexpr std::size_t kMaxDims = 8;
+// Far above any real file (a V3 shard holds ~600, a whole unsharded V3 ~92k) while keeping a hostile
+// 100 MB header of tiny entries to ~150 MB of parsed state (measured: ~500 bytes per tensor).
+constexpr std::size_t kMaxTensors = 300'000;
 
 // One header entry as written, before its values are checked.
 struct RawEntry {
@@ -103,6 +106,8 @@ public:
             m_sawMetadata = true;
             m_where = Where::Metadata;
         } else if (m_where == Where::Top) {
+            if (entries.size() == kMaxTensors)
+                fail("header lists more than " + std::to_string(kMaxTensors) + " tensors");
             if (!m_names.insert(m_key).second)
                 fail("tensor " + m_key + " is listed twice in the header");
             m_cur = RawEntry{};

@@ -53,8 +53,9 @@ void checkShardName(const std::string& index, const std::string& tensor, const s
 Files openSharded(const fs::path& dir, const fs::path& indexPath)
 {
     const std::string index = indexPath.string();
-    // A V3 index (~91k tensors) is ~9 MB; 64 MB leaves room without letting a hostile file run wild.
-    const nlohmann::json j = readJsonFile(index, 64u << 20);
+    // A V3 index (~92k tensors) is ~9 MB; the caps leave 5x room while bounding a hostile file's
+    // parsed size to a few hundred MB.
+    const nlohmann::json j = readJsonFile(index, 64u << 20, 1'000'000);
     if (!j.is_object() || !j.contains("weight_map") || !j.at("weight_map").is_object())
         throwFileError(index, "must be a JSON object with a \"weight_map\" object");
     const auto& map = j.at("weight_map");

@@ -60,9 +60,10 @@ std::string padded(std::string header)
 }  // namespace
 
 void writeRawSafetensors(const std::string& path, const std::string& header, std::size_t dataBytes,
-                         std::optional<std::uint64_t> headerLength)
+                         std::optional<std::uint64_t> headerLength, bool pad)
 {
-    writeBytes(path, lengthPrefix(headerLength.value_or(header.size())) + header + std::string(dataBytes, '\0'));
+    const std::string h = pad ? padded(header) : header;
+    writeBytes(path, lengthPrefix(headerLength.value_or(h.size())) + h + std::string(dataBytes, '\0'));
 }
 
 void writeSafetensors(const std::string& path, const std::vector<TensorData>& tensors, const json& metadata)

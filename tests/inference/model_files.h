@@ -37,8 +37,9 @@ struct TensorData {
 
 void writeBytes(const std::string& path, const std::string& bytes);
 // 8-byte little-endian length (headerLength, or the header's size) + header + `dataBytes` zero bytes.
+// With `pad` the header is padded with spaces to a multiple of 8 first, so tensors are aligned.
 void writeRawSafetensors(const std::string& path, const std::string& header, std::size_t dataBytes,
-                         std::optional<std::uint64_t> headerLength = std::nullopt);
+                         std::optional<std::uint64_t> headerLength = std::nullopt, bool pad = true);
 // A valid file: header padded with spaces to a multiple of 8 (as the reference writer does).
 void writeSafetensors(const std::string& path, const std::vector<TensorData>& tensors,
                       const nlohmann::json& metadata = nullptr);
