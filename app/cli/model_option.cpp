@@ -43,8 +43,8 @@ inference::Backend backend(const CliArgs& args)
         return inference::Backend::Cpu;
     if (b == "auto")
         return inference::Backend::Auto;
-    if (b == "cuda")
-        throwUserError("--backend cuda: this build of fathom-cli has no CUDA backend; use --backend cpu");
+    if (b == "cuda")  // Engine::load says clearly when the CUDA plugin (fathom-cuda) is missing
+        return inference::Backend::Cuda;
     throwUserError("--backend must be cpu, cuda or auto, got '" + b + "'");
 }
 

@@ -1,7 +1,8 @@
 // Engine::load: config.json and the weights are validated completely before a backend is built;
-// the CPU backend is the one every build has.
+// the CPU backend is the one every build has, others are plugins (BackendLoader).
 #include "inference/engine/engine.h"
 
+#include "inference/engine/backend_loader.h"
 #include "inference/engine/cpu_runner.h"
 #include "inference/engine/queued_engine.h"
 #include "inference/model/json_file.h"
@@ -44,18 +45,20 @@ std::vector<std::int32_t> eosTokens(const std::string& dir, const ModelConfig& c
 std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOptions& options,
                                      const LoadProgress& progress)
 {
-    if (options.backend == Backend::Cuda)
-        throwUserError("this build of Fathom has no CUDA backend; use the CPU backend");
+    BackendLoader::requireAvailable(options.backend);
     step(progress, 0.0, "reading config.json");
     const ModelConfig config = ModelConfig::fromFile(modelDir + "/config.json");
     step(progress, 0.1, "validating weights");
     WeightStore weights = WeightStore::openFolder(modelDir);
     weights.validateAgainst(config, modelDir);
-    step(progress, 0.8, "preparing the CPU backend");
+    step(progress, 0.8, "preparing the backend");
     std::int64_t context = options.contextLength > 0 ? options.contextLength : 4096;
     if (config.maxPositionEmbeddings > 0)
         context = std::min(context, config.maxPositionEmbeddings);
-    auto runner = std::make_unique<CpuRunner>(config, std::move(weights), options.threads, context);
+    std::unique_ptr<ModelRunner> runner =
+        BackendLoader::makeRunner(options.backend, {modelDir, &config, &weights, context, 0}, nullptr);
+    if (!runner)
+        runner = std::make_unique<CpuRunner>(config, std::move(weights), options.threads, context);
     ModelInfo info;
     info.folder = modelDir;
     info.name = std::filesystem::path(modelDir).filename().string();
