@@ -30,7 +30,7 @@ std::vector<std::int32_t> eosTokens(const std::string& dir, const ModelConfig& c
     const std::string path = dir + "/generation_config.json";
     if (!std::filesystem::exists(path))
         return eos;
-    const nlohmann::json j = readJsonFile(path, 1 << 20);
+    const nlohmann::json j = readJsonFile(path, 1 << 20, 100'000);
     if (!j.is_object() || !j.contains("eos_token_id"))
         return eos;
     const nlohmann::json& e = j["eos_token_id"];
