@@ -2,6 +2,7 @@
 # roff entry per line of `fathom-cli help` ("  fathom-cli NAME OPTIONS..."), so the page lists
 # exactly the commands the binary has.
 # Arguments: -DCLI=path/to/fathom-cli -DTEMPLATE=x.1.in -DOUT=x.1 -DVERSION= -DDATE= -DHOMEPAGE=
+cmake_minimum_required(VERSION 3.25)  # CMP0053: "@COMMANDS@" below stays a literal
 execute_process(COMMAND ${CLI} help OUTPUT_VARIABLE help RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${CLI} help failed (${rc}); cannot list its commands in the man page")
@@ -16,7 +17,12 @@ foreach(line IN LISTS lines)
     string(REPLACE "\\" "\\e" options "${options}")
     string(REPLACE "-" "\\-" options "${options}")
     string(REPLACE "-" "\\-" name_roff "${name}")
-    string(APPEND COMMANDS ".TP\n.B ${name_roff}\n${options}\n")
+    string(APPEND COMMANDS ".TP\n.B ${name_roff}\n")
+    if(NOT options STREQUAL "")
+      string(APPEND COMMANDS "${options}\n")
+    else()
+      string(APPEND COMMANDS "(no options)\n")
+    endif()
   endif()
 endforeach()
 if(COMMANDS STREQUAL "")

@@ -35,13 +35,14 @@ depends=$(field Depends)
 echo "Depends: $depends"
 # Computed by dpkg-shlibdeps from what the binaries link, plus the Qt platform plugins.
 for lib in libc6 libstdc++6 libqt6core6 libqt6gui6 libqt6widgets6 libsqlite3-0 libpcre2-8-0 qt6-qpa-plugins; do
-  grep -Eq "(^|, )$lib( |,|$)" <<<"$depends" || fail "Depends lacks $lib: $depends"
+  tr ',' '\n' <<<"$depends" | awk '{print $1}' | grep -qxF "$lib" || fail "Depends lacks $lib: $depends"
 done
 grep -q 'libqt6core6 (>= 6' <<<"$depends" || fail "Qt dependency carries no version: $depends"
 grep -qi cuda <<<"$depends" && fail "the main package must not depend on CUDA: $depends"
 
 step "contents (dpkg-deb -c)"
-dpkg-deb -c "$deb" | awk '{print $6}' | sed 's#^\./#/#' >"$work/contents.txt"
+dpkg-deb -c "$deb" >"$work/listing.txt"
+awk '{print $6}' "$work/listing.txt" | sed 's#^\./#/#' >"$work/contents.txt"
 expect=(
   /usr/bin/fathom /usr/bin/fathom-cli
   /usr/share/fathom/models/fathom-tiny-coder/config.json
@@ -60,7 +61,7 @@ done
 for f in "${expect[@]}"; do grep -qx "$f" "$work/contents.txt" || fail "package lacks $f"; done
 grep -v '^/usr/' "$work/contents.txt" | grep -v '^/$' && fail "files outside /usr (above)"
 grep -q 'fathom_cuda_backend' "$work/contents.txt" && fail "the CUDA plugin belongs in fathom-cuda, not fathom"
-dpkg-deb -c "$deb" | grep -q '^-rwxr-xr-x root/root .* ./usr/bin/fathom-cli$' || fail "fathom-cli is not root-owned 0755"
+grep -q '^-rwxr-xr-x root/root .* ./usr/bin/fathom-cli$' "$work/listing.txt" || fail "fathom-cli is not root-owned 0755"
 
 # fathom-cuda exists when the CUDA plugin is built (FATHOM_CUDA on and inference/cuda present).
 if [ -e "$build/plugins/libfathom_cuda_backend.so" ]; then
@@ -72,7 +73,8 @@ if [ -e "$build/plugins/libfathom_cuda_backend.so" ]; then
   grep -q "fathom (= ${version}-1)" <<<"$cuda_depends" || fail "fathom-cuda must depend on this exact fathom"
   grep -q 'libcublas-' <<<"$cuda_depends" || fail "fathom-cuda must depend on cuBLAS"
   grep -q 'cuda-cudart-' <<<"$cuda_depends" || fail "fathom-cuda must depend on the CUDA runtime"
-  dpkg-deb -c "${cuda_debs[0]}" | grep -q '/usr/lib/.*fathom/libfathom_cuda_backend.so$' ||
+  dpkg-deb -c "${cuda_debs[0]}" >"$work/cuda-listing.txt"
+  grep -q '/usr/lib/.*fathom/libfathom_cuda_backend.so$' "$work/cuda-listing.txt" ||
     fail "fathom-cuda lacks the plugin"
 fi
 
