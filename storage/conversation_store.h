@@ -18,6 +18,7 @@ class Database;
 class ConversationStore final {
 public:
     explicit ConversationStore(const Database& db) : m_db(db) {}
+    const Database& database() const { return m_db; }
 
     // --- conversations
     std::int64_t createConversation(const std::string& title = {});

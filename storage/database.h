@@ -2,6 +2,8 @@
 // schema up to date (PRAGMA user_version + forward migrations), and turns replies that a crashed
 // process left `streaming` into `interrupted`. A Database is used by one thread at a time (the
 // StorageWorker's, or a CLI's main thread); other threads go through StorageWorker.
+// Built on the sqlite3 C API rather than Qt SQL so that storage stays Qt-free: fathom-cli, the
+// tests and the crash helper use the very same code and schema as the GUI without linking Qt.
 #pragma once
 
 #include "storage/open_lock.h"

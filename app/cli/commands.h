@@ -21,5 +21,6 @@ int runBenchTokenizer(int argc, char** argv);
 int runLogits(int argc, char** argv);
 int runGenerate(int argc, char** argv);
 int runBench(int argc, char** argv);
+int runChat(int argc, char** argv);  // built when SQLite is found (FATHOM_HAVE_STORAGE)
 
 }  // namespace fathom::cli

@@ -86,12 +86,23 @@ std::optional<std::string> tokenContent(const nlohmann::json& cfg, const char* k
 
 TokenizerConfig readTokenizerConfig(const std::string& path)
 {
-    const nlohmann::json cfg = readJsonFile(path, 64u << 20);
+    try {
+        return parseTokenizerConfig(readJsonFile(path, 64u << 20), path);
+    } catch (const nlohmann::json::exception& e) {
+        throwFileError(path, std::string("has an unexpected structure (") + e.what() + ")");
+    }
+}
+
+TokenizerConfig parseTokenizerConfig(const nlohmann::json& cfg, const std::string& path)
+{
     if (!cfg.is_object())
         throwFileError(path, "must hold a JSON object");
     TokenizerConfig out;
     out.bosToken = tokenContent(cfg, "bos_token", path);
     out.eosToken = tokenContent(cfg, "eos_token", path);
+    // transformers' Llama tokenizers (DeepSeek's tokenizer_class) add BOS unless told not to.
+    const auto cls = cfg.find("tokenizer_class");
+    out.addBosToken = cls != cfg.end() && cls->is_string() && cls->get<std::string>().rfind("LlamaTokenizer", 0) == 0;
     if (auto it = cfg.find("add_bos_token"); it != cfg.end() && it->is_boolean())
         out.addBosToken = it->get<bool>();
     if (auto it = cfg.find("chat_template"); it != cfg.end()) {
@@ -100,7 +111,7 @@ TokenizerConfig readTokenizerConfig(const std::string& path)
         } else if (it->is_array()) {
             // Newer files list named templates: [{"name": "default", "template": "..."}, ...].
             for (const auto& t : *it)
-                if (t.is_object() && t.value("name", "") == "default" && t.contains("template") && t["template"].is_string())
+                if (t.is_object() && t.contains("name") && t["name"] == "default" && t.contains("template") && t["template"].is_string())
                     out.chatTemplate = t["template"].get<std::string>();
         } else if (!it->is_null()) {
             throwFileError(path, "\"chat_template\" must be a string or a list of named templates");

@@ -28,10 +28,12 @@ std::string readTextFile(const std::string& path, std::size_t maxBytes);
 struct TokenizerConfig {
     std::optional<std::string> bosToken;  // content, e.g. "<｜begin▁of▁sentence｜>"
     std::optional<std::string> eosToken;
-    bool addBosToken = false;
+    bool addBosToken = false;             // add_bos_token, else true for LlamaTokenizer(Fast)
     std::string chatTemplate;             // "" when none; the "default" one when several are named
 };
 
 TokenizerConfig readTokenizerConfig(const std::string& path);
+// Same from parsed JSON; `path` names the file in errors.
+TokenizerConfig parseTokenizerConfig(const nlohmann::json& cfg, const std::string& path);
 
 }  // namespace fathom::inference
