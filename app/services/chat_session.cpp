@@ -28,8 +28,13 @@ ChatSession::ChatSession(ChatStore* store, EngineBridge* bridge, QObject* parent
         emit conversationChanged(m_info);
         emit pathChanged(m_path);
     });
-    connect(m_bridge, &EngineBridge::generationStarted, this, [this](quint64 ticket, qint64 promptTokens) {
-        if (ticket == m_reply.ticket) m_reply.promptTokens = promptTokens;
+    connect(m_bridge, &EngineBridge::generationStarted, this, [this](quint64 ticket, qint64 promptTokens, const QString& prefix) {
+        if (ticket != m_reply.ticket) return;
+        m_reply.promptTokens = promptTokens;
+        if (!prefix.isEmpty()) {
+            m_reply.raw += prefix;
+            emit replyText(m_reply.message.id, prefix);
+        }
     });
     connect(m_bridge, &EngineBridge::tokenReceived, this, &ChatSession::onToken);
     connect(m_bridge, &EngineBridge::generationFinished, this,
@@ -194,7 +199,7 @@ void ChatSession::onToken(quint64 ticket, const QString& text)
     if (m_reply.tokens == 0) m_reply.firstTokenMs = double(m_reply.sinceStart.nsecsElapsed()) / 1e6;
     m_reply.raw += text;
     ++m_reply.tokens;
-    emit replyText(m_reply.message.id, text);
+    if (!text.isEmpty()) emit replyText(m_reply.message.id, text);
     if (m_reply.tokens - m_reply.savedTokens >= kSaveEveryTokens || m_reply.sinceSave.elapsed() >= kSaveEveryMs)
         saveProgress();
     const double decodeMs = double(m_reply.sinceStart.nsecsElapsed()) / 1e6 - m_reply.firstTokenMs;

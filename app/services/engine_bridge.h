@@ -44,7 +44,8 @@ signals:
     void loadProgress(double fraction, const QString& stage);
     void modelLoaded(const QString& name, const QString& backend, qint64 contextLength);
     void modelLoadFailed(const QString& message, bool cancelled);
-    void generationStarted(quint64 ticket, qint64 promptTokens);
+    // replyPrefix: text the prompt already began the reply with ("<think>\n"), to show first.
+    void generationStarted(quint64 ticket, qint64 promptTokens, const QString& replyPrefix);
     void tokenReceived(quint64 ticket, const QString& text);
     void generationFinished(quint64 ticket, const fathom::app::MessageStats& stats, fathom::app::MessageStatus status);
     void generationFailed(quint64 ticket, const QString& message);

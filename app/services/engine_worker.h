@@ -55,7 +55,7 @@ signals:
     void loadProgress(double fraction, const QString& stage);
     void loaded(const QString& name, const QString& backend, qint64 contextLength);
     void loadFailed(const QString& message, bool cancelled);
-    void started(quint64 ticket, qint64 promptTokens);
+    void started(quint64 ticket, qint64 promptTokens, const QString& replyPrefix);
     void token(quint64 ticket, const QString& text);
     void finished(quint64 ticket, const fathom::app::MessageStats& stats, fathom::app::MessageStatus status);
     void failed(quint64 ticket, const QString& message);

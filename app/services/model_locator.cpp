@@ -29,8 +29,9 @@ bool ModelLocator::looksLikeModel(const QString& folder)
 QStringList ModelLocator::embeddedCandidates()
 {
     QStringList out;
+    // Set: the only place looked at (tests and packagers pin it; a missing folder means none).
     const QByteArray env = qgetenv("FATHOM_EMBEDDED_MODEL");
-    if (!env.isEmpty()) out << QString::fromLocal8Bit(env);
+    if (!env.isEmpty()) return {QString::fromLocal8Bit(env)};
     const QString appDir = QCoreApplication::applicationDirPath();
     out << appDir + QStringLiteral("/../share/fathom/models/fathom-tiny-coder");
 #ifdef FATHOM_SOURCE_DIR

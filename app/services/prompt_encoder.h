@@ -5,6 +5,8 @@
 #include "app/services/chat_types.h"
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 namespace fathom::app {
@@ -17,6 +19,13 @@ public:
     virtual std::vector<std::int32_t> encode(const QList<ChatMessage>& turns, const QString& systemPrompt) const = 0;
     // Strings that end a turn for this template (besides the EOS token the engine stops on).
     virtual std::vector<std::string> stopStrings() const { return {}; }
+    // Text the template's generation prompt already opened the reply with ("<think>\n" for R1
+    // templates that force thinking), so the shown reply starts the same way.
+    virtual std::string replyPrefix() const { return {}; }
+    // A fresh streaming detokenizer for one reply (id -> complete UTF-8 text, special tokens
+    // silent), used when the engine reports ids without text. Empty: none.
+    using TokenDecoder = std::function<std::string(std::int32_t)>;
+    virtual TokenDecoder makeDecoder() const { return {}; }
 };
 
 }  // namespace fathom::app

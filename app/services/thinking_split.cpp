@@ -1,5 +1,8 @@
-// Only a think block at the very start counts: "<think>" later in an answer is ordinary text.
+// Delegates to the engine's splitThinking (the one parser of <think> blocks), adding what a live
+// view needs: a "<think>" still arriving ("<thi") is held back instead of flashing as answer text.
 #include "app/services/thinking_split.h"
+
+#include "inference/prompt/thinking.h"
 
 namespace fathom::app {
 
@@ -11,23 +14,16 @@ const QString kClose = QStringLiteral("</think>");
 ThinkingSplit ThinkingSplit::split(const QString& raw)
 {
     ThinkingSplit out;
-    qsizetype i = 0;
-    while (i < raw.size() && raw[i].isSpace()) ++i;
-    if (!QStringView(raw).mid(i).startsWith(kOpen)) {
-        // A think block still arriving ("<thi") is not shown as answer text yet.
-        if (kOpen.startsWith(QStringView(raw).mid(i)) && i < raw.size()) out.open = true;
-        else out.answer = raw;
-        return out;
-    }
-    const qsizetype start = i + kOpen.size();
-    const qsizetype end = raw.indexOf(kClose, start);
-    if (end < 0) {
-        out.reasoning = raw.mid(start).trimmed();
+    const QStringView start = QStringView(raw).trimmed();
+    if (!start.isEmpty() && start.size() < kOpen.size() && kOpen.startsWith(start)) {
         out.open = true;
         return out;
     }
-    out.reasoning = raw.mid(start, end - start).trimmed();
-    out.answer = raw.mid(end + kClose.size()).trimmed();
+    const inference::ThinkingSplit s = inference::splitThinking(raw.toStdString());
+    out.reasoning = QString::fromStdString(s.thinking).trimmed();
+    out.answer = QString::fromStdString(s.answer);
+    if (s.hasThinking) out.answer = out.answer.trimmed();
+    out.open = s.thinkingOpen;
     return out;
 }
 

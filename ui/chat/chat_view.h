@@ -1,6 +1,8 @@
 // The conversation pane: the shown branch of the open conversation as a column of MessageWidgets.
 // Streaming text is batched into at most one render per frame (~30 Hz), only the changing message
-// re-renders, and the view stays pinned to the bottom unless the reader scrolled up.
+// re-renders, and the view stays pinned to the bottom unless the reader scrolled up. Messages are
+// placed by hand (no QLayout over hundreds of widgets) and only those near the viewport are shown,
+// so a growing reply costs the same in a 2-message chat as in a 2,000-message one.
 #pragma once
 
 #include "app/services/chat_types.h"
@@ -10,7 +12,6 @@
 #include <QTimer>
 
 class QLabel;
-class QVBoxLayout;
 
 namespace fathom::ui {
 
@@ -38,6 +39,8 @@ public:
     MessageWidget* messageAt(int index) const { return m_widgets.value(index); }
     MessageWidget* messageById(qint64 id) const;
     bool isPinnedToBottom() const { return m_pinned; }
+    // Messages currently shown (near the viewport); the rest are hidden until scrolled to.
+    int shownMessageCount() const;
 
 signals:
     void siblingRequested(qint64 messageId, int delta);
@@ -45,13 +48,18 @@ signals:
     void editSubmitted(qint64 messageId, const QString& text);
     void linkClicked(const QUrl& url);
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     MessageWidget* createWidget(const app::ChatMessage& message);
     void updatePlaceholder();
+    void relayout();          // positions every message, sizes the content
+    void updateVisibility();  // shows messages near the viewport, hides the rest
 
     ColorScheme m_scheme;
     QWidget* m_content;
-    QVBoxLayout* m_column;
     QLabel* m_placeholder;
     QList<MessageWidget*> m_widgets;
     QTimer m_frame;          // batches streamed text into one render per frame

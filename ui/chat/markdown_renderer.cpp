@@ -66,11 +66,12 @@ int MarkdownRenderer::settledLength(const QString& markdown)
     const QStringView text(markdown);
     while (lineStart < text.size()) {
         const qsizetype nl = text.indexOf(u'\n', lineStart);
-        if (nl < 0) break;  // an unfinished line is never settled
-        const QStringView line = text.mid(lineStart, nl - lineStart);
+        // An unfinished last line can still start a new part; it is never settled itself.
+        const QStringView line = text.mid(lineStart, nl < 0 ? text.size() - lineStart : nl - lineStart);
         const bool blank = line.trimmed().isEmpty();
         if (!inFence && previousBlank && !blank && !line.front().isSpace()) settled = lineStart;
         if (isFence(line)) inFence = !inFence;
+        if (nl < 0) break;
         previousBlank = blank && !inFence;
         lineStart = int(nl + 1);
     }
@@ -93,6 +94,7 @@ void MarkdownRenderer::setMarkdown(const QString& markdown)
     if (!markdown.startsWith(QStringView(m_text).left(m_settledChars))) clear();
 
     // Drop the old tail, then settle any new complete parts, then render the new tail.
+    m_changedFrom = m_settledEnd;
     QTextCursor c(m_document);
     c.setPosition(m_settledEnd);
     c.movePosition(QTextCursor::End, QTextCursor::KeepAnchor);
@@ -117,6 +119,20 @@ void MarkdownRenderer::append(const QString& markdown)
     SafeTextDocument scratch;
     scratch.setMarkdown(markdown, QTextDocument::MarkdownDialectGitHub);
     replaceImages(scratch, m_style.link);
+
+    // Inline `code` gets the code background too (the importer only marks it fixed-pitch).
+    for (QTextBlock b = scratch.begin(); b.isValid(); b = b.next()) {
+        if (isCode(b)) continue;
+        for (auto it = b.begin(); !it.atEnd(); ++it) {
+            QTextCharFormat f = it.fragment().charFormat();
+            if (!f.fontFixedPitch() || f.isAnchor()) continue;
+            f.setBackground(m_style.codeBackground);
+            QTextCursor c(&scratch);
+            c.setPosition(it.fragment().position());
+            c.setPosition(it.fragment().position() + it.fragment().length(), QTextCursor::KeepAnchor);
+            c.setCharFormat(f);
+        }
+    }
 
     // Code blocks: collect each run of code lines, then put a header block above it (back to front
     // so earlier positions stay valid).

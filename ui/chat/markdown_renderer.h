@@ -27,6 +27,9 @@ public:
     // The source text of code block `index` (the target of its Copy link "fathom-copy:<index>").
     QString codeBlock(int index) const { return m_codeBlocks.value(index); }
     int codeBlockCount() const { return int(m_codeBlocks.size()); }
+    // Document position from which the last setMarkdown() replaced content (what to re-highlight:
+    // QSyntaxHighlighter misses blocks that arrive inside an inserted fragment).
+    int changedFrom() const { return m_changedFrom; }
 
     // Where the text may be cut into independently rendered parts: just after the last blank line
     // that is outside a code fence (0 = nowhere). Public for tests.
@@ -44,6 +47,7 @@ private:
     int m_settledEnd = 0;      // document position where the settled part ends
     int m_settledBlocks = 0;   // code blocks inside the settled part
     QStringList m_codeBlocks;
+    int m_changedFrom = 0;
 };
 
 }  // namespace fathom::ui

@@ -1,6 +1,8 @@
 // The text of one chat message: a read-only, selectable QTextBrowser that is exactly as tall as its
 // text (the chat view scrolls, not the message), renders Markdown through MarkdownRenderer with code
-// highlighting, loads no resource and follows no link by itself.
+// highlighting, loads no resource and follows no link by itself. Its height is fixed to the laid-out
+// document (not height-for-width): with 200 messages, layouts then never re-lay out documents to
+// answer "how tall at width w?", which made streaming stall.
 #pragma once
 
 #include "ui/chat/markdown_renderer.h"
@@ -27,9 +29,6 @@ public:
     int codeBlockCount() const { return m_renderer->codeBlockCount(); }
     const SafeTextDocument* safeDocument() const { return m_document; }
 
-    bool hasHeightForWidth() const override { return true; }
-    int heightForWidth(int width) const override;
-    QSize sizeHint() const override;
     QSize minimumSizeHint() const override { return {60, 0}; }
 
 signals:
@@ -38,14 +37,14 @@ signals:
 
 protected:
     QVariant loadResource(int type, const QUrl& name) override;
-    void resizeEvent(QResizeEvent* event) override;
     void wheelEvent(QWheelEvent* event) override;
 
 private:
     SafeTextDocument* m_document;
     std::unique_ptr<MarkdownRenderer> m_renderer;
+    void updateHeight();
+
     SyntaxHighlighter* m_highlighter;
-    int m_lastHeight = -1;
 };
 
 }  // namespace fathom::ui

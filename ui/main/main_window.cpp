@@ -67,6 +67,7 @@ MainWindow::MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::Ch
     wireServices();
     updateSendButton(false);
     updatePlaceholder();
+    m_composer->setFocus();
 }
 
 QWidget* MainWindow::buildChatPage()
@@ -94,6 +95,7 @@ QWidget* MainWindow::buildChatPage()
     m_conversationSettings->setText(tr("Chat settings"));
     m_conversationSettings->setToolTip(tr("System prompt and sampling for this conversation"));
     m_conversationSettings->setAutoRaise(true);
+    m_conversationSettings->setObjectName(QStringLiteral("conversationSettingsButton"));
     h->addWidget(m_title, 1);
     h->addWidget(m_modelPicker);
     h->addWidget(m_conversationSettings);

@@ -96,10 +96,14 @@ QString Theme::styleSheet(ColorScheme scheme)
     const QString muted = dark ? QStringLiteral("#8b919b") : QStringLiteral("#6b717b");
     const QString border = dark ? QStringLiteral("#30343c") : QStringLiteral("#dde1e6");
     const QString accent = dark ? QStringLiteral("#3d7bf0") : QStringLiteral("#2f6feb");
+    const QString selected = dark ? QStringLiteral("#2b3445") : QStringLiteral("#dbe4f5");
+    const QString hover = dark ? QStringLiteral("#22262e") : QStringLiteral("#e5e8ed");
     return QStringLiteral(
                "#sidebar { background: %1; }"
                "#sidebar QListWidget { background: %1; }"
                "#sidebar QListWidget::item { padding: 6px 4px; border-radius: 6px; }"
+               "#sidebar QListWidget::item:selected { background: %7; color: palette(text); }"
+               "#sidebar QListWidget::item:hover:!selected { background: %8; }"
                "#brand { font-size: 17px; font-weight: 600; padding: 2px 2px 6px 2px; }"
                "#chatView, #chatContent, #chatPage { background: %2; }"
                "#userMessage { background: %3; border-radius: 10px; }"
@@ -114,7 +118,7 @@ QString Theme::styleSheet(ColorScheme scheme)
                "#newChat { text-align: left; padding: 6px 10px; }"
                "QStatusBar { border-top: 1px solid %5; }"
                "QStatusBar QLabel { color: %4; padding: 0 6px; }")
-        .arg(sidebar, chat, bubble, muted, border, accent);
+        .arg(sidebar, chat, bubble, muted, border, accent, selected, hover);
 }
 
 }  // namespace fathom::ui
