@@ -3,10 +3,11 @@
 # a fresh dpkg root (not the machine: nothing outside BUILD changes), checks that apt can satisfy
 # its Depends on this Debian, and runs the installed programs: versions, a generation with the
 # embedded model, an offscreen screenshot, desktop-file-validate and appstreamcli.
-# usage: deb_test.sh BUILD_DIR APP_ID
+# usage: deb_test.sh BUILD_DIR SOURCE_DIR APP_ID
 set -euo pipefail
 build=$(cd "$1" && pwd)
-app_id=$2
+source=$(cd "$2" && pwd)
+app_id=$3
 work=$build/packaging-test
 rm -rf "$work"
 mkdir -p "$work/out" "$work/home"
@@ -105,30 +106,49 @@ env_run() {
 [ "$(env_run "$root/usr/bin/fathom" --version)" = "fathom $version" ] || fail "fathom --version"
 
 cli=$root/usr/bin/fathom-cli
-ids=$(env_run "$cli" generate --prompt 'def add(a, b):' --max-tokens 8 --temperature 0 --ids)
-echo "generated ids: $ids"
-[[ $ids =~ ^[0-9]+(,[0-9]+){0,7}$ ]] || fail "generate --ids printed '$ids'"
-text=$(env_run "$cli" generate --prompt 'def add(a, b):' --max-tokens 8 --temperature 0)
-echo "generated text: $text"
-[ -n "$text" ] || fail "generate printed nothing"
-# The installed model is the one used: break its weights and the error must name the installed file.
 model=$root/usr/share/fathom/models/fathom-tiny-coder
+prompt='def add(a, b):'
+set +e
+text=$(env_run "$cli" generate --prompt "$prompt" --max-tokens 8 --temperature 0 2>"$work/generate.err"); status=$?
+set -e
+if [ $status -ne 0 ] && grep -q 'does not include yet' "$work/generate.err"; then
+  # This fathom-cli cannot take --prompt yet: the same generation through the installed tokenizer.
+  echo "note: $(cat "$work/generate.err"); generating from tokenize's ids instead"
+  prompt_ids=$(env_run "$cli" tokenize --tokenizer "$model" --text "$prompt" | tr -d '[] \n')
+  [[ $prompt_ids =~ ^[0-9]+(,[0-9]+)*$ ]] || fail "tokenize printed '$prompt_ids'"
+  ids=$(env_run "$cli" generate --tokens "$prompt_ids" --max-tokens 8 --temperature 0 --ids | tr -d '\n')
+  text=$(env_run "$cli" detokenize --tokenizer "$model" --ids "$ids")
+elif [ $status -ne 0 ]; then
+  fail "generate --prompt failed ($status): $(cat "$work/generate.err")"
+else
+  ids=$(env_run "$cli" generate --prompt "$prompt" --max-tokens 8 --temperature 0 --ids | tr -d '\n')
+fi
+echo "generated ids: $ids"
+echo "generated text: $text"
+[[ $ids =~ ^[0-9]+(,[0-9]+){0,7}$ ]] || fail "generate --ids printed '$ids' (want 1-8 ids)"
+[ -n "$text" ] || fail "generation printed no text"
+# The installed model is the one used: break its weights and the error must name the installed file.
 mv "$model/model.safetensors" "$work/model.safetensors"
 head -c 100 "$work/model.safetensors" >"$model/model.safetensors"
 set +e
-err=$(env_run "$cli" generate --prompt 'x' --max-tokens 1 2>&1 >/dev/null); status=$?
+err=$(env_run "$cli" generate --tokens 1,2 --ids --max-tokens 1 2>&1 >/dev/null); status=$?
 set -e
 mv "$work/model.safetensors" "$model/model.safetensors"
 [ $status -eq 1 ] || fail "a broken installed model gave status $status: $err"
 grep -q "$model/model.safetensors" <<<"$err" || fail "the installed model was not the one used: $err"
 set +e
-err=$(env_run "$cli" generate --prompt 'x' --max-tokens 1 --backend cuda 2>&1 >/dev/null); status=$?
+err=$(env_run "$cli" generate --tokens 1,2 --ids --max-tokens 1 --backend cuda 2>&1 >/dev/null); status=$?
 set -e
 [ $status -eq 1 ] && grep -q 'fathom-cuda' <<<"$err" || fail "--backend cuda without the plugin: status $status, '$err'"
 
 env_run "$root/usr/bin/fathom" --screenshot "$work/screenshot.png" --database "$work/home/chats.db" \
   >"$work/screenshot.log" 2>&1 || { cat "$work/screenshot.log"; fail "fathom --screenshot failed"; }
 file "$work/screenshot.png" | grep -q 'PNG image data, 1280 x 800' || fail "screenshot: $(file "$work/screenshot.png")"
+# `fathom FILE` (the MIME association's Exec=fathom %F) refuses a file that is not there, clearly.
+set +e
+err=$(env_run "$root/usr/bin/fathom" "$work/missing.py" 2>&1); status=$?
+set -e
+[ $status -eq 1 ] && grep -q "missing.py: no such readable file" <<<"$err" || fail "fathom MISSING_FILE: $status '$err'"
 
 step "desktop integration"
 desktop-file-validate "$root/usr/share/applications/$app_id.desktop" || fail "desktop-file-validate"
@@ -139,6 +159,9 @@ for mime in text/x-python text/x-c++src text/x-csrc; do
 done
 grep -q "<release version=\"$version\"" "$root/usr/share/metainfo/$app_id.metainfo.xml" ||
   fail "metainfo does not name release $version"
+shots=$(grep -o '/docs/[^<]*\.png</image>' "$root/usr/share/metainfo/$app_id.metainfo.xml" | sed 's#</image>##')
+[ -n "$shots" ] || fail "metainfo has no screenshots"
+for shot in $shots; do [ -f "$source$shot" ] || fail "metainfo shows $shot, which is not in the source tree"; done
 file "$root/usr/share/icons/hicolor/256x256/apps/$app_id.png" | grep -q 'PNG image data, 256 x 256' ||
   fail "256x256 icon: $(file "$root/usr/share/icons/hicolor/256x256/apps/$app_id.png")"
 
