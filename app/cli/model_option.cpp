@@ -26,7 +26,7 @@ std::string modelDir(const CliArgs& args)
     const std::string name = "models/fathom-tiny-coder";
     std::vector<std::string> candidates;
     if (const std::string exe = executableDir(); !exe.empty())
-        candidates.push_back(exe + "/../share/fathom/" + name);
+        candidates.push_back(std::filesystem::path(exe + "/../share/fathom/" + name).lexically_normal().string());
 #ifdef FATHOM_SOURCE_RESOURCES
     candidates.push_back(std::string(FATHOM_SOURCE_RESOURCES) + "/" + name);
 #endif
