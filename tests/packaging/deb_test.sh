@@ -10,7 +10,8 @@ source=$(cd "$2" && pwd)
 app_id=$3
 work=$build/packaging-test
 rm -rf "$work"
-mkdir -p "$work/out" "$work/home"
+mkdir -p "$work/out" "$work/home" "$work/runtime"
+chmod 700 "$work/runtime"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
@@ -99,7 +100,7 @@ done
 
 step "installed programs"
 env_run() {
-  env -i PATH=/usr/bin:/bin HOME="$work/home" XDG_RUNTIME_DIR="$work/home" LANG=C.UTF-8 \
+  env -i PATH=/usr/bin:/bin HOME="$work/home" XDG_RUNTIME_DIR="$work/runtime" LANG=C.UTF-8 \
     QT_QPA_PLATFORM=offscreen FATHOM_BACKEND_DIR="$work/no-backends" "$@"
 }
 [ "$(env_run "$root/usr/bin/fathom-cli" --version)" = "fathom-cli $version" ] || fail "fathom-cli --version"
