@@ -10,7 +10,7 @@ pkgs=(
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libqt6svg6-dev qt6-tools-dev qt6-tools-dev-tools
   libgl-dev xvfb xauth fonts-dejavu-core
   clang-14 libclang-rt-14-dev
-  dpkg-dev file desktop-file-utils appstream librsvg2-bin
+  dpkg-dev file desktop-file-utils appstream librsvg2-bin lintian
   npm
 )
 

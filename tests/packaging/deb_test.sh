@@ -80,6 +80,13 @@ if [ -e "$build/plugins/libfathom_cuda_backend.so" ]; then
     fail "fathom-cuda lacks the plugin"
 fi
 
+if command -v lintian >/dev/null; then
+  step "lintian"
+  # initial-upload-closes-no-bugs only concerns uploads to the Debian archive.
+  lintian --fail-on error,warning --suppress-tags initial-upload-closes-no-bugs "$deb" >"$work/lintian.log" 2>&1 ||
+    { grep -v 'running with root privileges' "$work/lintian.log"; fail "lintian reports errors or warnings (above)"; }
+fi
+
 step "dependencies resolve on this system (apt-get --simulate)"
 apt-get install --simulate --no-install-recommends "$deb" >"$work/apt.log" 2>&1 ||
   { cat "$work/apt.log"; fail "apt cannot install $deb's dependencies"; }
