@@ -12,7 +12,7 @@ include_guard(DIRECTORY)
 include(GNUInstallDirs)
 
 set(FATHOM_PLUGIN_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/fathom)  # relative to the install prefix
-set(FATHOM_PLUGIN_BUILD_DIR ${CMAKE_BINARY_DIR}/plugins)
+set(FATHOM_PLUGIN_BUILD_DIR ${CMAKE_BINARY_DIR}/plugins)  # backend_loader.cpp assumes this name
 
 function(fathom_add_backend_plugin target)
   cmake_parse_arguments(P "" "NAME;COMPONENT;OUTPUT_DIR" "SOURCES;LIBS" ${ARGN})

@@ -90,10 +90,13 @@ std::vector<std::string> BackendLoader::searchDirs()
     // FATHOM_BACKEND_DIR replaces the search (tests; or pointing at an empty folder to force the CPU).
     if (const char* env = std::getenv("FATHOM_BACKEND_DIR"); env && *env)
         return {env};
-    if (const std::string exe = executableDir(); !exe.empty())
+    const std::string exe = executableDir();
+    if (!exe.empty())
         dirs.push_back(std::filesystem::path(exe + "/../" FATHOM_PLUGIN_RELDIR).lexically_normal().string());
-#ifdef FATHOM_PLUGIN_BUILD_DIR
-    dirs.emplace_back(FATHOM_PLUGIN_BUILD_DIR);
+#ifdef FATHOM_BUILD_ROOT
+    // Programs still in the build tree use its plugins; installed ones never look there.
+    if (exe.rfind(FATHOM_BUILD_ROOT "/", 0) == 0)
+        dirs.emplace_back(FATHOM_BUILD_ROOT "/plugins");
 #endif
     return dirs;
 }

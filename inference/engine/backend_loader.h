@@ -1,6 +1,6 @@
 // Finds and loads backend plugins (libfathom_<name>_backend.so) with dlopen: from the install's
-// plugin folder next to the executable (<prefix>/lib/fathom), then the build tree's; or only from
-// $FATHOM_BACKEND_DIR when that is set. A missing or unusable plugin is not a crash
+// plugin folder next to the executable (<prefix>/lib/fathom), then, for programs inside the build
+// tree, its plugins/ folder; or only from $FATHOM_BACKEND_DIR when that is set. A missing or unusable plugin is not a crash
 // but a result whose problem says where Fathom looked, what it found, and what to install.
 #pragma once
 

@@ -8,8 +8,9 @@ set -euo pipefail
 build=$(cd "$1" && pwd)
 source=$(cd "$2" && pwd)
 app_id=$3
-work=$build/packaging-test
-rm -rf "$work"
+# Outside the build tree, as on a user's machine (programs in the build tree may use its plugins/).
+work=$(mktemp -d "${TMPDIR:-/tmp}/fathom-deb-test.XXXXXX")
+trap 'status=$?; if [ $status -eq 0 ]; then rm -rf "$work"; else echo "(kept $work)"; fi' EXIT
 mkdir -p "$work/out" "$work/home" "$work/runtime"
 chmod 700 "$work/runtime"
 
@@ -66,6 +67,7 @@ grep -q 'fathom_cuda_backend' "$work/contents.txt" && fail "the CUDA plugin belo
 grep -q '^-rwxr-xr-x root/root .* ./usr/bin/fathom-cli$' "$work/listing.txt" || fail "fathom-cli is not root-owned 0755"
 
 # fathom-cuda exists when the CUDA plugin is built (FATHOM_CUDA on and inference/cuda present).
+cuda_debs=()
 if [ -e "$build/plugins/libfathom_cuda_backend.so" ]; then
   step "fathom-cuda package"
   cuda_debs=("$work"/out/fathom-cuda_*.deb)
@@ -83,7 +85,8 @@ fi
 if command -v lintian >/dev/null; then
   step "lintian"
   # initial-upload-closes-no-bugs only concerns uploads to the Debian archive.
-  lintian --fail-on error,warning --suppress-tags initial-upload-closes-no-bugs "$deb" >"$work/lintian.log" 2>&1 ||
+  lintian --fail-on error,warning --suppress-tags initial-upload-closes-no-bugs "$deb" ${cuda_debs[@]+"${cuda_debs[@]}"} \
+    >"$work/lintian.log" 2>&1 ||
     { grep -v 'running with root privileges' "$work/lintian.log"; fail "lintian reports errors or warnings (above)"; }
 fi
 
@@ -108,7 +111,7 @@ done
 step "installed programs"
 env_run() {
   env -i PATH=/usr/bin:/bin HOME="$work/home" XDG_RUNTIME_DIR="$work/runtime" LANG=C.UTF-8 \
-    QT_QPA_PLATFORM=offscreen FATHOM_BACKEND_DIR="$work/no-backends" "$@"
+    QT_QPA_PLATFORM=offscreen "$@"
 }
 [ "$(env_run "$root/usr/bin/fathom-cli" --version)" = "fathom-cli $version" ] || fail "fathom-cli --version"
 [ "$(env_run "$root/usr/bin/fathom" --version)" = "fathom $version" ] || fail "fathom --version"
@@ -147,7 +150,9 @@ grep -q "$model/model.safetensors" <<<"$err" || fail "the installed model was no
 set +e
 err=$(env_run "$cli" generate --tokens 1,2 --ids --max-tokens 1 --backend cuda 2>&1 >/dev/null); status=$?
 set -e
-[ $status -eq 1 ] && grep -q 'fathom-cuda' <<<"$err" || fail "--backend cuda without the plugin: status $status, '$err'"
+# Installed programs look for backends only in the installed plugin folder.
+[ $status -eq 1 ] && grep -Eq "is in none of $root/usr/lib[^,]*/fathom \(install the fathom-cuda package\)" <<<"$err" ||
+  fail "--backend cuda without the plugin: status $status, '$err'"
 
 env_run "$root/usr/bin/fathom" --screenshot "$work/screenshot.png" --database "$work/home/chats.db" \
   >"$work/screenshot.log" 2>&1 || { cat "$work/screenshot.log"; fail "fathom --screenshot failed"; }
@@ -157,6 +162,19 @@ set +e
 err=$(env_run "$root/usr/bin/fathom" "$work/missing.py" 2>&1); status=$?
 set -e
 [ $status -eq 1 ] && grep -q "missing.py: no such readable file" <<<"$err" || fail "fathom MISSING_FILE: $status '$err'"
+
+if [ ${#cuda_debs[@]} -eq 1 ]; then
+  step "fathom-cuda installed beside fathom"
+  dpkg --root="$root" --force-not-root --force-depends --log=/dev/null -i "${cuda_debs[0]}" >"$work/dpkg-cuda.log" 2>&1 ||
+    { cat "$work/dpkg-cuda.log"; fail "dpkg -i fathom-cuda into $root failed"; }
+  set +e
+  out=$(env_run "$cli" generate --tokens 1,2 --ids --max-tokens 2 --temperature 0 --backend cuda 2>&1); status=$?
+  set -e
+  echo "--backend cuda: status $status: $out"
+  # With a GPU it generates; without one the installed plugin must still load and say so.
+  [ $status -eq 0 ] || grep -Eq "$root/usr/lib[^ ]*/fathom/libfathom_cuda_backend.so: no usable GPU" <<<"$out" ||
+    fail "the installed fathom-cuda plugin was not used"
+fi
 
 step "desktop integration"
 desktop-file-validate "$root/usr/share/applications/$app_id.desktop" || fail "desktop-file-validate"
