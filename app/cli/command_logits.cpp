@@ -4,6 +4,7 @@
 
 #include "app/cli/model_option.h"
 #include "inference/cpu/cpu_model.h"
+#include "inference/engine/backend_loader.h"
 #include "inference/util/error.h"
 
 #include <cstdio>
@@ -40,7 +41,10 @@ void writeNpy(const std::string& path, const std::vector<float>& data, std::int6
 int runLogits(int argc, char** argv)
 {
     const CliArgs args(argc, argv, 2, {}, {"model", "tokens", "out", "backend", "threads"});
-    backend(args);
+    if (backend(args) == inference::Backend::Cuda) {
+        inference::BackendLoader::requireAvailable(inference::Backend::Cuda);  // names the missing package
+        throwUserError("--backend cuda: logits of every position run on the CPU only for now; use --backend cpu");
+    }
     const std::string dir = modelDir(args);
     const std::vector<std::int32_t> tokens = args.getIds("tokens");
     const std::string out = args.get("out");
