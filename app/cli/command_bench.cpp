@@ -6,6 +6,7 @@
 
 #include "app/cli/cli_args.h"
 #include "inference/cpu/cpu_model.h"
+#include "inference/cpu/matmul.h"
 #include "inference/util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <thread>
 
 namespace fathom::cli {
 
@@ -56,6 +58,33 @@ double activeParams(const inference::ModelConfig& c)
 double secondsSince(std::chrono::steady_clock::time_point t)
 {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// Repeats matmul of x [n, w.cols] by one weight for about a second; returns seconds per call.
+double timeMatmul(inference::cpu::ThreadPool& pool, const inference::TensorView& view, std::int64_t n)
+{
+    const inference::cpu::WeightMatrix w = inference::cpu::WeightMatrix::of(view);
+    std::vector<float> x(static_cast<std::size_t>(n * w.cols), 0.01f), y(static_cast<std::size_t>(n * w.rows));
+    inference::cpu::matmul(pool, x.data(), n, w, y.data());  // warm-up
+    const auto t = std::chrono::steady_clock::now();
+    int reps = 0;
+    do {
+        inference::cpu::matmul(pool, x.data(), n, w, y.data());
+        ++reps;
+    } while (secondsSince(t) < 1.0);
+    return secondsSince(t) / reps;
+}
+
+// The 1-minute load average (Linux), so a number taken on a busy machine says so; -1 elsewhere.
+double loadAverage()
+{
+    double load = -1;
+    if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+        if (std::fscanf(f, "%lf", &load) != 1)
+            load = -1;
+        std::fclose(f);
+    }
+    return load;
 }
 
 }  // namespace
@@ -111,6 +140,13 @@ int runBench(int argc, char** argv)
     }
     const double decodeSeconds = secondsSince(t);
 
+    // The two kernels behind those numbers, on the dense MLP's up projection [intermediate, hidden]:
+    // decode's GEMV (weight bytes streamed per second) and prefill's GEMM (FLOP/s).
+    inference::cpu::ThreadPool pool(model.threads());
+    const inference::TensorView& up = weights.get("model.layers.0.mlp.up_proj.weight");
+    const double gemvSeconds = timeMatmul(pool, up, 1);
+    const double gemmSeconds = timeMatmul(pool, up, promptTokens);
+
     const double bytesPerToken = activeParams(config) * double(inference::dtypeSize(dtype));
     const double decodeRate = double(decodeTokens) / decodeSeconds;
     nlohmann::json out = {
@@ -118,12 +154,16 @@ int runBench(int argc, char** argv)
         {"shape", shape},
         {"dtype", dtypeName},
         {"threads", model.threads()},
+        {"hardware_threads", std::thread::hardware_concurrency()},
+        {"load_average_1m", loadAverage()},
         {"prompt_tokens", promptTokens},
         {"decode_tokens", decodeTokens},
         {"prefill_tok_s", double(promptTokens) / prefillSeconds},
         {"decode_tok_s", decodeRate},
         {"decode_weight_gb_per_token", bytesPerToken / 1e9},
         {"decode_weight_gb_s", bytesPerToken * decodeRate / 1e9},
+        {"gemv_weight_gb_s", double(up.nbytes) / gemvSeconds / 1e9},
+        {"gemm_gflop_s", 2.0 * double(up.numel()) * double(promptTokens) / gemmSeconds / 1e9},
         {"prefill_seconds", prefillSeconds},
         {"decode_seconds", decodeSeconds},
         {"weights_setup_seconds", setupSeconds},

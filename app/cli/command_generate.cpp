@@ -3,10 +3,12 @@
 #include "app/cli/commands.h"
 
 #include "app/cli/model_option.h"
+#include "inference/tokenizer/tokenizer.h"
 #include "inference/util/error.h"
 
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 
 namespace fathom::cli {
@@ -64,13 +66,24 @@ int runGenerate(int argc, char** argv)
     const std::string dir = modelDir(args);
     if (args.has("prompt") == args.has("tokens"))
         throwUserError("give exactly one of --prompt TEXT or --tokens 1,2,3");
-    if (args.has("prompt"))
-        throwUserError("--prompt needs the tokenizer, which this build does not include yet; pass --tokens");
-    if (!args.has("ids"))
-        throwUserError("printing text needs the tokenizer, which this build does not include yet; add --ids");
+    const bool hasTokenizer = std::filesystem::exists(dir + "/tokenizer.json");
+    if (!hasTokenizer && (args.has("prompt") || !args.has("ids")))
+        throwUserError(dir + ": no tokenizer.json, so text cannot be " +
+                       (args.has("prompt") ? "encoded; pass --tokens" : "printed; add --ids"));
 
     inference::Request request;
-    request.promptTokens = args.getIds("tokens");
+    if (args.has("prompt")) {
+        // Raw continuation: BOS only when tokenizer_config.json asks for it (DESIGN.md contract).
+        const auto tokenizer = inference::Tokenizer::load(dir);
+        if (tokenizer->addBosToken() && tokenizer->bosId())
+            request.promptTokens.push_back(*tokenizer->bosId());
+        const std::vector<std::int32_t> ids = tokenizer->encode(args.get("prompt"));
+        request.promptTokens.insert(request.promptTokens.end(), ids.begin(), ids.end());
+        if (request.promptTokens.empty())
+            throwUserError("--prompt is empty");
+    } else {
+        request.promptTokens = args.getIds("tokens");
+    }
     request.maxTokens = static_cast<int>(args.getInt("max-tokens", 128));
     if (request.maxTokens <= 0)
         throwUserError("--max-tokens must be at least 1");
@@ -90,7 +103,8 @@ int runGenerate(int argc, char** argv)
     PrintSink sink(args.has("ids"));
     engine->submit(request, &sink);
     const std::string error = sink.wait();
-    std::printf("\n");
+    if (args.has("ids"))
+        std::printf("\n");
     if (!error.empty())
         throwUserError(error);
     return 0;

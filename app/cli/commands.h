@@ -22,5 +22,6 @@ int runLogits(int argc, char** argv);
 int runGenerate(int argc, char** argv);
 int runBench(int argc, char** argv);
 int runChat(int argc, char** argv);  // built when SQLite is found (FATHOM_HAVE_STORAGE)
+int runDownload(int argc, char** argv);  // Qt build only; otherwise says this build lacks it
 
 }  // namespace fathom::cli

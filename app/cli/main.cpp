@@ -26,6 +26,8 @@ const Command kCommands[] = {
 #ifdef FATHOM_HAVE_STORAGE
     {"chat", "fathom-cli chat --db FILE [--model DIR] [--conversation ID] --message TEXT [--max-tokens N] [--temperature T] [--seed S] | --list [--conversation ID]", runChat},
 #endif
+    {"download", "fathom-cli download --repo ORG/NAME [--revision REV] [--endpoint URL] [--cache DIR] "
+                 "[--include GLOB[,GLOB]] [--token T] [--parallel N] [--stall-seconds S]", runDownload},
 };
 
 void printUsage(std::FILE* to)

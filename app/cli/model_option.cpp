@@ -4,7 +4,7 @@
 #include "inference/util/error.h"
 
 #include <filesystem>
-#include <unistd.h>
+#include <vector>
 
 namespace fathom::cli {
 

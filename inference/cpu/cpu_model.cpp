@@ -31,7 +31,7 @@ KvCache CpuModel::makeCache(std::int64_t capacity) const
 }
 
 std::vector<float> CpuModel::forward(const std::vector<std::int32_t>& tokens, std::int64_t startPos, KvCache& cache,
-                                     bool lastOnly)
+                                     bool lastOnly, const std::atomic<bool>* cancel)
 {
     const std::int64_t n = static_cast<std::int64_t>(tokens.size());
     const std::int64_t V = m_config.vocabSize;
@@ -49,7 +49,7 @@ std::vector<float> CpuModel::forward(const std::vector<std::int32_t>& tokens, st
     cache.truncate(startPos);
     cache.append(tokens.data(), n);
     try {
-        return run(tokens, startPos, cache, lastOnly);
+        return run(tokens, startPos, cache, lastOnly, cancel);
     } catch (...) {
         cache.truncate(startPos);  // half-written rows must not be reused as a prefix
         throw;
@@ -57,7 +57,7 @@ std::vector<float> CpuModel::forward(const std::vector<std::int32_t>& tokens, st
 }
 
 std::vector<float> CpuModel::run(const std::vector<std::int32_t>& tokens, std::int64_t startPos, KvCache& cache,
-                                 bool lastOnly)
+                                 bool lastOnly, const std::atomic<bool>* cancel)
 {
     const std::int64_t n = static_cast<std::int64_t>(tokens.size());
     const std::int64_t H = m_config.hiddenSize, V = m_config.vocabSize;
@@ -69,6 +69,8 @@ std::vector<float> CpuModel::run(const std::vector<std::int32_t>& tokens, std::i
     const float eps = static_cast<float>(m_config.rmsNormEps);
 
     for (std::int64_t l = 0; l < m_config.numLayers; ++l) {
+        if (cancel && cancel->load(std::memory_order_relaxed))
+            throw Error(ErrorKind::Cancelled, "cancelled");
         const LayerWeights& lw = m_layers[size_t(l)];
         rmsnorm(m_pool, h.data(), n, H, lw.inputNorm.data(), H, eps, x.data(), H);
         attention(lw, l, x.data(), n, startPos, cache, y.data());

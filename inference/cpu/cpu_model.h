@@ -7,6 +7,7 @@
 #include "inference/model/model_config.h"
 #include "inference/model/weight_store.h"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -37,12 +38,13 @@ public:
     // (startPos <= cache.size()), then extended with these tokens. Returns fp32 logits
     // [n, vocab], or [1, vocab] for the last token when lastOnly. Throws fathom::Error on a token
     // id outside the vocab (UserInput) or a full context (Resource); the cache is then unchanged.
+    // When `cancel` becomes true the pass stops at the next layer with fathom::Error(Cancelled).
     std::vector<float> forward(const std::vector<std::int32_t>& tokens, std::int64_t startPos, KvCache& cache,
-                               bool lastOnly = false);
+                               bool lastOnly = false, const std::atomic<bool>* cancel = nullptr);
 
 private:
     std::vector<float> run(const std::vector<std::int32_t>& tokens, std::int64_t startPos, KvCache& cache,
-                           bool lastOnly);
+                           bool lastOnly, const std::atomic<bool>* cancel);
     void attention(const LayerWeights& lw, std::int64_t layer, const float* x, std::int64_t n,
                    std::int64_t startPos, KvCache& cache, float* out);
     void moe(const LayerWeights& lw, const float* x, std::int64_t n, float* out);

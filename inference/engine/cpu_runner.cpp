@@ -15,9 +15,10 @@ std::string CpuRunner::backendName() const
     return "CPU (" + std::to_string(m_model->threads()) + " threads)";
 }
 
-std::vector<float> CpuRunner::forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos)
+std::vector<float> CpuRunner::forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos,
+                                          const std::atomic<bool>* cancel)
 {
-    return m_model->forward(tokens, startPos, m_cache, true);
+    return m_model->forward(tokens, startPos, m_cache, true, cancel);
 }
 
 }  // namespace fathom::inference

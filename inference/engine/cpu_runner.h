@@ -16,7 +16,8 @@ public:
     std::int64_t contextLength() const override { return m_cache.capacity(); }
     std::string backendName() const override;
     const std::vector<std::int32_t>& cachedTokens() const override { return m_cache.tokens(); }
-    std::vector<float> forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos) override;
+    std::vector<float> forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos,
+                                   const std::atomic<bool>* cancel) override;
 
 private:
     std::unique_ptr<WeightStore> m_weights;  // heap-held: the model keeps a reference to it

@@ -1,11 +1,14 @@
-// Engine::load: config.json and the weights are validated completely before a backend is built;
-// the CPU backend is the one every build has, others are plugins (BackendLoader).
+// Engine::load: config.json, the weights and (when present) tokenizer.json are validated completely
+// before a backend is built; the CPU backend is the one every build has, others are plugins
+// (BackendLoader).
 #include "inference/engine/engine.h"
 
 #include "inference/engine/backend_loader.h"
 #include "inference/engine/cpu_runner.h"
 #include "inference/engine/queued_engine.h"
 #include "inference/model/json_file.h"
+#include "inference/tokenizer/stream_decoder.h"
+#include "inference/tokenizer/tokenizer.h"
 #include "inference/util/error.h"
 
 #include <algorithm>
@@ -40,6 +43,21 @@ std::vector<std::int32_t> eosTokens(const std::string& dir, const ModelConfig& c
     return eos;
 }
 
+// Streams a Tokenizer's text; special tokens (BOS/EOS, FIM markers) show no text.
+class StreamTextDecoder final : public TokenTextDecoder {
+public:
+    explicit StreamTextDecoder(std::shared_ptr<const Tokenizer> tokenizer)
+        : m_tokenizer(std::move(tokenizer)), m_decoder(*m_tokenizer, /*skipSpecial=*/true)
+    {
+    }
+    std::string next(std::int32_t token) override { return m_decoder.push(token); }
+    std::string flush() override { return m_decoder.flush(); }
+
+private:
+    std::shared_ptr<const Tokenizer> m_tokenizer;  // outlives m_decoder, which refers to it
+    StreamDecoder m_decoder;
+};
+
 }  // namespace
 
 std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOptions& options,
@@ -51,6 +69,18 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
     step(progress, 0.1, "validating weights");
     WeightStore weights = WeightStore::openFolder(modelDir);
     weights.validateAgainst(config, modelDir);
+    // The tokenizer is optional for the engine (requests are token ids); with it, events carry text.
+    std::shared_ptr<const Tokenizer> tokenizer;
+    if (std::filesystem::exists(modelDir + "/tokenizer.json")) {
+        step(progress, 0.7, "reading tokenizer.json");
+        tokenizer = Tokenizer::load(modelDir);
+    }
+    std::vector<std::int32_t> eos = eosTokens(modelDir, config);
+    if (tokenizer && tokenizer->eosId() && std::find(eos.begin(), eos.end(), *tokenizer->eosId()) == eos.end())
+        eos.push_back(*tokenizer->eosId());
+    QueuedEngine::DecoderFactory decoders;
+    if (tokenizer)
+        decoders = [tokenizer] { return std::make_unique<StreamTextDecoder>(tokenizer); };
     step(progress, 0.8, "preparing the backend");
     std::int64_t context = options.contextLength > 0 ? options.contextLength : 4096;
     if (config.maxPositionEmbeddings > 0)
@@ -64,8 +94,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
     info.name = std::filesystem::path(modelDir).filename().string();
     if (info.name.empty())
         info.name = std::filesystem::path(modelDir).parent_path().filename().string();
-    auto engine = std::make_unique<QueuedEngine>(std::move(runner), info, eosTokens(modelDir, config),
-                                                 QueuedEngine::DecoderFactory{});
+    auto engine = std::make_unique<QueuedEngine>(std::move(runner), info, std::move(eos), std::move(decoders));
     step(progress, 1.0, "ready");
     return engine;
 }

@@ -156,11 +156,21 @@ void QueuedEngine::run(Job& job)
     std::int64_t pos = static_cast<std::int64_t>(std::min(common, req.promptTokens.size() - 1));
     stats.cachedPromptTokens = pos;
     std::vector<float> logits;
+    // False when the request was cancelled inside the pass (the runner stops between layers).
+    auto forward = [&](std::vector<std::int32_t> tokens, std::int64_t at) {
+        try {
+            logits = m_runner->forwardLast(tokens, at, &job.cancelled);
+            return true;
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Cancelled)
+                throw;
+            return false;
+        }
+    };
     while (pos < stats.promptTokens) {
-        if (job.cancelled)
-            return finish(FinishReason::Cancelled);
         const std::int64_t end = std::min(stats.promptTokens, pos + m_prefillChunk);
-        logits = m_runner->forwardLast({req.promptTokens.begin() + pos, req.promptTokens.begin() + end}, pos);
+        if (job.cancelled || !forward({req.promptTokens.begin() + pos, req.promptTokens.begin() + end}, pos))
+            return finish(FinishReason::Cancelled);
         pos = end;
     }
 
@@ -169,6 +179,13 @@ void QueuedEngine::run(Job& job)
     std::unique_ptr<TokenTextDecoder> decoder = m_decoderFactory ? m_decoderFactory() : nullptr;
     std::vector<std::int32_t> history = req.promptTokens;
     Clock::time_point firstToken;
+    // The end of the text: what the detokenizer and the stop matcher still hold.
+    auto finalText = [&](bool& stopped) {
+        std::string text = stops.push(decoder ? decoder->flush() : std::string(), stopped);
+        if (!stopped)
+            text += stops.flush();
+        return text;
+    };
     auto decodeRate = [&] {
         const double s = std::chrono::duration<double>(Clock::now() - firstToken).count();
         stats.tokensPerSecond = stats.generatedTokens > 1 && s > 0 ? double(stats.generatedTokens - 1) / s : 0.0;
@@ -190,24 +207,27 @@ void QueuedEngine::run(Job& job)
         }
         TokenEvent event;
         event.token = token;
+        bool stopped = false;
         if (std::find(m_eos.begin(), m_eos.end(), token) != m_eos.end()) {
-            event.text = stops.flush();
+            event.text = finalText(stopped);  // the EOS token itself has no text
             job.sink->onToken(job.id, event);
             decodeRate();
-            return finish(FinishReason::Eos);
+            return finish(stopped ? FinishReason::Stop : FinishReason::Eos);
         }
-        bool stopped = false;
         event.text = stops.push(decoder ? decoder->next(token) : std::string(), stopped);
         const bool full = stats.generatedTokens >= req.maxTokens || pos >= context;
         if (full && !stopped)
-            event.text += stops.flush();
+            event.text += finalText(stopped);
         job.sink->onToken(job.id, event);
         if (stopped || full) {
             decodeRate();
             return finish(stopped ? FinishReason::Stop : FinishReason::Length);
         }
         reportCancelledQueued();
-        logits = m_runner->forwardLast({token}, pos);
+        if (!forward({token}, pos)) {
+            decodeRate();
+            return finish(FinishReason::Cancelled);
+        }
         ++pos;
     }
 }

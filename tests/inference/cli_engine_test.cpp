@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace {
 
@@ -29,6 +30,36 @@ CliRun run(const std::string& args)
     while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p))
         r.out.append(buf.data(), n);
     const int st = pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
+
+// The same without a shell, for arguments with newlines and quotes (stdout only).
+CliRun runArgv(const std::vector<std::string>& args)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return {};
+    const pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        std::vector<char*> argv{const_cast<char*>(kCli.c_str())};
+        for (const std::string& a : args)
+            argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        execv(kCli.c_str(), argv.data());
+        _exit(127);
+    }
+    close(fds[1]);
+    CliRun r;
+    std::array<char, 4096> buf;
+    for (ssize_t n; (n = read(fds[0], buf.data(), buf.size())) > 0;)
+        r.out.append(buf.data(), std::size_t(n));
+    close(fds[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     return r;
 }
@@ -89,6 +120,17 @@ TEST(CliEngine, generateIdsPrintsGreedyTokensOnOneLine)
     EXPECT_EQ(r.out, joined(g["greedy_tokens"]) + "\n");
 }
 
+TEST(CliEngine, generatePromptPrintsTheContinuationText)
+{
+    // No --model: the embedded tiny coder, whose tokenizer_config adds BOS (golden prompt starts with 0).
+    std::ifstream in(std::string(FATHOM_TEST_DATA) + "/tiny_coder/golden/golden.json");
+    const nlohmann::json g = nlohmann::json::parse(in);
+    const CliRun r = runArgv({"generate", "--prompt", g["prompt_text"].get<std::string>(), "--max-tokens", "16",
+                              "--temperature", "0", "--threads", "2"});
+    ASSERT_EQ(r.status, 0) << r.out;
+    EXPECT_EQ(r.out, g["greedy_text"].get<std::string>());
+}
+
 TEST(CliEngine, generateWithSeedIsReproducible)
 {
     const std::string args = "generate --model " + kModel + " --tokens 5,6,7 --max-tokens 12 --temperature 1.5 --seed 9 --ids";
@@ -103,5 +145,6 @@ TEST(CliEngine, userErrorsExitWithStatusOne)
     EXPECT_EQ(run("logits --model " + kModel + " --tokens 1,99999 --out /tmp/x.npy").status, 1);
     EXPECT_EQ(run("logits --model /nonexistent --tokens 1 --out /tmp/x.npy").status, 1);
     EXPECT_EQ(run("generate --model " + kModel + " --ids").status, 1);
+    EXPECT_EQ(run("generate --model " + kModel + " --prompt hello").status, 1);  // fixture has no tokenizer.json
     EXPECT_EQ(run("bench --shape v2-lite").status, 1);
 }

@@ -147,3 +147,49 @@ TEST(CpuModel, refusesTokenOutsideVocabAndFullContext)
     }
     EXPECT_EQ(cache.size(), 6) << "a refused call must leave the cache as it was";
 }
+
+TEST(CpuModel, tiedEmbeddingsServeAsLmHead)
+{
+    nlohmann::json json = test::tinyV2Config();
+    json["tie_word_embeddings"] = true;
+    Tiny t = tiny(json, DType::F32);
+    ASSERT_EQ(t.weights.find("lm_head.weight"), nullptr);
+    CpuModel tied(t.config, t.weights, 2);
+    KvCache c1 = tied.makeCache(8);
+    const std::vector<float> logits = tied.forward({4, 9}, 0, c1);
+
+    // The same weights untied, with lm_head an explicit copy of the embedding: identical logits.
+    test::TempDir dir;
+    std::vector<const TensorView*> views;
+    for (const std::string& name : t.weights.names())
+        views.push_back(t.weights.find(name));
+    TensorView head = t.weights.get("model.embed_tokens.weight");
+    head.name = "lm_head.weight";
+    views.push_back(&head);
+    test::writeViews(dir.file("model.safetensors"), views);
+    nlohmann::json untiedJson = json;
+    untiedJson["tie_word_embeddings"] = false;
+    const ModelConfig untiedConfig = ModelConfig::fromJson(untiedJson, "config.json");
+    const WeightStore untiedWeights = WeightStore::openFile(dir.file("model.safetensors"));
+    CpuModel untied(untiedConfig, untiedWeights, 2);
+    KvCache c2 = untied.makeCache(8);
+    const std::vector<float> reference = untied.forward({4, 9}, 0, c2);
+    ASSERT_EQ(logits.size(), reference.size());
+    EXPECT_EQ(logits, reference);
+}
+
+TEST(KvCache, appendsTruncatesAndRefusesPastCapacity)
+{
+    KvCache cache(2, 3, 5);
+    const std::int32_t ids[4] = {7, 8, 9, 10};
+    cache.append(ids, 3);
+    EXPECT_EQ(cache.size(), 3);
+    cache.layer(1)[2 * 3 + 2] = 42.0f;
+    cache.truncate(1);
+    EXPECT_EQ(cache.tokens(), std::vector<std::int32_t>{7});
+    cache.append(ids + 1, 3);
+    EXPECT_EQ(cache.tokens(), (std::vector<std::int32_t>{7, 8, 9, 10}));
+    EXPECT_THROW(cache.append(ids, 2), Error);
+    EXPECT_EQ(cache.size(), 4);
+    EXPECT_THROW(cache.truncate(5), Error);
+}

@@ -15,6 +15,7 @@
 #include <future>
 #include <limits>
 #include <mutex>
+#include <thread>
 
 using namespace fathom;
 using namespace fathom::inference;
@@ -240,7 +241,8 @@ public:
     std::int64_t contextLength() const override { return 64; }
     std::string backendName() const override { return "scripted"; }
     const std::vector<std::int32_t>& cachedTokens() const override { return m_tokens; }
-    std::vector<float> forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos) override
+    std::vector<float> forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos,
+                                   const std::atomic<bool>*) override
     {
         m_tokens.resize(size_t(startPos));
         m_tokens.insert(m_tokens.end(), tokens.begin(), tokens.end());
@@ -304,4 +306,85 @@ TEST(StopMatcher, holdsBackPartialMatchesAcrossPieces)
     StopMatcher tail({"END"});
     EXPECT_EQ(tail.push("the EN", stopped), "the ");
     EXPECT_EQ(tail.flush(), "EN");
+}
+
+namespace {
+// A runner whose pass runs until the request is cancelled, like a long prefill, then stops the way
+// CpuModel does (fathom::Error Cancelled between layers).
+class EndlessRunner : public ModelRunner {
+public:
+    std::atomic<bool> inPass{false};
+    std::int64_t vocabSize() const override { return 8; }
+    std::int64_t contextLength() const override { return 64; }
+    std::string backendName() const override { return "endless"; }
+    const std::vector<std::int32_t>& cachedTokens() const override { return m_tokens; }
+    std::vector<float> forwardLast(const std::vector<std::int32_t>&, std::int64_t, const std::atomic<bool>* cancel) override
+    {
+        inPass = true;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (!cancel->load() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        throw Error(ErrorKind::Cancelled, "cancelled");
+    }
+
+private:
+    std::vector<std::int32_t> m_tokens;
+};
+}  // namespace
+
+TEST(Engine, cancelStopsARunningPrefill)
+{
+    auto runner = std::make_unique<EndlessRunner>();
+    EndlessRunner* raw = runner.get();
+    QueuedEngine engine(std::move(runner), {}, {}, {});
+    Recorder rec;
+    const auto id = engine.submit(greedy({2, 3, 4}, 5), &rec);
+    while (!raw->inPass)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const auto t = std::chrono::steady_clock::now();
+    engine.cancel(id);
+    const Result r = rec.wait(id);
+    EXPECT_EQ(r.error, "");
+    EXPECT_EQ(r.stats.reason, FinishReason::Cancelled);
+    EXPECT_LT(std::chrono::steady_clock::now() - t, std::chrono::seconds(5));
+}
+
+TEST(CpuModel, cancelFlagStopsForwardAndLeavesCacheAtStart)
+{
+    const TinyModel tiny;
+    const WeightStore weights = WeightStore::synthetic(tiny.config, DType::BF16, 5, false);
+    cpu::CpuModel model(tiny.config, weights, 2);
+    KvCache cache = model.makeCache(64);
+    model.forward(kPrompt, 0, cache);
+    const std::atomic<bool> cancel{true};
+    try {
+        model.forward({4, 5, 6}, 3, cache, true, &cancel);
+        FAIL() << "not cancelled";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Cancelled);
+    }
+    EXPECT_EQ(cache.size(), 3);
+}
+
+TEST(Engine, streamsTokenizerTextAndStopsOnRealText)
+{
+    // The embedded tiny coder ships tokenizer.json; its golden greedy continuation is known as text.
+    const std::string dir = std::string(FATHOM_TEST_DATA) + "/../../resources/models/fathom-tiny-coder";
+    std::ifstream in(std::string(FATHOM_TEST_DATA) + "/tiny_coder/golden/golden.json");
+    const nlohmann::json golden = nlohmann::json::parse(in);
+    EngineOptions options;
+    options.threads = 2;
+    auto engine = Engine::load(dir, options);
+    Recorder rec;
+    const auto prompt = golden["prompt_tokens"].get<std::vector<std::int32_t>>();
+    const Result full = rec.wait(engine->submit(greedy(prompt, 16), &rec));
+    EXPECT_EQ(full.tokens, golden["greedy_tokens"].get<std::vector<std::int32_t>>());
+    EXPECT_EQ(full.text, golden["greedy_text"].get<std::string>());
+
+    Request r = greedy(prompt, 16);
+    r.stopStrings = {"\n"};
+    const Result stopped = rec.wait(engine->submit(r, &rec));
+    EXPECT_EQ(stopped.stats.reason, FinishReason::Stop);
+    EXPECT_EQ(stopped.text, "        f.write(line)");
+    EXPECT_EQ(stopped.stats.cachedPromptTokens, std::int64_t(prompt.size() - 1));
 }
