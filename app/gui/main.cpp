@@ -11,6 +11,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
 #include <QFileInfo>
 #include <QIcon>
 #include <QTimer>
@@ -70,6 +71,11 @@ int main(int argc, char** argv)
 
     fathom::ui::StartOptions options;
     options.databasePath = parser.value(QStringLiteral("database"));
+    if (options.databasePath.isEmpty()) {
+        // Before the window exists: the storage thread opens the file and expects its folder.
+        options.databasePath = fathom::app::ChatStore::defaultPath();
+        QDir().mkpath(QFileInfo(options.databasePath).absolutePath());
+    }
     if (parser.isSet(QStringLiteral("open-conversation"))) {
         bool ok = false;
         options.openConversation = parser.value(QStringLiteral("open-conversation")).toLongLong(&ok);

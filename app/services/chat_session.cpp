@@ -19,6 +19,11 @@ constexpr qint64 kSaveEveryMs = 250;     // every 250 ms or 32 tokens
 ChatSession::ChatSession(ChatStore* store, EngineBridge* bridge, QObject* parent)
     : QObject(parent), m_store(store), m_bridge(bridge)
 {
+    m_saveTimer.setSingleShot(true);
+    m_saveTimer.setInterval(int(kSaveEveryMs));
+    connect(&m_saveTimer, &QTimer::timeout, this, [this] {
+        if (m_reply.active && m_reply.message.id != 0 && m_reply.tokens > m_reply.savedTokens) saveProgress();
+    });
     connect(m_store, &ChatStore::turnStarted, this, &ChatSession::onTurnStarted);
     connect(m_store, &ChatStore::conversationOpened, this, [this](const ConversationInfo& info, const QList<ChatMessage>& path) {
         if (m_opensPending == 0) return;
@@ -202,6 +207,8 @@ void ChatSession::onToken(quint64 ticket, const QString& text)
     if (!text.isEmpty()) emit replyText(m_reply.message.id, text);
     if (m_reply.tokens - m_reply.savedTokens >= kSaveEveryTokens || m_reply.sinceSave.elapsed() >= kSaveEveryMs)
         saveProgress();
+    else if (!m_saveTimer.isActive())
+        m_saveTimer.start();
     const double decodeMs = double(m_reply.sinceStart.nsecsElapsed()) / 1e6 - m_reply.firstTokenMs;
     const double rate = m_reply.tokens > 1 && decodeMs > 0 ? (m_reply.tokens - 1) * 1000.0 / decodeMs : 0;
     emit liveStats(m_reply.promptTokens + m_reply.tokens, rate);
@@ -213,6 +220,7 @@ void ChatSession::saveProgress()
     m_store->updateReply(m_reply.message.id, split.answer, split.reasoning, m_reply.tokens);
     m_reply.savedTokens = m_reply.tokens;
     m_reply.sinceSave.restart();
+    m_saveTimer.stop();
 }
 
 void ChatSession::onFinished(quint64 ticket, const MessageStats& stats, MessageStatus status, const QString& error)
@@ -228,6 +236,7 @@ void ChatSession::onFinished(quint64 ticket, const MessageStats& stats, MessageS
     if (reply.stats.generatedTokens == 0) reply.stats.generatedTokens = m_reply.tokens;
     if (reply.stats.timeToFirstTokenMs == 0) reply.stats.timeToFirstTokenMs = m_reply.firstTokenMs;
     if (reply.stats.promptTokens == 0) reply.stats.promptTokens = m_reply.promptTokens;
+    m_saveTimer.stop();
     m_store->finishReply(reply);
     const bool shown = !m_path.isEmpty() && m_path.last().id == reply.id;
     if (shown) m_path.last() = reply;

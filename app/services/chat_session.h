@@ -8,6 +8,7 @@
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <QTimer>
 #include <QVariantMap>
 
 namespace fathom::app {
@@ -78,6 +79,7 @@ private:
     bool m_unsavedSettings = false;   // set on a chat not stored yet: saved when its first turn is
     QList<ChatMessage> m_path;
     Reply m_reply;
+    QTimer m_saveTimer;   // saves unsaved tokens when the model pauses (no token to trigger it)
     qint64 m_nextTag = 1;
     int m_opensPending = 0;   // openConversation / switchBranch requests the store has not answered
 };

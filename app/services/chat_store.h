@@ -1,11 +1,20 @@
-// The app's chats and settings on disk (storage/: SQLite) behind an asynchronous Qt API. A storage
-// thread owns the database; each call here queues a request and returns; each answer arrives as a
-// queued signal. The GUI thread never waits on the database.
+// The app's chats and settings on disk (storage/: SQLite) behind an asynchronous Qt API. storage's
+// StorageWorker thread owns the database and runs each request there; every call here queues a job
+// and returns, and every answer comes back as a queued signal. The GUI thread never waits on disk.
 #pragma once
 
-#include "app/services/chat_store_worker.h"
+#include "app/services/chat_types.h"
 
-#include <QThread>
+#include <QObject>
+#include <QVariantMap>
+
+#include <functional>
+#include <memory>
+
+namespace fathom::storage {
+class Database;
+class StorageWorker;
+}  // namespace fathom::storage
 
 namespace fathom::app {
 
@@ -13,12 +22,12 @@ class ChatStore final : public QObject {
     Q_OBJECT
 public:
     explicit ChatStore(QObject* parent = nullptr);
-    ~ChatStore() override;
+    ~ChatStore() override;  // writes what is queued (a reply's last words), then closes
 
     // Fathom's database under the XDG data folder QStandardPaths gives for "fathom".
     static QString defaultPath();
 
-    void open(const QString& path);                    // -> opened / failed
+    void open(const QString& path);                    // -> opened / failed (the folder must exist)
     void listConversations(const QString& query = {}); // -> conversationsListed (search when query set)
     void openConversation(qint64 conversationId);      // -> conversationOpened
     // The user's message is committed and an empty `streaming` reply created before this answers
@@ -45,10 +54,13 @@ signals:
     void settingsLoaded(const QVariantMap& settings);
 
 private:
-    template <typename F> void post(F&& call);
+    // Runs `job` on the storage thread; its errors come back as failed().
+    void post(std::function<void(storage::Database&)> job);
+    // Runs `answer` on this object's (GUI) thread.
+    void reply(std::function<void()> answer);
+    void answerTurn(storage::Database& db, qint64 tag, qint64 conversationId);
 
-    QThread m_thread;
-    ChatStoreWorker* m_worker;   // lives on m_thread
+    std::unique_ptr<storage::StorageWorker> m_worker;
 };
 
 }  // namespace fathom::app

@@ -1,15 +1,22 @@
 // Smoothness bench (and test): a 200-message conversation is on screen while a reply streams in at
-// 1,000 tokens/s for 3 s. A watchdog thread pings the GUI thread every 4 ms; how late each ping is
-// handled is the GUI thread's stall. Prints p50 / p99 / max; fails when p99 > 16 ms (one frame).
+// 1,000 tokens/s for 3 s. The GUI thread's stalls are its busy spans (events delivered back to back,
+// see TimingApplication): how long it went without a chance to look at input. Prints p50 / p99 /
+// max in CPU and wall time, and a watchdog thread's ping latency (which adds the OS's wake-up
+// delay). Fails when the CPU-time p99 > 16 ms (one frame at 60 Hz): that part is the app's doing,
+// while the wall-time figures on a shared CI machine also measure the neighbours.
 #include "ui/chat/chat_view.h"
 #include "ui/chat/message_text_view.h"
 #include "ui/chat/message_widget.h"
+#include "ui/main/theme.h"
 
 #include <QElapsedTimer>
+#include <QEventLoop>
+#include <QTimer>
 #include <QTest>
 #include <QThread>
 
 #include <algorithm>
+#include <ctime>
 #include <atomic>
 #include <cstdio>
 
@@ -43,6 +50,60 @@ QStringList replyTokens(int count)
     return tokens;
 }
 
+qint64 threadCpuNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return qint64(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+// Times every event the GUI thread delivers (outermost notify() only) and joins deliveries less
+// than 0.1 ms apart into one busy span: the time the thread went without a chance to look at input.
+// Each span is measured twice: wall time, and the GUI thread's CPU time within it. On a shared
+// machine the wall time includes whatever the OS gave other processes meanwhile; the CPU time is
+// the work the app itself put on the GUI thread.
+class TimingApplication final : public QApplication {
+public:
+    using QApplication::QApplication;
+    bool notify(QObject* receiver, QEvent* event) override
+    {
+        if (m_depth++ > 0 || !recording) {
+            const bool r = QApplication::notify(receiver, event);
+            --m_depth;
+            return r;
+        }
+        const qint64 start = clock.nsecsElapsed();
+        const qint64 cpuStart = threadCpuNs();
+        const bool r = QApplication::notify(receiver, event);
+        const qint64 end = clock.nsecsElapsed();
+        const qint64 cpuEnd = threadCpuNs();
+        --m_depth;
+        if (!wallMs.isEmpty() && start - m_lastEnd < 100000) {
+            wallMs.last() += double(end - m_lastEnd) / 1e6;
+            cpuMs.last() += double(cpuEnd - cpuStart) / 1e6;
+        } else {
+            wallMs.append(double(end - start) / 1e6);
+            cpuMs.append(double(cpuEnd - cpuStart) / 1e6);
+        }
+        m_lastEnd = end;
+        return r;
+    }
+    QElapsedTimer clock;
+    bool recording = false;
+    QList<double> wallMs;
+    QList<double> cpuMs;
+
+private:
+    int m_depth = 0;
+    qint64 m_lastEnd = 0;
+};
+
+double percentile(QList<double> values, int p)
+{
+    std::sort(values.begin(), values.end());
+    return values.isEmpty() ? 0 : values[std::min<qsizetype>(values.size() - 1, values.size() * p / 100)];
+}
+
 class Receiver final : public QObject {
     Q_OBJECT
 public:
@@ -58,6 +119,7 @@ class ChatStreamBench final : public QObject {
 private slots:
     void streamsThousandTokensPerSecondSmoothly()
     {
+        Theme::apply(ThemeMode::Light);  // the app's style sheet and palette, as painted in the app
         ChatView view(ColorScheme::Light);
         view.resize(1000, 800);
         view.show();
@@ -88,6 +150,9 @@ private slots:
 
         Receiver receiver;
         receiver.clock.start();
+        auto* app = static_cast<TimingApplication*>(QCoreApplication::instance());
+        app->clock.start();
+        app->recording = true;
         const QStringList tokens = replyTokens(kTokensPerSecond * kStreamMs / 1000);
         std::atomic<bool> done{false};
 
@@ -110,7 +175,19 @@ private slots:
         });
         feeder->start();
         watchdog->start();
-        QTRY_VERIFY_WITH_TIMEOUT(done.load(), kStreamMs * 4);
+        // A real event loop, as the app runs: QTest::qWait() sleeps between event batches, which
+        // would show up here as stalls that the app never has.
+        QEventLoop loop;
+        QTimer poll;
+        QElapsedTimer waited;
+        waited.start();
+        connect(&poll, &QTimer::timeout, &loop, [&] {
+            if (done || waited.elapsed() > kStreamMs * 4) loop.quit();
+        });
+        poll.start(20);
+        loop.exec();
+        QVERIFY(done.load());
+        app->recording = false;
         watchdog->wait();
         feeder->wait();
         delete watchdog;
@@ -118,22 +195,32 @@ private slots:
         QTest::qWait(100);
         view.flush();
 
-        QList<double> late = receiver.lateMs;
+        const QList<double>& late = receiver.lateMs;
+        const QList<double>& spans = app->cpuMs;
+        const QList<double>& wall = app->wallMs;
         QVERIFY(late.size() > kStreamMs / kPingMs / 2);
-        std::sort(late.begin(), late.end());
-        const double p50 = late[late.size() / 2];
-        const double p99 = late[std::min<qsizetype>(late.size() - 1, late.size() * 99 / 100)];
-        const double worst = late.last();
-        std::printf("chat stream bench: %d messages open in %.0f ms (%d shown); %lld tokens at %d tok/s; GUI stall over "
-                    "%lld pings: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+        QVERIFY(spans.size() > kStreamMs / 33);  // at least one span per frame
+        QVERIFY(percentile(spans, 100) > 0.5);    // the renders were seen
+        const double p99 = percentile(spans, 99);
+        std::printf("chat stream bench: %d messages open in %.0f ms (%d shown); %lld tokens at %d tok/s\n"
+                    "  GUI thread busy spans (%lld), CPU time: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n"
+                    "  same spans, wall time: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n"
+                    "  ping latency (%lld, includes OS wake-up): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
                     kMessages, openMs, view.shownMessageCount(), qlonglong(tokens.size()), kTokensPerSecond,
-                    qlonglong(late.size()), p50, p99, worst);
+                    qlonglong(spans.size()), percentile(spans, 50), p99, percentile(spans, 100),
+                    percentile(wall, 50), percentile(wall, 99), percentile(wall, 100),
+                    qlonglong(late.size()), percentile(late, 50), percentile(late, 99), percentile(late, 100));
         QVERIFY(view.shownMessageCount() < kMessages / 4);  // only messages near the viewport are shown
         QVERIFY(view.isPinnedToBottom());
         QCOMPARE(view.messageById(kMessages + 1)->textView()->toPlainText().isEmpty(), false);
-        QVERIFY2(p99 <= 16.0, qPrintable(QStringLiteral("p99 stall %1 ms > 16 ms").arg(p99)));
+        QVERIFY2(p99 <= 16.0, qPrintable(QStringLiteral("p99 busy span %1 ms > 16 ms").arg(p99)));
     }
 };
 
-QTEST_MAIN(ChatStreamBench)
+int main(int argc, char** argv)
+{
+    TimingApplication app(argc, argv);
+    ChatStreamBench bench;
+    return QTest::qExec(&bench, argc, argv);
+}
 #include "chat_stream_bench.moc"

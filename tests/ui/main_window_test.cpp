@@ -14,6 +14,7 @@
 #include "ui/main/composer.h"
 #include "ui/main/conversation_sidebar.h"
 #include "ui/main/main_window.h"
+#include "ui/models/models_page.h"
 #include "ui/settings/conversation_settings_dialog.h"
 #include "ui/settings/settings_dialog.h"
 
@@ -24,6 +25,7 @@
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -323,6 +325,52 @@ private slots:
             QCOMPARE(view()->messageAt(i)->textView()->toPlainText(), texts[i]);
         }
         QCOMPARE(view()->messageAt(0)->siblingLabel()->text(), QStringLiteral("2/2"));
+    }
+
+    void aLinkFromTheModelOpensOnlyAfterShowingItsAddress()
+    {
+        const QUrl url(QStringLiteral("https://example.com/looks-safe?next=https://evil.example/"));
+        QString shown;
+        QTimer::singleShot(0, this, [&shown] {
+            auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            QVERIFY(box);
+            shown = box->text();
+            box->button(QMessageBox::Cancel)->click();  // and nothing is opened
+        });
+        emit view()->linkClicked(url);
+        QVERIFY(shown.contains(url.toString()));
+    }
+
+    void modelsPageListsModelsOnDiskAndLoadsOne()
+    {
+        click(window().sidebar()->findChild<QPushButton*>(QStringLiteral("modelsButton")));
+        ModelsPage* page = window().modelsPage();
+        QVERIFY(page->isVisible());
+        QCOMPARE(page->list()->count(), 1);
+        QVERIFY(page->list()->item(0)->text().contains(QStringLiteral("fathom-tiny-coder")));
+        page->list()->setCurrentRow(0);
+        QSignalSpy loaded(&m_app->bridge, &app::EngineBridge::modelLoaded);
+        click(page->findChild<QPushButton*>(QStringLiteral("loadModel")));
+        QVERIFY(loaded.wait(60000));
+        QVERIFY(!page->isVisible());  // back to the chat
+    }
+
+    void aReplyCutByACrashShowsAsInterrupted()
+    {
+        m_app.reset();
+        qint64 conversation = 0;
+        {
+            storage::Database db(m_db.toStdString());
+            storage::ConversationStore store(db);
+            conversation = store.createConversation("crashed");
+            const auto q = store.addMessage(conversation, 0, storage::MessageRole::User, "Count to ten.");
+            const auto r = store.beginReply(conversation, q, "fathom-tiny-coder", "{}");
+            store.updateReply(r, "one two thr", "", 3);  // then the process died
+        }
+        startApp(conversation);
+        QCOMPARE(view()->messageCount(), 2);
+        QVERIFY(view()->messageAt(1)->statsLabel()->text().contains(QStringLiteral("interrupted")));
+        QCOMPARE(view()->messageAt(1)->textView()->toPlainText(), QStringLiteral("one two thr"));
     }
 
     void modelLoadingCanBeCancelled()

@@ -7,6 +7,7 @@
 
 #include <QEvent>
 #include <QLabel>
+#include <QLayout>
 #include <QScrollBar>
 
 namespace fathom::ui {
@@ -108,8 +109,16 @@ void ChatView::appendText(qint64 messageId, const QString& text)
 void ChatView::flush()
 {
     m_frame.stop();
-    for (MessageWidget* w : std::as_const(m_widgets))
-        if (w->needsRender()) w->render();
+    bool rendered = false;
+    for (MessageWidget* w : std::as_const(m_widgets)) {
+        if (!w->needsRender()) continue;
+        w->render();
+        // Settle the message's new height now, not through two posted LayoutRequests: the frame
+        // is then painted once, already scrolled, instead of once grown and once scrolled.
+        if (w->layout()) w->layout()->activate();
+        rendered = true;
+    }
+    if (rendered) relayout();
 }
 
 void ChatView::setColorScheme(ColorScheme scheme)

@@ -28,8 +28,11 @@ MessageTextView::MessageTextView(ColorScheme scheme, QWidget* parent)
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
     setFixedHeight(0);
     setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard | Qt::LinksAccessibleByMouse);
+    // The message's background shows through (no per-widget style sheet: those make painting slow).
     viewport()->setAutoFillBackground(false);
-    setStyleSheet(QStringLiteral("QTextBrowser { background: transparent; }"));
+    QPalette transparent = palette();
+    transparent.setColor(QPalette::Base, Qt::transparent);
+    setPalette(transparent);
 
     const bool dark = scheme == ColorScheme::Dark;
     MarkdownStyle style;
