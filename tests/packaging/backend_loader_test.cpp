@@ -107,7 +107,7 @@ TEST(BackendLoader, pluginRunnerMatchesCpuLogits)
     EXPECT_EQ(plugin->backendName(), "fake GPU (test plugin)");
     CpuRunner cpu(viaCpu.config, std::move(viaCpu.weights), 1, 256);
     const std::vector<std::int32_t> tokens{1, 2, 3, 4, 5};
-    EXPECT_EQ(plugin->forwardLast(tokens, 0), cpu.forwardLast(tokens, 0));
+    EXPECT_EQ(plugin->forwardLast(tokens, 0, nullptr), cpu.forwardLast(tokens, 0, nullptr));
     EXPECT_EQ(plugin->cachedTokens(), tokens);
 }
 
@@ -126,7 +126,7 @@ TEST(BackendLoader, errorsThrownInsidePluginArriveAsFathomErrors)
     }
     std::unique_ptr<ModelRunner> runner = BackendLoader::makeRunner(Backend::Cuda, model.args(), nullptr);
     try {
-        runner->forwardLast(std::vector<std::int32_t>(1001, 1), 0);
+        runner->forwardLast(std::vector<std::int32_t>(1001, 1), 0, nullptr);
         FAIL() << "the plugin's error did not arrive";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::Resource);

@@ -7,6 +7,7 @@
 #include "inference/engine/cpu_runner.h"
 #include "inference/util/error.h"
 
+#include <atomic>
 #include <cstdlib>
 
 #ifndef FAKE_PLUGIN_VERSION
@@ -27,12 +28,13 @@ public:
     std::int64_t contextLength() const override { return m_cpu.contextLength(); }
     std::string backendName() const override { return "fake GPU (test plugin)"; }
     const std::vector<std::int32_t>& cachedTokens() const override { return m_cpu.cachedTokens(); }
-    std::vector<float> forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos) override
+    std::vector<float> forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos,
+                                   const std::atomic<bool>* cancel) override
     {
         if (tokens.size() > 1000)  // lets a test see an error thrown inside the plugin at run time
             throw fathom::Error(fathom::ErrorKind::Resource, "fake GPU: out of memory for " +
                                                                   std::to_string(tokens.size()) + " tokens");
-        return m_cpu.forwardLast(tokens, startPos);
+        return m_cpu.forwardLast(tokens, startPos, cancel);
     }
 
 private:
