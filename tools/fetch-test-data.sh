@@ -27,8 +27,8 @@ fail() {
 
 tmp=$(mktemp -d "$cache/.fetch.XXXXXX") || exit 1
 command -v npm >/dev/null || fail "npm is not installed (apt-get install npm), so $pkg could not be fetched"
-if ! (cd "$tmp" && timeout 300 npm pack --silent "$pkg" >npm.out 2>npm.err); then
-  fail "npm pack $pkg failed (is the npm registry reachable?): $(tail -n 3 "$tmp/npm.err" | tr '\n' ' ')"
+if ! (cd "$tmp" && timeout 180 npm pack --loglevel=error --fetch-timeout=30000 --fetch-retries=1 "$pkg" >npm.out 2>npm.err); then
+  fail "npm pack $pkg failed (is the npm registry reachable?): $(head -n 3 "$tmp/npm.err" | tr '\n' ' ')"
 fi
 tgz=$(ls "$tmp"/*.tgz 2>/dev/null | head -n 1)
 [ -n "$tgz" ] || fail "npm pack $pkg produced no archive"

@@ -116,6 +116,9 @@ def collect_files(max_mb):
             total += s
             if total > max_mb * 1e6:
                 break
+    # List only the sources that contributed files before the size limit cut the walk off.
+    used = {k: v for k, v in used.items()
+            if k.startswith("Python standard library") or any(f"/{v[0]}/" in p for p in kept)}
     return kept, used, stdlib, site
 
 
@@ -288,7 +291,7 @@ def main():
     for d in train_docs:
         for piece in chunks_of(d):
             s = fim_sample(piece, rng) if rng.random() < 0.5 else None
-            samples.append(BOS + (s if s else piece + EOS))
+            samples.append(BOS + (s if s else piece) + EOS)
     samples += [BOS + c for c in chats] * 4
     rng.shuffle(samples)
     enc = tok.encode_batch(samples, add_special_tokens=False)
@@ -357,7 +360,7 @@ def main():
     save_file(sd, os.path.join(args.out, "model.safetensors"), metadata={"format": "pt"})
     json.dump(dict(CONFIG, torch_dtype="bfloat16", _name_or_path="fathom-tiny-coder"),
               open(os.path.join(args.out, "config.json"), "w"), indent=2, sort_keys=True)
-    json.dump({"bos_token_id": 0, "eos_token_id": 1, "do_sample": False},
+    json.dump({"bos_token_id": 0, "eos_token_id": 1, "do_sample": False},  # FIM middles end with EOS too
               open(os.path.join(args.out, "generation_config.json"), "w"), indent=2)
     tok.save(os.path.join(args.out, "tokenizer.json"))
     json.dump({"add_bos_token": True, "add_eos_token": False, "bos_token": BOS, "eos_token": EOS,

@@ -8,6 +8,7 @@
 
 #include "inference/engine/engine.h"
 #include "inference/prompt/chat_format.h"
+#include "inference/prompt/chat_prompt.h"
 #include "inference/prompt/format_detect.h"
 #include "inference/prompt/thinking.h"
 #include "inference/tokenizer/stream_decoder.h"
@@ -186,7 +187,8 @@ int chatTurn(const CliArgs& args, const storage::Database& db)
             continue;  // a reply that failed before saying anything
         messages.push_back({storage::toString(m.role), m.content, {}});
     }
-    request.promptTokens = tokenizer->encode(inference::renderChat(format.format, messages, true));
+    // Special-token text inside a message stays plain text: a pasted end-of-sentence cannot end a turn.
+    request.promptTokens = inference::encodeChatPrompt(*tokenizer, format.format, messages, true);
 
     const std::int64_t replyId = store.beginReply(conversationId, userId, modelPath, used.dump());
 

@@ -41,10 +41,9 @@ void writeNpy(const std::string& path, const std::vector<float>& data, std::int6
 int runLogits(int argc, char** argv)
 {
     const CliArgs args(argc, argv, 2, {}, {"model", "tokens", "out", "backend", "threads"});
-    if (backend(args) == inference::Backend::Cuda) {
-        inference::BackendLoader::requireAvailable(inference::Backend::Cuda);  // names the missing package
-        throwUserError("--backend cuda: logits of every position run on the CPU only for now; use --backend cpu");
-    }
+    const inference::Backend which = backend(args);
+    // The CUDA plugin (fathom-cuda) is looked for first: without it, say what to install at once.
+    const inference::BackendPlugin* cuda = inference::BackendLoader::requireAvailable(which);
     const std::string dir = modelDir(args);
     const std::vector<std::int32_t> tokens = args.getIds("tokens");
     const std::string out = args.get("out");
@@ -53,6 +52,15 @@ int runLogits(int argc, char** argv)
     const inference::ModelConfig config = inference::ModelConfig::fromFile(dir + "/config.json");
     const inference::WeightStore weights = inference::WeightStore::openFolder(dir);
     weights.validateAgainst(config, dir);
+    // CUDA only when asked for: without --backend cuda, logits stay the CPU reference's.
+    if (cuda) {
+        std::string why;
+        if (cuda->deviceCount(&why) <= 0)
+            throwUserError("--backend cuda cannot run " + dir + ": " + (why.empty() ? "no usable GPU" : why));
+        const inference::BackendRunnerArgs run{dir, &config, &weights, static_cast<std::int64_t>(tokens.size()), 0};
+        writeNpy(out, cuda->logits(run, tokens), static_cast<std::int64_t>(tokens.size()), config.vocabSize);
+        return 0;
+    }
     inference::cpu::CpuModel model(config, weights, static_cast<int>(args.getInt("threads", 0)));
     inference::KvCache cache = model.makeCache(static_cast<std::int64_t>(tokens.size()));
     const std::vector<float> logits = model.forward(tokens, 0, cache);

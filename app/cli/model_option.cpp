@@ -43,7 +43,7 @@ inference::Backend backend(const CliArgs& args)
         return inference::Backend::Cpu;
     if (b == "auto")
         return inference::Backend::Auto;
-    if (b == "cuda")  // Engine::load says clearly when the CUDA plugin (fathom-cuda) is missing
+    if (b == "cuda")  // the engine says clearly when the CUDA plugin (fathom-cuda) is missing
         return inference::Backend::Cuda;
     throwUserError("--backend must be cpu, cuda or auto, got '" + b + "'");
 }

@@ -67,7 +67,7 @@ BackendLoader::Result openPlugin(const std::string& name, const std::string& pat
                     " (backend ABI " + std::to_string(plugin->abiVersion) + ") but this is Fathom " FATHOM_VERSION
                     " (ABI " + std::to_string(FATHOM_BACKEND_ABI_VERSION) + "); install the matching " + package;
     } else if (std::strcmp(plugin->name ? plugin->name : "", name.c_str()) != 0 || !plugin->deviceCount ||
-               !plugin->createRunner) {
+               !plugin->createRunner || !plugin->logits) {
         r.problem = path + ": the plugin does not describe a complete '" + name + "' backend";
     } else {
         r.plugin = plugin;
@@ -122,13 +122,14 @@ BackendLoader::Result BackendLoader::load(const std::string& name)
     return it->second;
 }
 
-void BackendLoader::requireAvailable(Backend backend)
+const BackendPlugin* BackendLoader::requireAvailable(Backend backend)
 {
     if (backend != Backend::Cuda)
-        return;
+        return nullptr;
     const Result r = load("cuda");
     if (!r.plugin)
         throwUserError(r.problem);
+    return r.plugin;
 }
 
 std::unique_ptr<ModelRunner> BackendLoader::makeRunner(Backend backend, const BackendRunnerArgs& args, std::string* note)
@@ -139,20 +140,27 @@ std::unique_ptr<ModelRunner> BackendLoader::makeRunner(Backend backend, const Ba
     if (!r.plugin) {
         if (backend == Backend::Cuda)
             throwUserError(r.problem);
-        if (note)
-            *note = r.problem;
-        return nullptr;
+        return nullptr;  // Auto without fathom-cuda: the CPU, nothing to explain
     }
     std::string why;
     if (r.plugin->deviceCount(&why) <= 0) {
-        const std::string problem = r.path + ": no usable GPU" + (why.empty() ? "" : ": " + why);
         if (backend == Backend::Cuda)
-            throwUserError(problem);
+            throwUserError("the CUDA backend cannot run " + args.modelDir + ": " + (why.empty() ? "no usable GPU" : why));
         if (note)
-            *note = problem;
+            *note = why.empty() ? "no usable GPU" : why;
         return nullptr;
     }
-    std::unique_ptr<ModelRunner> runner = r.plugin->createRunner(args);
+    std::unique_ptr<ModelRunner> runner;
+    try {
+        runner = r.plugin->createRunner(args);
+    } catch (const Error& e) {
+        // Auto: a model the kernels do not cover, or one too big for the GPU, runs on the CPU instead.
+        if (backend == Backend::Cuda || (e.kind() != ErrorKind::UserInput && e.kind() != ErrorKind::Resource))
+            throw;
+        if (note)
+            *note = e.what();
+        return nullptr;
+    }
     if (!runner)
         throwInternalError(r.path + ": the backend returned no runner and no error");
     return runner;

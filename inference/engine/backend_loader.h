@@ -28,12 +28,13 @@ public:
     // Finds the plugin; opens each file once per process and keeps it loaded.
     static Result load(const std::string& name);
 
-    // The engine's choice for `backend`: a plugin runner, or null to use the CPU (Auto with no
-    // plugin or no device; *note then says why). Backend::Cuda with no usable plugin throws
-    // fathom::Error(UserInput) with the loader's problem.
+    // The engine's choice for `backend`: a plugin runner, or null to use the CPU. Auto falls back
+    // when fathom-cuda is not installed (no note) or cannot run here or this model (*note says why:
+    // no GPU, unsupported shape, out of GPU memory). Backend::Cuda throws fathom::Error instead.
     static std::unique_ptr<ModelRunner> makeRunner(Backend backend, const BackendRunnerArgs& args, std::string* note);
-    // Fails early (before weights are read) when Backend::Cuda cannot be honoured.
-    static void requireAvailable(Backend backend);
+    // For Backend::Cuda the loaded plugin, or fathom::Error(UserInput) saying what to install; null
+    // for other backends. Lets callers fail before reading weights.
+    static const BackendPlugin* requireAvailable(Backend backend);
 };
 
 }  // namespace fathom::inference

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 // Bump when anything a plugin sees changes layout: this file, ModelRunner, ModelConfig, WeightStore.
 #define FATHOM_BACKEND_ABI_VERSION 1
@@ -23,7 +24,7 @@ namespace fathom::inference {
 struct BackendRunnerArgs {
     std::string modelDir;            // the hub-format folder, for messages and side files
     const ModelConfig* config;       // validated config.json
-    WeightStore* weights;            // validated, memory-mapped; the runner may move from it
+    const WeightStore* weights;      // validated, memory-mapped; valid only during the call
     std::int64_t contextLength;      // tokens the KV cache must hold (> 0)
     int device;                      // device index (0 = first)
 };
@@ -35,9 +36,13 @@ struct BackendPlugin {
     // Devices usable right now. 0 means none, with the reason (no driver, no GPU, driver too old)
     // written to *why, so Backend::Auto can fall back to the CPU and say why.
     int (*deviceCount)(std::string* why);
-    // Builds a runner on args.device; uploads the weights. Throws fathom::Error (Resource when out
-    // of GPU memory, UserInput when the model is not supported by this backend).
+    // Builds a runner on args.device from the weights (copied to the GPU: the store is the engine's,
+    // which may fall back to the CPU with it). Throws fathom::Error: UserInput when this backend
+    // cannot run the model (the message says why), Resource when the GPU lacks memory.
     std::unique_ptr<ModelRunner> (*createRunner)(const BackendRunnerArgs& args);
+    // fp32 logits [tokens.size(), vocab] of one pass over exactly `tokens` from position 0, with a
+    // cache of args.contextLength (`fathom-cli logits --backend cuda`). Throws like createRunner.
+    std::vector<float> (*logits)(const BackendRunnerArgs& args, const std::vector<std::int32_t>& tokens);
 };
 
 }  // namespace fathom::inference

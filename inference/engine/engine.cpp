@@ -1,6 +1,6 @@
 // Engine::load: config.json, the weights and (when present) tokenizer.json are validated completely
-// before a backend is built; the CPU backend is the one every build has, others are plugins
-// (BackendLoader).
+// before a backend is built; the CPU backend is the one every build has, the CUDA one a plugin
+// (libfathom_cuda_backend.so from the fathom-cuda package, found by BackendLoader).
 #include "inference/engine/engine.h"
 
 #include "inference/engine/backend_loader.h"
@@ -17,6 +17,30 @@
 namespace fathom::inference {
 
 namespace {
+
+// The CPU backend, named with the reason the GPU was not used ("CPU (8 threads; CUDA not used: no
+// NVIDIA GPU found)"): the one place a person sees why, without printing on every run.
+class AnnotatedRunner final : public ModelRunner {
+public:
+    AnnotatedRunner(std::unique_ptr<ModelRunner> inner, std::string note) : m_inner(std::move(inner)), m_note(std::move(note)) {}
+    std::int64_t vocabSize() const override { return m_inner->vocabSize(); }
+    std::int64_t contextLength() const override { return m_inner->contextLength(); }
+    std::string backendName() const override
+    {
+        std::string n = m_inner->backendName();
+        return n.empty() || n.back() != ')' ? n + " (" + m_note + ")" : n.substr(0, n.size() - 1) + "; " + m_note + ")";
+    }
+    const std::vector<std::int32_t>& cachedTokens() const override { return m_inner->cachedTokens(); }
+    std::vector<float> forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos,
+                                   const std::atomic<bool>* cancel) override
+    {
+        return m_inner->forwardLast(tokens, startPos, cancel);
+    }
+
+private:
+    std::unique_ptr<ModelRunner> m_inner;
+    std::string m_note;
+};
 
 void step(const LoadProgress& progress, double fraction, const std::string& stage)
 {
@@ -63,7 +87,7 @@ private:
 std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOptions& options,
                                      const LoadProgress& progress)
 {
-    BackendLoader::requireAvailable(options.backend);
+    BackendLoader::requireAvailable(options.backend);  // before reading anything: say what to install
     step(progress, 0.0, "reading config.json");
     const ModelConfig config = ModelConfig::fromFile(modelDir + "/config.json");
     step(progress, 0.1, "validating weights");
@@ -81,14 +105,23 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
     QueuedEngine::DecoderFactory decoders;
     if (tokenizer)
         decoders = [tokenizer] { return std::make_unique<StreamTextDecoder>(tokenizer); };
-    step(progress, 0.8, "preparing the backend");
     std::int64_t context = options.contextLength > 0 ? options.contextLength : 4096;
     if (config.maxPositionEmbeddings > 0)
         context = std::min(context, config.maxPositionEmbeddings);
-    std::unique_ptr<ModelRunner> runner =
-        BackendLoader::makeRunner(options.backend, {modelDir, &config, &weights, context, 0}, nullptr);
-    if (!runner)
+    std::unique_ptr<ModelRunner> runner;
+    std::string cudaNote;
+    // Auto takes the GPU when fathom-cuda is installed, finds one and its kernels cover the model,
+    // else the CPU (saying why once); an explicit --backend cuda that cannot run is the user's error.
+    if (options.backend != Backend::Cpu && BackendLoader::load("cuda").plugin) {
+        step(progress, 0.8, "uploading weights to the GPU");
+        runner = BackendLoader::makeRunner(options.backend, {modelDir, &config, &weights, context, 0}, &cudaNote);
+    }
+    if (!runner) {
+        step(progress, 0.8, "preparing the CPU backend");
         runner = std::make_unique<CpuRunner>(config, std::move(weights), options.threads, context);
+        if (!cudaNote.empty())
+            runner = std::make_unique<AnnotatedRunner>(std::move(runner), "CUDA not used: " + cudaNote);
+    }
     ModelInfo info;
     info.folder = modelDir;
     info.name = std::filesystem::path(modelDir).filename().string();

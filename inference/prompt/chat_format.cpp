@@ -28,11 +28,20 @@ std::string chatFormatName(const ChatFormat& format)
     return format.stripThinking ? "deepseek-r1" : "deepseek-v3";
 }
 
+RenderedChat renderChatWithSpans(const ChatFormat& format, const std::vector<ChatMessage>& messages,
+                                 bool addGenerationPrompt)
+{
+    RenderedChat out;
+    if (format.kind == ChatFormatKind::DeepseekV2)
+        detail::renderDeepseekV2(format, messages, addGenerationPrompt, out);
+    else
+        detail::renderDeepseekV3(format, messages, addGenerationPrompt, out);
+    return out;
+}
+
 std::string renderChat(const ChatFormat& format, const std::vector<ChatMessage>& messages, bool addGenerationPrompt)
 {
-    if (format.kind == ChatFormatKind::DeepseekV2)
-        return detail::renderDeepseekV2(format, messages, addGenerationPrompt);
-    return detail::renderDeepseekV3(format, messages, addGenerationPrompt);
+    return renderChatWithSpans(format, messages, addGenerationPrompt).text;
 }
 
 }  // namespace fathom::inference

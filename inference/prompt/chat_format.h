@@ -3,8 +3,10 @@
 #pragma once
 
 #include "inference/prompt/chat_message.h"
+#include "inference/tokenizer/span.h"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fathom::inference {
@@ -22,6 +24,22 @@ struct ChatFormat {
     std::string eos = "<｜end▁of▁sentence｜>";
 };
 
+// A rendered prompt and where the message contents sit in it (sorted, disjoint), so that encoding
+// can keep special-token text typed or pasted by a user literal (Tokenizer::encode with spans).
+struct RenderedChat {
+    std::string text;
+    std::vector<Span> contentSpans;
+
+    void control(std::string_view s) { text.append(s); }
+    void content(std::string_view s)
+    {
+        if (s.empty())
+            return;
+        contentSpans.push_back({text.size(), text.size() + s.size()});
+        text.append(s);
+    }
+};
+
 // "deepseek-v2", "deepseek-v3" or "deepseek-r1" (= v3 with stripThinking). Throws
 // fathom::Error(UserInput) listing the names for anything else.
 ChatFormat chatFormatByName(const std::string& name);
@@ -31,12 +49,14 @@ std::string chatFormatName(const ChatFormat& format);
 // Throws fathom::Error(UserInput) for input the template cannot render.
 std::string renderChat(const ChatFormat& format, const std::vector<ChatMessage>& messages,
                        bool addGenerationPrompt);
+RenderedChat renderChatWithSpans(const ChatFormat& format, const std::vector<ChatMessage>& messages,
+                                 bool addGenerationPrompt);
 
 namespace detail {
-std::string renderDeepseekV2(const ChatFormat& format, const std::vector<ChatMessage>& messages,
-                             bool addGenerationPrompt);
-std::string renderDeepseekV3(const ChatFormat& format, const std::vector<ChatMessage>& messages,
-                             bool addGenerationPrompt);
+void renderDeepseekV2(const ChatFormat& format, const std::vector<ChatMessage>& messages, bool addGenerationPrompt,
+                      RenderedChat& out);
+void renderDeepseekV3(const ChatFormat& format, const std::vector<ChatMessage>& messages, bool addGenerationPrompt,
+                      RenderedChat& out);
 }  // namespace detail
 
 }  // namespace fathom::inference

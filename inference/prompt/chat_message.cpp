@@ -19,7 +19,22 @@ std::string stringField(const nlohmann::json& obj, const char* key, const std::s
 
 }  // namespace
 
+namespace {
+std::vector<ChatMessage> parseMessages(const nlohmann::json& doc, const std::string& where);
+}
+
 std::vector<ChatMessage> parseChatMessages(const nlohmann::json& doc, const std::string& where)
+{
+    try {
+        return parseMessages(doc, where);
+    } catch (const nlohmann::json::exception& e) {
+        throwFileError(where, std::string("has an unexpected structure (") + e.what() + ")");
+    }
+}
+
+namespace {
+
+std::vector<ChatMessage> parseMessages(const nlohmann::json& doc, const std::string& where)
 {
     const nlohmann::json& list = doc.is_object() && doc.contains("messages") ? doc["messages"] : doc;
     if (!list.is_array())
@@ -40,7 +55,7 @@ std::vector<ChatMessage> parseChatMessages(const nlohmann::json& doc, const std:
         } else if (c != m.end() && c->is_array()) {
             std::string joined;
             for (const auto& part : *c) {
-                if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string())
+                if (!part.is_object() || !part.contains("type") || part["type"] != "text" || !part.contains("text") || !part["text"].is_string())
                     throwFileError(at, "has a content part that is not {\"type\": \"text\", \"text\": ...}");
                 joined += part["text"].get<std::string>();
             }
@@ -70,5 +85,7 @@ std::vector<ChatMessage> parseChatMessages(const nlohmann::json& doc, const std:
     }
     return out;
 }
+
+}  // namespace
 
 }  // namespace fathom::inference

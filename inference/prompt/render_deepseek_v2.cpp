@@ -9,23 +9,28 @@
 
 namespace fathom::inference::detail {
 
-std::string renderDeepseekV2(const ChatFormat& format, const std::vector<ChatMessage>& messages,
-                             bool addGenerationPrompt)
+void renderDeepseekV2(const ChatFormat& format, const std::vector<ChatMessage>& messages, bool addGenerationPrompt,
+                      RenderedChat& out)
 {
-    std::string out = format.bos;
+    out.control(format.bos);
     for (const ChatMessage& m : messages) {
         const std::string& content = m.content ? *m.content : std::string();
-        if (m.role == "user")
-            out += "User: " + content + "\n\n";
-        else if (m.role == "assistant")
-            out += "Assistant: " + content + format.eos;
-        else if (m.role == "system")
-            out += content + "\n\n";
+        if (m.role == "user") {
+            out.control("User: ");
+            out.content(content);
+            out.control("\n\n");
+        } else if (m.role == "assistant") {
+            out.control("Assistant: ");
+            out.content(content);
+            out.control(format.eos);
+        } else if (m.role == "system") {
+            out.content(content);
+            out.control("\n\n");
+        }
         // The template has no branch for tool messages: they are left out, as HF renders them.
     }
     if (addGenerationPrompt)
-        out += "Assistant:";
-    return out;
+        out.control("Assistant:");
 }
 
 }  // namespace fathom::inference::detail

@@ -9,70 +9,76 @@ namespace fathom::inference::detail {
 
 namespace {
 
-std::string toolCallText(const ToolCall& t)
+void toolCall(RenderedChat& out, const ToolCall& t)
 {
-    return "<｜tool▁call▁begin｜>" + t.type + "<｜tool▁sep｜>" + t.name + "\n```json\n" + t.arguments +
-           "\n```<｜tool▁call▁end｜>";
+    out.control("<｜tool▁call▁begin｜>");
+    out.content(t.type);
+    out.control("<｜tool▁sep｜>");
+    out.content(t.name);
+    out.control("\n```json\n");
+    out.content(t.arguments);
+    out.control("\n```<｜tool▁call▁end｜>");
 }
 
 }  // namespace
 
-std::string renderDeepseekV3(const ChatFormat& format, const std::vector<ChatMessage>& messages,
-                             bool addGenerationPrompt)
+void renderDeepseekV3(const ChatFormat& format, const std::vector<ChatMessage>& messages, bool addGenerationPrompt,
+                      RenderedChat& out)
 {
     // All system messages, joined by a blank line, go right after BOS whatever their position.
-    std::string system;
+    out.control(format.bos);
     bool firstSystem = true;
     for (const ChatMessage& m : messages) {
         if (m.role != "system")
             continue;
         if (!firstSystem)
-            system += "\n\n";
-        system += m.content.value_or("");
+            out.control("\n\n");
+        out.content(m.content.value_or(""));
         firstSystem = false;
     }
-    std::string out = format.bos + system;
 
     bool isFirst = false, isTool = false, isOutputFirst = true;
     for (const ChatMessage& m : messages) {
         if (m.role == "user") {
             isTool = false;
-            out += "<｜User｜>" + m.content.value_or("");
+            out.control("<｜User｜>");
+            out.content(m.content.value_or(""));
         } else if (m.role == "assistant" && !m.content) {
             isTool = false;
             for (const ToolCall& t : m.toolCalls) {
                 if (!isFirst) {
-                    out += "<｜Assistant｜><｜tool▁calls▁begin｜>" + toolCallText(t);
+                    out.control("<｜Assistant｜><｜tool▁calls▁begin｜>");
+                    toolCall(out, t);
                     isFirst = true;
                 } else {
-                    out += '\n';
-                    out += toolCallText(t);
-                    out += "<｜tool▁calls▁end｜><｜end▁of▁sentence｜>";
+                    out.control("\n");
+                    toolCall(out, t);
+                    out.control("<｜tool▁calls▁end｜><｜end▁of▁sentence｜>");
                 }
             }
         } else if (m.role == "assistant") {
             if (isTool) {
-                out += "<｜tool▁outputs▁end｜>" + *m.content + format.eos;
+                out.control("<｜tool▁outputs▁end｜>");
+                out.content(*m.content);
+                out.control(format.eos);
                 isTool = false;
             } else {
-                const std::string content = format.stripThinking ? stripThinkingForHistory(*m.content) : *m.content;
-                out += "<｜Assistant｜>" + content + format.eos;
+                out.control("<｜Assistant｜>");
+                out.content(format.stripThinking ? stripThinkingForHistory(*m.content) : *m.content);
+                out.control(format.eos);
             }
         } else if (m.role == "tool") {
             isTool = true;
-            if (isOutputFirst) {
-                out += "<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>" + m.content.value_or("") + "<｜tool▁output▁end｜>";
-                isOutputFirst = false;
-            } else {
-                out += "\n<｜tool▁output▁begin｜>" + m.content.value_or("") + "<｜tool▁output▁end｜>";
-            }
+            out.control(isOutputFirst ? "<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>" : "\n<｜tool▁output▁begin｜>");
+            out.content(m.content.value_or(""));
+            out.control("<｜tool▁output▁end｜>");
+            isOutputFirst = false;
         }
     }
     if (isTool)
-        out += "<｜tool▁outputs▁end｜>";
+        out.control("<｜tool▁outputs▁end｜>");
     if (addGenerationPrompt && !isTool)
-        out += format.thinkPrefix ? "<｜Assistant｜><think>\n" : "<｜Assistant｜>";
-    return out;
+        out.control(format.thinkPrefix ? "<｜Assistant｜><think>\n" : "<｜Assistant｜>");
 }
 
 }  // namespace fathom::inference::detail

@@ -76,9 +76,9 @@ AddedTokens::AddedTokens(const nlohmann::json& list, const BpeModel& model, cons
         if (!vocabText.empty() && vocabText != a.content)
             throwFileError(file, name + " has id " + std::to_string(id) + ", which the vocab already gives to '" +
                                      std::string(vocabText) + "'");
-        if (auto v = model.vocab().find(a.content); v != model.vocab().end() && v->second != a.id)
+        if (auto v = model.find(a.content); v && *v != a.id)
             throwFileError(file, name + " has id " + std::to_string(id) + " but the vocab has it as id " +
-                                     std::to_string(v->second));
+                                     std::to_string(*v));
         if (auto it = m_byId.find(a.id); it != m_byId.end())
             throwFileError(file, name + " and added token '" + m_tokens[it->second].content + "' share id " +
                                      std::to_string(id));
@@ -104,22 +104,28 @@ const AddedToken* AddedTokens::byContent(std::string_view content) const
     return it == m_byContent.end() ? nullptr : &m_tokens[it->second];
 }
 
-std::vector<TextSegment> AddedTokens::split(std::string_view text) const
+std::vector<TextSegment> AddedTokens::split(std::string_view text, const std::vector<Span>& literal) const
 {
     std::vector<TextSegment> first, out;
-    splitPass(m_raw, text, 0, text.size(), first);
+    splitPass(m_raw, text, 0, text.size(), literal, first);
     for (const TextSegment& s : first) {
         if (s.id >= 0)
             out.push_back(s);
         else
-            splitPass(m_normalized, text, s.begin, s.end, out);
+            splitPass(m_normalized, text, s.begin, s.end, literal, out);
     }
     return out;
 }
 
 void AddedTokens::splitPass(const Trie& trie, std::string_view text, std::size_t begin, std::size_t end,
-                            std::vector<TextSegment>& out) const
+                            const std::vector<Span>& literal, std::vector<TextSegment>& out) const
 {
+    std::size_t nextLiteral = 0;  // first literal range that may still overlap what is ahead
+    auto overlapsLiteral = [&](std::size_t b, std::size_t e) {
+        while (nextLiteral < literal.size() && literal[nextLiteral].end <= b)
+            ++nextLiteral;
+        return nextLiteral < literal.size() && literal[nextLiteral].begin < e;
+    };
     std::size_t plainStart = begin;  // start of the plain text not yet emitted
     std::size_t pos = begin;
     auto emitPlain = [&](std::size_t upTo) {
@@ -145,6 +151,10 @@ void AddedTokens::splitPass(const Trie& trie, std::string_view text, std::size_t
             }
         }
         if (best < 0) {
+            ++pos;
+            continue;
+        }
+        if (overlapsLiteral(pos, bestEnd)) {
             ++pos;
             continue;
         }

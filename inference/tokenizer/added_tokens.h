@@ -2,6 +2,8 @@
 // ones such as <｜User｜>): validated against the vocab and found inside text before BPE runs.
 #pragma once
 
+#include "inference/tokenizer/span.h"
+
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
@@ -39,7 +41,8 @@ public:
 
     // Splits text into plain stretches and added tokens, leftmost-longest like HF: first the tokens
     // with normalized=false over the whole text, then the normalized=true ones in what is left.
-    std::vector<TextSegment> split(std::string_view text) const;
+    // No token is matched that overlaps one of `literal` (sorted, disjoint byte ranges).
+    std::vector<TextSegment> split(std::string_view text, const std::vector<Span>& literal = {}) const;
 
     const std::vector<AddedToken>& tokens() const { return m_tokens; }
     const AddedToken* byId(std::int32_t id) const;
@@ -55,7 +58,7 @@ private:
         void add(std::string_view s, std::int32_t index);
     };
     void splitPass(const Trie& trie, std::string_view text, std::size_t begin, std::size_t end,
-                   std::vector<TextSegment>& out) const;
+                   const std::vector<Span>& literal, std::vector<TextSegment>& out) const;
 
     std::vector<AddedToken> m_tokens;
     std::unordered_map<std::int32_t, std::size_t> m_byId;

@@ -3,18 +3,28 @@
 #pragma once
 
 #include "inference/tokenizer/merge_table.h"
+#include "inference/tokenizer/vocab_index.h"
 
 #include <nlohmann/json_fwd.hpp>
 
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace fathom::inference {
+
+// Hash for string-keyed maps that can be searched with a string_view (no temporary string).
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <typename V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
 class BpeModel final {
 public:
@@ -26,7 +36,8 @@ public:
     void encodePiece(std::string_view piece, std::vector<std::int32_t>& out) const;
 
     // Vocab lookups; the token text is the byte-level form as written in tokenizer.json.
-    const std::unordered_map<std::string, std::int32_t>& vocab() const { return m_vocab; }
+    std::optional<std::int32_t> find(std::string_view token) const { return m_index.find(token); }
+    std::size_t vocabSize() const { return m_vocabSize; }
     // Token text by id; empty when the id has no vocab entry.
     std::string_view tokenText(std::int32_t id) const;
     std::int32_t idLimit() const { return static_cast<std::int32_t>(m_idToToken.size()); }
@@ -41,8 +52,9 @@ private:
     void readMerges(const nlohmann::json& merges, const std::string& file);
     void mergeSymbols(std::string_view piece, std::vector<std::int32_t>& out) const;
 
-    std::unordered_map<std::string, std::int32_t> m_vocab;  // byte-level text -> id
-    std::unordered_map<std::string, std::int32_t> m_rawToId;  // raw bytes -> id (ignore_merges)
+    VocabIndex m_index;  // byte-level text -> id
+    std::size_t m_vocabSize = 0;
+    StringMap<std::int32_t> m_rawToId;  // raw bytes -> id, filled only with ignore_merges
     std::vector<std::string> m_idToToken;                     // id -> byte-level text ("" = unused id)
     std::array<std::int32_t, 256> m_byteId{};                 // raw byte -> id of its one-char token, -1 if none
     MergeTable m_merges;
@@ -52,9 +64,10 @@ private:
 
     // Pieces repeat a lot in real text (words, indentation); caching their ids skips the merge loop.
     static constexpr std::size_t kCacheMaxPieceBytes = 256;
-    static constexpr std::size_t kCacheMaxEntries = 200'000;
+    static constexpr std::size_t kCacheMaxBytes = 32u << 20;  // keys + ids + ~64 bytes of overhead each
     mutable std::mutex m_cacheMutex;
-    mutable std::unordered_map<std::string, std::vector<std::int32_t>> m_cache;
+    mutable StringMap<std::vector<std::int32_t>> m_cache;
+    mutable std::size_t m_cacheBytes = 0;
 };
 
 }  // namespace fathom::inference

@@ -123,7 +123,9 @@ void RegexSplit::apply(std::string_view text, Span piece, std::vector<Span>& out
 {
     if (piece.end <= piece.begin)
         return;
-    std::vector<Span> found;
+    // Scratch reused across calls: apply() runs once per piece per step, millions of times.
+    thread_local std::vector<Span> found;
+    found.clear();
     findMatches(text.substr(piece.begin, piece.end - piece.begin), found);
 
     // Alternate non-matches and matches over the whole piece, as HF's Pattern::find_matches does.
@@ -131,8 +133,8 @@ void RegexSplit::apply(std::string_view text, Span piece, std::vector<Span>& out
         Span span;
         bool isMatch;
     };
-    std::vector<Part> parts;
-    parts.reserve(found.size() * 2 + 1);
+    thread_local std::vector<Part> parts;
+    parts.clear();
     std::size_t prev = 0;
     const std::size_t len = piece.end - piece.begin;
     for (const Span& m : found) {
@@ -144,8 +146,8 @@ void RegexSplit::apply(std::string_view text, Span piece, std::vector<Span>& out
     if (prev != len)
         parts.push_back({{prev, len}, m_invert});
 
-    std::vector<Span> pieces;
-    pieces.reserve(parts.size());
+    thread_local std::vector<Span> pieces;
+    pieces.clear();
     bool previousMatch = false;
     switch (m_behavior) {
     case SplitBehavior::Isolated:
@@ -189,6 +191,12 @@ void RegexSplit::apply(std::string_view text, Span piece, std::vector<Span>& out
     for (const Span& p : pieces)
         if (p.end > p.begin)
             out.push_back({piece.begin + p.begin, piece.begin + p.end});
+    if (parts.capacity() > (1u << 16)) {
+        // A huge piece (megabytes of digits) grew these; do not keep that memory per thread.
+        std::vector<Span>().swap(found);
+        std::vector<Part>().swap(parts);
+        std::vector<Span>().swap(pieces);
+    }
 }
 
 }  // namespace fathom::inference

@@ -2,6 +2,8 @@
 // cuts a piece of text into smaller pieces, with HF's five delimiter behaviours and `invert`.
 #pragma once
 
+#include "inference/tokenizer/span.h"
+
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -9,12 +11,6 @@
 #include <vector>
 
 namespace fathom::inference {
-
-// A byte range [begin, end) of the text being tokenized.
-struct Span {
-    std::size_t begin = 0;
-    std::size_t end = 0;
-};
 
 enum class SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous };
 

@@ -65,12 +65,18 @@ std::unique_ptr<Tokenizer> Tokenizer::fromJson(std::string_view json, const std:
 
     std::unique_ptr<Tokenizer> tok(new Tokenizer());
     tok->m_file = name;
-    tok->checkNormalizer(doc.value("normalizer", nlohmann::json()));
-    tok->m_model = std::make_unique<BpeModel>(doc["model"], name);
-    tok->m_added = std::make_unique<AddedTokens>(doc.value("added_tokens", nlohmann::json()), *tok->m_model, name);
-    tok->m_pre = std::make_unique<PreTokenizer>(doc.value("pre_tokenizer", nlohmann::json()), name);
-    tok->checkPostProcessor(doc.value("post_processor", nlohmann::json()));
-    tok->checkDecoder(doc.value("decoder", nlohmann::json()));
+    auto part = [&](const char* key) { return doc.contains(key) ? doc[key] : nlohmann::json(); };
+    try {
+        tok->checkNormalizer(part("normalizer"));
+        tok->m_model = std::make_unique<BpeModel>(doc["model"], name);
+        tok->m_added = std::make_unique<AddedTokens>(part("added_tokens"), *tok->m_model, name);
+        tok->m_pre = std::make_unique<PreTokenizer>(part("pre_tokenizer"), name);
+        tok->checkPostProcessor(part("post_processor"));
+        tok->checkDecoder(part("decoder"));
+    } catch (const nlohmann::json::exception& e) {
+        // A field of an unexpected JSON type that no check above anticipated.
+        throwFileError(name, std::string("has an unexpected structure (") + e.what() + ")");
+    }
     for (const char* key : {"truncation", "padding"})
         if (doc.contains(key) && !doc[key].is_null())
             tok->m_notes.push_back(std::string(key) + ": ignored; it applies to batches of fixed length, "
@@ -142,20 +148,44 @@ void Tokenizer::checkModelVocabSize(const std::string& configPath)
                                    ", beyond the model's vocab_size " + std::to_string(vocabSize) + " in " + configPath);
 }
 
-std::vector<std::int32_t> Tokenizer::encode(std::string_view text, bool matchAddedTokens) const
+namespace {
+
+void requireUtf8(std::string_view text)
 {
     if (const std::size_t bad = utf8::firstInvalid(text); bad != std::string_view::npos) {
         char hex[8];
         std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[bad]));
         throwUserError("text is not valid UTF-8: byte " + std::string(hex) + " at offset " + std::to_string(bad));
     }
+}
+
+}  // namespace
+
+std::vector<std::int32_t> Tokenizer::encode(std::string_view text, bool matchAddedTokens) const
+{
+    if (matchAddedTokens)
+        return encode(text, std::vector<Span>{});
+    requireUtf8(text);
     std::vector<std::int32_t> ids;
     ids.reserve(text.size() / 3 + 8);
-    if (!matchAddedTokens) {
-        encodeText(text, 0, text.size(), ids);
-        return ids;
-    }
-    for (const TextSegment& seg : m_added->split(text)) {
+    encodeText(text, 0, text.size(), ids);
+    return ids;
+}
+
+std::vector<std::int32_t> Tokenizer::encodeWithBos(std::string_view text) const
+{
+    std::vector<std::int32_t> ids = encode(text);
+    if (m_addBos && m_bos)
+        ids.insert(ids.begin(), *m_bos);
+    return ids;
+}
+
+std::vector<std::int32_t> Tokenizer::encode(std::string_view text, const std::vector<Span>& literal) const
+{
+    requireUtf8(text);
+    std::vector<std::int32_t> ids;
+    ids.reserve(text.size() / 3 + 8);
+    for (const TextSegment& seg : m_added->split(text, literal)) {
         if (seg.id >= 0)
             ids.push_back(seg.id);
         else
@@ -203,10 +233,7 @@ std::optional<std::int32_t> Tokenizer::tokenId(std::string_view token) const
 {
     if (const AddedToken* a = m_added->byContent(token))
         return a->id;
-    auto it = m_model->vocab().find(std::string(token));
-    if (it == m_model->vocab().end())
-        return std::nullopt;
-    return it->second;
+    return m_model->find(token);
 }
 
 std::int32_t Tokenizer::requireTokenId(std::string_view token) const

@@ -29,6 +29,12 @@ public:
     // Text must be valid UTF-8 (else fathom::Error(UserInput) with the byte offset). With
     // matchAddedTokens=false, "<｜User｜>" in the text is encoded as plain characters.
     std::vector<std::int32_t> encode(std::string_view text, bool matchAddedTokens = true) const;
+    // encode() with BOS in front when tokenizer_config.json's add_bos_token says so: the raw
+    // prompt of `fathom-cli generate --prompt`, as HF's tokenizer(text) would give it.
+    std::vector<std::int32_t> encodeWithBos(std::string_view text) const;
+    // Same, but added tokens overlapping a `literal` range (sorted, disjoint) are encoded as plain
+    // text: a chat prompt's message contents, so that a pasted "<｜User｜>" cannot fake a turn.
+    std::vector<std::int32_t> encode(std::string_view text, const std::vector<Span>& literal) const;
 
     // Text of the ids; bytes that do not form UTF-8 become U+FFFD. Ids the tokenizer does not know
     // are skipped (as HF does): the model's vocab can be larger than the tokenizer's.

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
+#include <ctime>
 #include <fstream>
 #include <functional>
 
@@ -28,11 +28,18 @@ void expectMentions(const std::string& message, std::initializer_list<const char
         EXPECT_NE(message.find(p), std::string::npos) << "'" << p << "' missing from: " << message;
 }
 
+// CPU seconds of this thread running fn: the bound we assert is about work done, and wall time
+// on a shared CI machine says more about the neighbours than about us.
 double secondsOf(const std::function<void()>& fn)
 {
-    const auto t = std::chrono::steady_clock::now();
+    auto now = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+    };
+    const double t = now();
     fn();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    return now() - t;
 }
 
 }  // namespace
@@ -152,7 +159,7 @@ TEST(TokenizerReliability, stopsCatastrophicBacktrackingWithClearError)
     std::string message;
     const double seconds = secondsOf([&] { message = errorOf([&] { tok->encode(std::string(64, 'x')); }); });
     expectMentions(message, {"evil/tokenizer.json", "pre_tokenizer step 1", "gave up", "backtracks"});
-    EXPECT_LT(seconds, 20.0);
+    EXPECT_LT(seconds, 10.0);
 }
 
 TEST(TokenizerReliability, rejectsUnsupportedPipelineParts)
@@ -188,17 +195,15 @@ TEST(TokenizerReliability, encodesNulBytes)
 
 TEST(TokenizerReliability, encodesTenMegabytesOfOneCharacterInBoundedTime)
 {
+    // One 10 MB piece through the merge loop; tokenizer_long_test repeats this for spaces, CJK,
+    // digits and the real 128k vocab.
     auto tok = Tokenizer::load(tinyV2Dir());
-    for (const std::string unit : {"a", " ", "中", "1"}) {
-        std::string text;
-        for (std::size_t i = 0; text.size() < (10u << 20); ++i)
-            text += unit;
-        std::vector<std::int32_t> ids;
-        const double seconds = secondsOf([&] { ids = tok->encode(text); });
-        EXPECT_LT(seconds, 30.0) << "'" << unit << "'";
-        EXPECT_FALSE(ids.empty());
-        EXPECT_EQ(tok->decode(ids).size(), text.size()) << "'" << unit << "'";
-    }
+    const std::string text(10u << 20, 'a');
+    std::vector<std::int32_t> ids;
+    const double seconds = secondsOf([&] { ids = tok->encode(text); });
+    EXPECT_LT(seconds, 10.0);
+    EXPECT_EQ(ids.size(), text.size());  // tiny-v2 has no "a a" merge
+    EXPECT_EQ(tok->decode(ids), text);
 }
 
 TEST(TokenizerReliability, encodesMillionNewlinesInBoundedTime)
@@ -207,7 +212,39 @@ TEST(TokenizerReliability, encodesMillionNewlinesInBoundedTime)
     const std::string text(1u << 20, '\n');
     std::vector<std::int32_t> ids;
     const double seconds = secondsOf([&] { ids = tok->encode(text); });
-    EXPECT_LT(seconds, 30.0);
+    EXPECT_LT(seconds, 10.0);
     EXPECT_EQ(ids.size(), text.size());  // V2 isolates every newline
     EXPECT_EQ(tok->decode(ids), text);
+}
+
+TEST(TokenizerReliability, rejectsWrongTypedFieldsAsUserErrors)
+{
+    auto kindOf = [](const nlohmann::json& doc) {
+        try {
+            Tokenizer::fromJson(doc.dump(), "typed/tokenizer.json");
+        } catch (const fathom::Error& e) {
+            EXPECT_NE(std::string(e.what()).find("typed/tokenizer.json"), std::string::npos) << e.what();
+            return e.kind();
+        }
+        return fathom::ErrorKind::Internal;  // no error at all: fails the expectation below
+    };
+    nlohmann::json doc = tinyV2Json();
+    doc["model"]["vocab"] = {1, 2};
+    EXPECT_EQ(kindOf(doc), fathom::ErrorKind::UserInput);
+    doc = tinyV2Json();
+    doc["model"]["merges"] = {{"a", 1}};
+    EXPECT_EQ(kindOf(doc), fathom::ErrorKind::UserInput);
+    doc = tinyV2Json();
+    doc["added_tokens"] = {{"x", 1}};
+    EXPECT_EQ(kindOf(doc), fathom::ErrorKind::UserInput);
+    doc = tinyV2Json();
+    doc["pre_tokenizer"]["pretokenizers"][0]["invert"] = "no";
+    EXPECT_EQ(kindOf(doc), fathom::ErrorKind::UserInput);
+    doc = tinyV2Json();
+    doc["model"]["type"] = 5;
+    doc["model"]["ignore_merges"] = "yes";
+    EXPECT_EQ(kindOf(doc), fathom::ErrorKind::UserInput);
+    doc = tinyV2Json();
+    doc["pre_tokenizer"]["pretokenizers"][1]["pattern"] = {{"Regex", 42}};
+    EXPECT_EQ(kindOf(doc), fathom::ErrorKind::UserInput);
 }

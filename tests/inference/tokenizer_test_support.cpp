@@ -1,6 +1,7 @@
 // Implementation of the shared tokenizer test helpers.
 #include "tests/inference/tokenizer_test_support.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -37,8 +38,13 @@ std::string deepseekV3Dir(std::string& reason)
     const fs::path dir = cache / "deepseek-v3-tokenizer";
     auto present = [&] { return fs::is_regular_file(dir / "tokenizer.json") && fs::is_regular_file(dir / "tokenizer_config.json"); };
     static std::once_flag tried;
-    if (!present()) {
+    const fs::path errorFile = cache / "deepseek-v3-tokenizer.error";
+    std::error_code ec;
+    const auto errorTime = fs::last_write_time(errorFile, ec);
+    const bool failedRecently = !ec && fs::file_time_type::clock::now() - errorTime < std::chrono::minutes(30);
+    if (!present() && !failedRecently) {
         // Normally tools/quickstart.sh fetched it before ctest; a bare ctest run fetches it here once.
+        // After a recent failure every test process would wait on the network again: just skip.
         std::call_once(tried, [] {
             const std::string cmd = "bash '" + std::string(FATHOM_TEST_DATA) + "/../../tools/fetch-test-data.sh' >/dev/null 2>&1";
             [[maybe_unused]] int rc = std::system(cmd.c_str());
@@ -46,7 +52,7 @@ std::string deepseekV3Dir(std::string& reason)
     }
     if (present())
         return dir.string();
-    std::ifstream err(cache / "deepseek-v3-tokenizer.error");
+    std::ifstream err(errorFile);
     std::getline(err, reason);
     if (reason.empty())
         reason = "tools/fetch-test-data.sh did not produce " + dir.string();

@@ -21,7 +21,7 @@ using namespace fathom::inference;
 class FakeGpuRunner final : public ModelRunner {
 public:
     explicit FakeGpuRunner(const BackendRunnerArgs& args)
-        : m_cpu(*args.config, std::move(*args.weights), 1, args.contextLength)
+        : m_cpu(*args.config, WeightStore::openFolder(args.modelDir), 1, args.contextLength)
     {
     }
     std::int64_t vocabSize() const override { return m_cpu.vocabSize(); }
@@ -57,7 +57,14 @@ std::unique_ptr<ModelRunner> createRunner(const BackendRunnerArgs& args)
     return std::make_unique<FakeGpuRunner>(args);
 }
 
-const BackendPlugin kPlugin{FATHOM_BACKEND_ABI_VERSION, FAKE_PLUGIN_VERSION, "cuda", deviceCount, createRunner};
+std::vector<float> logits(const BackendRunnerArgs& args, const std::vector<std::int32_t>& tokens)
+{
+    cpu::CpuModel model(*args.config, *args.weights, 1);
+    KvCache cache = model.makeCache(static_cast<std::int64_t>(tokens.size()));
+    return model.forward(tokens, 0, cache);
+}
+
+const BackendPlugin kPlugin{FATHOM_BACKEND_ABI_VERSION, FAKE_PLUGIN_VERSION, "cuda", deviceCount, createRunner, logits};
 
 }  // namespace
 

@@ -1,0 +1,272 @@
+// CudaModel: setup (shape checks, weight upload, every buffer allocated once), forward (decode graph
+// for one token, prefill in chunks otherwise) and the GPU-sampled generate loop.
+#include "inference/cuda/cuda_model_impl.h"
+
+#include "kernels/mla_decode.cuh"
+#include "kernels/mla_prefill.cuh"
+#include "kernels/twins/rope_tables.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace fathom::inference::cuda {
+
+bool CudaModel::supports(const ModelConfig& c, std::string* reason)
+{
+    auto no = [reason](const std::string& why) {
+        if (reason)
+            *reason = why;
+        return false;
+    };
+    if (c.qLoraRank != 0)
+        return no("q_lora_rank is set (DeepSeek-V2/V3 attention); the CUDA backend runs q_lora_rank null models (V2-Lite, Coder-V2-Lite)");
+    if (c.kvLoraRank != 512 || c.qkRopeHeadDim != 64)
+        return no("the MLA decode kernel needs kv_lora_rank 512 and qk_rope_head_dim 64, this model has " +
+                  std::to_string(c.kvLoraRank) + " and " + std::to_string(c.qkRopeHeadDim));
+    if (c.numHeads % 16 != 0)
+        return no("num_attention_heads must be a multiple of 16, not " + std::to_string(c.numHeads));
+    if (c.hiddenSize % 128 != 0 || c.hiddenSize > 8192)
+        return no("hidden_size must be a multiple of 128 up to 8192, not " + std::to_string(c.hiddenSize));
+    if (c.qkNopeHeadDim % 8 != 0 || c.vHeadDim % 8 != 0)
+        return no("qk_nope_head_dim and v_head_dim must be multiples of 8");
+    if ((c.nRoutedExperts > 0 && c.moeIntermediateSize % 64 != 0) || c.intermediateSize % 64 != 0)
+        return no("intermediate sizes must be multiples of 64 for the expert kernels");
+    if (c.nRoutedExperts > 512 || c.numExpertsPerTok > 16)
+        return no("more than 512 routed experts or 16 per token");
+    return true;
+}
+
+CudaModel::CudaModel(const ModelConfig& config, const WeightStore& weights, const CudaModelOptions& options)
+    : m_impl(std::make_unique<Impl>())
+{
+    std::string why;
+    if (!supports(config, &why))
+        throwUserError("the CUDA backend cannot run this model: " + why);
+    m_impl->config = config;
+    m_impl->options = options;
+    m_impl->setup(weights);
+}
+
+CudaModel::~CudaModel() = default;
+
+CudaModel::Impl::~Impl()
+{
+    if (stream)
+        cudaStreamSynchronize(stream);
+    if (graph)
+        cudaGraphExecDestroy(graph);
+    if (cublas)
+        cublasDestroy(cublas);
+    if (pinned)
+        cudaFreeHost(pinned);
+    if (stream)
+        cudaStreamDestroy(stream);
+}
+
+void CudaModel::Impl::setup(const WeightStore& w)
+{
+    const ModelConfig& c = config;
+    H = static_cast<int>(c.hiddenSize);
+    NH = static_cast<int>(c.numHeads);
+    nope = static_cast<int>(c.qkNopeHeadDim);
+    rope = static_cast<int>(c.qkRopeHeadDim);
+    qDim = nope + rope;
+    rank = static_cast<int>(c.kvLoraRank);
+    vdim = static_cast<int>(c.vHeadDim);
+    kvWidth = rank + rope;
+    qkvRows = NH * qDim + kvWidth;
+    vocab = static_cast<int>(c.vocabSize);
+    pages = static_cast<int>((std::max<std::int64_t>(options.contextLength, 1) + 63) / 64);
+    capacity = pages * 64;
+    chunk = std::max(1, std::min(options.prefillChunk, capacity));
+    scale = static_cast<float>(c.softmaxScale());
+    eps = static_cast<float>(c.rmsNormEps);
+    maxTopK = static_cast<int>(std::max<std::int64_t>(c.numExpertsPerTok, 1));
+    maxExperts = static_cast<int>(std::max<std::int64_t>(c.nRoutedExperts, 1));
+
+    check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "creating the CUDA stream");
+    check(cublasCreate(&cublas), "creating the cuBLAS handle");
+    check(cublasSetStream(cublas, stream), "binding cuBLAS to the stream");
+    check(cudaHostAlloc(reinterpret_cast<void**>(&pinned), 16, cudaHostAllocDefault), "allocating pinned memory");
+
+    weights = std::make_unique<CudaWeights>(c, w, stream);
+
+    // Experts: the largest slot count and assignment x inter product over the layers.
+    std::size_t maxAssignInter = 0, maxAssign = 0;
+    for (const CudaLayerWeights& L : weights->layers()) {
+        const int S = (L.moe ? static_cast<int>(c.numExpertsPerTok) : 0) + L.nSharedSlots;
+        maxSlots = std::max(maxSlots, L.nRouted + L.nSharedSlots);
+        maxAssign = std::max<std::size_t>(maxAssign, static_cast<std::size_t>(chunk) * S);
+        maxAssignInter = std::max<std::size_t>(maxAssignInter, static_cast<std::size_t>(chunk) * S * L.inter);
+    }
+
+    const std::size_t layers = static_cast<std::size_t>(c.numLayers);
+    cache.allocate(layers * pages * 64 * kvWidth * 2, "the KV cache for " + std::to_string(capacity) + " tokens");
+    check(cudaMemset(cache.as(), 0, cache.bytes()), "clearing the KV cache");  // never NaN garbage
+    blockTable.allocate(static_cast<std::size_t>(pages) * 4, "the block table");
+    {
+        std::vector<std::int32_t> t(static_cast<std::size_t>(pages));
+        for (int i = 0; i < pages; ++i)
+            t[static_cast<std::size_t>(i)] = i;
+        check(cudaMemcpy(blockTable.as(), t.data(), t.size() * 4, cudaMemcpyHostToDevice), "uploading the block table");
+    }
+    {
+        kernels::RopeSpec spec;
+        spec.rope_dim = rope;
+        spec.theta = c.ropeTheta;
+        spec.yarn = c.ropeScaling.yarn;
+        spec.factor = c.ropeScaling.factor;
+        spec.original_max_position = static_cast<double>(c.ropeScaling.originalMaxPosition);
+        spec.beta_fast = c.ropeScaling.betaFast;
+        spec.beta_slow = c.ropeScaling.betaSlow;
+        spec.mscale = c.ropeScaling.mscale;
+        spec.mscale_all_dim = c.ropeScaling.mscaleAllDim;
+        const kernels::RopeTables t = kernels::buildRopeTables(spec, capacity);
+        ropeCos.allocate(t.cos.size() * 4, "rope tables");
+        ropeSin.allocate(t.sin.size() * 4, "rope tables");
+        check(cudaMemcpy(ropeCos.as(), t.cos.data(), t.cos.size() * 4, cudaMemcpyHostToDevice), "uploading rope tables");
+        check(cudaMemcpy(ropeSin.as(), t.sin.data(), t.sin.size() * 4, cudaMemcpyHostToDevice), "uploading rope tables");
+    }
+    splits = kernels::mlaDecodeSplits(capacity);
+    const std::size_t n = static_cast<std::size_t>(chunk);
+    token.allocate(4, "decode inputs");
+    pos.allocate(4, "decode inputs");
+    ids.allocate(n * 4, "prefill inputs");
+    positions.allocate(n * 4, "prefill inputs");
+    rngState.allocate(16, "sampler state");
+    h.allocate(n * H * 4, "activations");
+    x.allocate(static_cast<std::size_t>(H) * 4, "activations");
+    xb.allocate(n * H * 2, "activations");
+    qkv.allocate(n * qkvRows * 4, "activations");
+    qAbs.allocate(static_cast<std::size_t>(NH) * rank * 2, "activations");
+    partO.allocate(static_cast<std::size_t>(splits) * NH * rank * 4, "attention workspace");
+    partML.allocate(static_cast<std::size_t>(splits) * NH * 2 * 4, "attention workspace");
+    oLat.allocate(static_cast<std::size_t>(NH) * rank * 4, "activations");
+    oHeads.allocate(static_cast<std::size_t>(NH) * vdim * 4, "activations");
+    qb.allocate(n * NH * qDim * 2, "activations");
+    attn.allocate(n * NH * vdim * 2, "activations");
+    // Prefill attention: the gathered latent and decompressed K/V for the whole context plus
+    // 256 MiB for score tiles (queries are processed in as many chunks as that needs).
+    const std::size_t fixedWs = kernels::mlaPrefillWorkspaceBytes(capacity, 1, NH, rank, rope, nope, vdim);
+    prefillWs.allocate(fixedWs + (256ull << 20), "the prefill attention workspace");
+    logits.allocate(n * vocab * 4, "logits");
+    routerLogits.allocate(n * maxExperts * 4, "router workspace");
+    routeCounters.allocate(n * 4, "router workspace");
+    topkIds.allocate(n * maxTopK * 4, "router workspace");
+    topkW.allocate(n * maxTopK * 4, "router workspace");
+    std::size_t decodeWs = 0;
+    for (const CudaLayerWeights& L : weights->layers())
+        decodeWs = std::max<std::size_t>(decodeWs, static_cast<std::size_t>(maxTopK + L.nSharedSlots) * L.inter * 4);
+    expertWs.allocate(decodeWs, "expert workspace");
+    expertSync.allocate(16, "expert workspace");
+    sortedToken.allocate(maxAssign * 4, "expert workspace");
+    slotPos.allocate(maxAssign * 4, "expert workspace");
+    expertOffsets.allocate(static_cast<std::size_t>(maxSlots + 1) * 4, "expert workspace");
+    tileOffsets.allocate(static_cast<std::size_t>(maxSlots + 1) * 4, "expert workspace");
+    moeH.allocate(maxAssignInter * 2, "expert workspace");
+    moeY.allocate(maxAssign * H * 2, "expert workspace");
+    check(cudaMemset(routeCounters.as(), 0, routeCounters.bytes()), "clearing router counters");
+    check(cudaMemset(expertSync.as(), 0, expertSync.bytes()), "clearing expert counters");
+    check(cudaMemset(rngState.as(), 0, rngState.bytes()), "clearing the sampler state");
+    check(cudaDeviceSynchronize(), "setting up the CUDA backend");
+}
+
+const ModelConfig& CudaModel::config() const { return m_impl->config; }
+std::int64_t CudaModel::capacity() const { return m_impl->capacity; }
+const LoadStats& CudaModel::loadStats() const { return m_impl->weights->stats(); }
+
+std::size_t CudaModel::deviceBytes() const
+{
+    std::size_t freeB = 0, totalB = 0;
+    cudaMemGetInfo(&freeB, &totalB);
+    return totalB - freeB;
+}
+
+namespace {
+
+void checkTokens(const std::vector<std::int32_t>& tokens, std::int64_t startPos, std::int64_t vocab, std::int64_t capacity)
+{
+    for (std::int32_t t : tokens)
+        if (t < 0 || t >= vocab)
+            throwUserError("token id " + std::to_string(t) + " is outside the vocabulary (0.." + std::to_string(vocab - 1) + ")");
+    if (startPos < 0 || startPos + static_cast<std::int64_t>(tokens.size()) > capacity)
+        throw Error(ErrorKind::Resource, "context is full: " + std::to_string(startPos + tokens.size()) +
+                                             " tokens do not fit the " + std::to_string(capacity) + "-token context");
+}
+
+}  // namespace
+
+std::vector<float> CudaModel::forward(const std::vector<std::int32_t>& tokens, std::int64_t startPos, bool lastOnly,
+                                      const std::atomic<bool>* cancel)
+{
+    Impl& m = *m_impl;
+    checkTokens(tokens, startPos, m.vocab, m.capacity);
+    const std::size_t V = static_cast<std::size_t>(m.vocab);
+    if (tokens.empty())
+        return {};
+    if (tokens.size() == 1) {
+        std::int32_t t = tokens[0];
+        m.runDecode(&t, startPos, GpuSampling{});
+        std::vector<float> out(V);
+        // On the model's stream: it is non-blocking, so a plain cudaMemcpy would not wait for the graph.
+        check(cudaMemcpyAsync(out.data(), m.logits.as(), V * 4, cudaMemcpyDeviceToHost, m.stream), "reading logits");
+        check(cudaStreamSynchronize(m.stream), "running a decode step");
+        return out;
+    }
+    std::vector<float> out;
+    for (std::size_t i = 0; i < tokens.size(); i += static_cast<std::size_t>(m.chunk)) {
+        if (cancel && cancel->load(std::memory_order_relaxed))
+            throw Error(ErrorKind::Cancelled, "the request was cancelled");
+        const int n = static_cast<int>(std::min<std::size_t>(m.chunk, tokens.size() - i));
+        const bool last = i + n == tokens.size();
+        m.enqueuePrefill(tokens.data() + i, n, startPos + static_cast<std::int64_t>(i), lastOnly);
+        if (!lastOnly || last) {
+            const std::size_t rows = lastOnly ? 1 : static_cast<std::size_t>(n);
+            const std::size_t at = out.size();
+            out.resize(at + rows * V);
+            check(cudaMemcpyAsync(out.data() + at, m.logits.as(), rows * V * 4, cudaMemcpyDeviceToHost, m.stream), "reading logits");
+        }
+        check(cudaStreamSynchronize(m.stream), "running prefill");
+    }
+    return out;
+}
+
+std::vector<std::int32_t> CudaModel::generate(std::int32_t first, std::int64_t startPos, int count, const GpuSampling& sampling)
+{
+    Impl& m = *m_impl;
+    checkTokens({first}, startPos, m.vocab, m.capacity - std::max(0, count - 1));
+    check(cudaMemsetAsync(m.rngState.as(), 0, 16, m.stream), "resetting the sampler");
+    std::vector<std::int32_t> out;
+    std::int32_t in = first;
+    for (int i = 0; i < count; ++i) {
+        m.runDecode(i == 0 ? &in : nullptr, startPos + i, sampling);
+        check(cudaMemcpyAsync(m.pinned, m.token.as(), 4, cudaMemcpyDeviceToHost, m.stream), "reading the sampled token");
+        check(cudaStreamSynchronize(m.stream), "running a decode step");
+        out.push_back(m.pinned[0]);
+    }
+    return out;
+}
+
+double CudaModel::timeDecodeSteps(std::int64_t startPos, int steps)
+{
+    Impl& m = *m_impl;
+    checkTokens({0}, startPos, m.vocab, m.capacity - steps);
+    std::int32_t first = 1;
+    m.runDecode(&first, startPos, GpuSampling{});  // warm-up + capture
+    check(cudaStreamSynchronize(m.stream), "warming up decode");
+    cudaEvent_t a, b;
+    check(cudaEventCreate(&a), "creating events");
+    check(cudaEventCreate(&b), "creating events");
+    check(cudaEventRecord(a, m.stream), "recording an event");
+    for (int i = 0; i < steps; ++i)
+        m.runDecode(nullptr, startPos + i, GpuSampling{});
+    check(cudaEventRecord(b, m.stream), "recording an event");
+    check(cudaEventSynchronize(b), "timing decode");
+    float ms = 0;
+    cudaEventElapsedTime(&ms, a, b);
+    cudaEventDestroy(a);
+    cudaEventDestroy(b);
+    return ms / 1000.0;
+}
+
+}  // namespace fathom::inference::cuda

@@ -1,0 +1,71 @@
+// The CUDA backend's model: bf16 weights on the GPU, a paged MLA latent cache, a decode step for one
+// token that runs entirely on the device and is replayed as a CUDA graph (the position comes from
+// device memory, so one graph serves every step), prefill over many tokens with cuBLAS GEMMs, and
+// sampling on the GPU so a generated token is the only thing that comes back.
+#pragma once
+
+#include "inference/cuda/cuda_weights.h"
+#include "inference/model/model_config.h"
+#include "inference/model/weight_store.h"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fathom::inference::cuda {
+
+struct CudaModelOptions {
+    std::int64_t contextLength = 4096;  // tokens the latent cache holds (rounded up to a 64-token page)
+    int prefillChunk = 512;             // tokens per prefill pass; longer prompts run in chunks
+};
+
+struct GpuSampling {
+    float temperature = 0.f;  // 0 = greedy
+    int topK = 0;
+    float topP = 1.f;
+    std::uint64_t seed = 0;
+    bool operator==(const GpuSampling&) const = default;
+};
+
+class CudaModel final {
+public:
+    // Uploads the weights and allocates every buffer up front. Throws fathom::Error: UserInput when
+    // the model's shape is one the kernels do not run (see supports), Resource when the GPU lacks memory.
+    CudaModel(const ModelConfig& config, const WeightStore& weights, const CudaModelOptions& options);
+    ~CudaModel();
+    CudaModel(const CudaModel&) = delete;
+    CudaModel& operator=(const CudaModel&) = delete;
+
+    // Whether the CUDA kernels cover this shape; if not, why (the engine then runs the CPU backend).
+    static bool supports(const ModelConfig& config, std::string* reason);
+
+    const ModelConfig& config() const;
+    std::int64_t capacity() const;        // tokens the cache holds
+    const LoadStats& loadStats() const;   // weight upload: bytes, seconds, GB/s
+    std::size_t deviceBytes() const;      // weights + cache + buffers
+
+    // Runs tokens at positions startPos .. startPos+n-1 (cache rows from startPos on are
+    // overwritten) and returns fp32 logits [n, vocab], or [1, vocab] of the last token when lastOnly.
+    // One token goes through the captured decode graph, more through prefill. Throws fathom::Error:
+    // UserInput for a token id outside the vocab, Resource past the context, Cancelled when *cancel
+    // turns true (checked between prefill chunks).
+    std::vector<float> forward(const std::vector<std::int32_t>& tokens, std::int64_t startPos, bool lastOnly,
+                               const std::atomic<bool>* cancel = nullptr);
+
+    // Decodes `count` tokens after feeding `first` at position startPos, sampling each on the GPU;
+    // returns the sampled ids (each one the next step's input). The fast path: per step only the id
+    // crosses PCIe.
+    std::vector<std::int32_t> generate(std::int32_t first, std::int64_t startPos, int count, const GpuSampling& sampling);
+
+    // Benches: time `steps` graph-replayed decode steps from startPos (no readback between them).
+    double timeDecodeSteps(std::int64_t startPos, int steps);
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace fathom::inference::cuda

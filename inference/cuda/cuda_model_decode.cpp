@@ -1,0 +1,256 @@
+// The one-token decode step: ~13 launches a layer, all reading the token and its position from
+// device memory, captured once into a CUDA graph and replayed for every later step (a new capture
+// only when the sampling settings change). Residual adds ride in the GEMV / expert epilogues.
+#include "inference/cuda/cuda_model_impl.h"
+
+#include "kernels/embedding.cuh"
+#include "kernels/gemv.cuh"
+#include "kernels/mla_decode.cuh"
+#include "kernels/mla_kv_append.cuh"
+#include "kernels/moe_expert_decode.cuh"
+#include "kernels/moe_route.cuh"
+#include "kernels/rmsnorm.cuh"
+#include "kernels/sampling.cuh"
+
+namespace fathom::inference::cuda {
+
+namespace {
+
+kernels::MoeRouteMethod routeMethod(TopkMethod m)
+{
+    switch (m) {
+    case TopkMethod::Greedy:
+        return kernels::MoeRouteMethod::Greedy;
+    case TopkMethod::GroupLimitedGreedy:
+        return kernels::MoeRouteMethod::GroupLimitedGreedy;
+    case TopkMethod::NoauxTc:
+        return kernels::MoeRouteMethod::NoauxTc;
+    }
+    return kernels::MoeRouteMethod::Greedy;
+}
+
+}  // namespace
+
+// Shared by decode and prefill: route n tokens of xb (bf16 [n, H]) for one MoE layer.
+void enqueueRoute(CudaModel::Impl& m, const CudaLayerWeights& L, int n)
+{
+    const ModelConfig& c = m.config;
+    kernels::MoeRouteParams r;
+    r.x = m.xb.as<__nv_bfloat16>();
+    r.gate_w = reinterpret_cast<const __nv_bfloat16*>(L.router);
+    r.bias = L.routerBias;
+    r.logits = m.routerLogits.as<float>();
+    r.counters = m.routeCounters.as<int>();
+    r.topk_ids = m.topkIds.as<int>();
+    r.topk_weights = m.topkW.as<float>();
+    r.n_tokens = n;
+    r.hidden = m.H;
+    r.n_routed = L.nRouted;
+    r.top_k = static_cast<int>(c.numExpertsPerTok);
+    r.n_group = static_cast<int>(c.nGroup);
+    r.topk_group = static_cast<int>(c.topkGroup);
+    r.method = routeMethod(c.topkMethod);
+    r.scoring = c.scoringFunc == ScoringFunc::Sigmoid ? kernels::MoeScoring::Sigmoid : kernels::MoeScoring::Softmax;
+    r.norm_topk_prob = c.normTopkProb ? 1 : 0;
+    r.routed_scaling_factor = static_cast<float>(c.routedScalingFactor);
+    kernels::moeRoute(r, m.stream);
+}
+
+void CudaModel::Impl::enqueueDecode(const GpuSampling& sampling)
+{
+    cudaStream_t s = stream;
+    const ModelConfig& c = config;
+    float* hp = h.as<float>();
+    float* qkvp = qkv.as<float>();
+
+    kernels::EmbeddingParams e;
+    e.table = weights->embedding();
+    e.ids = token.as<std::int32_t>();
+    e.out = hp;
+    e.n_tokens = 1;
+    e.dim = H;
+    e.vocab = vocab;
+    kernels::launchEmbedding(e, s);
+
+    for (std::size_t l = 0; l < weights->layers().size(); ++l) {
+        const CudaLayerWeights& L = weights->layers()[l];
+        kernels::RmsNormParams n1;
+        n1.residual = hp;
+        n1.weight = L.inputNorm;
+        n1.out = x.as();
+        n1.n_rows = 1;
+        n1.dim = H;
+        n1.eps = eps;
+        kernels::launchRmsNorm(n1, s);
+
+        kernels::GemvParams g;  // [q | kv_a] = W_qkva x
+        g.w = L.qkva;
+        g.x = x.as();
+        g.y = qkvp;
+        g.rows = qkvRows;
+        g.cols = H;
+        kernels::launchGemv(g, s);
+
+        kernels::MlaKvAppendParams a;
+        a.kv = qkvp + NH * qDim;
+        a.kv_row_stride = kvWidth;
+        a.norm_weight = L.kvANorm;
+        a.eps = eps;
+        a.positions = pos.as<std::int32_t>();
+        a.cos = ropeCos.as<float>();
+        a.sin = ropeSin.as<float>();
+        a.max_position = capacity;
+        a.block_table = blockTable.as<std::int32_t>();
+        a.max_blocks = pages;
+        a.cache = cache.as<char>() + l * static_cast<std::size_t>(pages) * 64 * kvWidth * 2;
+        a.n_tokens = 1;
+        a.kv_lora_rank = rank;
+        a.rope_dim = rope;
+        kernels::launchMlaKvAppend(a, s);
+
+        kernels::GemvParams qa;  // q_abs[h] = W_uk[h]^T q_nope[h], per head, to bf16
+        qa.w = L.ukT;
+        qa.x = qkvp;
+        qa.y = qAbs.as();
+        qa.y_bf16 = true;
+        qa.rows = rank;
+        qa.cols = nope;
+        qa.batch = NH;
+        qa.w_batch_stride = static_cast<std::int64_t>(rank) * nope;
+        qa.x_batch_stride = qDim;
+        qa.y_batch_stride = rank;
+        kernels::launchGemv(qa, s);
+
+        kernels::MlaDecodeParams d;
+        d.q_abs = qAbs.as();
+        d.q_pe = qkvp + nope;
+        d.q_pe_head_stride = qDim;
+        d.cos = ropeCos.as<float>();
+        d.sin = ropeSin.as<float>();
+        d.max_position = capacity;
+        d.cache = a.cache;
+        d.block_table = blockTable.as<std::int32_t>();
+        d.max_blocks = pages;
+        d.last_position = pos.as<std::int32_t>();
+        d.scale = scale;
+        d.num_heads = NH;
+        d.num_splits = splits;
+        d.partial_o = partO.as<float>();
+        d.partial_ml = partML.as<float>();
+        d.out = oLat.as<float>();
+        kernels::launchMlaDecode(d, s);
+
+        kernels::GemvParams uv;  // o[h] = W_uv[h] o_lat[h]: the v rows of kv_b, per head
+        uv.w = L.kvB + static_cast<std::size_t>(nope) * rank;
+        uv.ld_w = rank;
+        uv.x = oLat.as();
+        uv.y = oHeads.as();
+        uv.rows = vdim;
+        uv.cols = rank;
+        uv.batch = NH;
+        uv.w_batch_stride = static_cast<std::int64_t>(nope + vdim) * rank;
+        uv.x_batch_stride = rank;
+        uv.y_batch_stride = vdim;
+        kernels::launchGemv(uv, s);
+
+        kernels::GemvParams o;  // h += W_o o
+        o.w = L.oProj;
+        o.x = oHeads.as();
+        o.y = hp;
+        o.accumulate = true;
+        o.rows = H;
+        o.cols = NH * vdim;
+        kernels::launchGemv(o, s);
+
+        kernels::RmsNormParams n2 = n1;
+        n2.weight = L.postNorm;
+        n2.out = xb.as();
+        n2.out_bf16 = true;
+        kernels::launchRmsNorm(n2, s);
+
+        if (L.moe)
+            enqueueRoute(*this, L, 1);
+        kernels::MoeExpertDecodeParams ex;  // h += experts(xb) (a dense MLP is one shared slot)
+        ex.x = xb.as<__nv_bfloat16>();
+        ex.w13 = reinterpret_cast<const __nv_bfloat16*>(L.w13);
+        ex.w2 = reinterpret_cast<const __nv_bfloat16*>(L.w2);
+        ex.topk_ids = L.moe ? topkIds.as<int>() : nullptr;
+        ex.topk_weights = L.moe ? topkW.as<float>() : nullptr;
+        ex.out_f32 = hp;
+        ex.accumulate = 1;
+        ex.h_ws = expertWs.as<float>();
+        ex.sync_ws = expertSync.as<int>();
+        ex.hidden = H;
+        ex.inter = L.inter;
+        ex.n_routed = L.nRouted;
+        ex.top_k = L.moe ? static_cast<int>(c.numExpertsPerTok) : 0;
+        ex.n_shared_slots = L.nSharedSlots;
+        kernels::moeExpertDecode(ex, s);
+    }
+
+    kernels::RmsNormParams nf;
+    nf.residual = hp;
+    nf.weight = weights->finalNorm();
+    nf.out = x.as();
+    nf.n_rows = 1;
+    nf.dim = H;
+    nf.eps = eps;
+    kernels::launchRmsNorm(nf, s);
+
+    kernels::GemvParams lm;
+    lm.w = weights->lmHead();
+    lm.x = x.as();
+    lm.y = logits.as();
+    lm.rows = vocab;
+    lm.cols = H;
+    kernels::launchGemv(lm, s);
+
+    kernels::SamplingParams sp;
+    sp.logits = logits.as<float>();
+    sp.out_ids = token.as<int>();
+    sp.rng_state = rngState.as<std::uint64_t>();
+    sp.n_rows = 1;
+    sp.vocab = vocab;
+    sp.temperature = sampling.temperature;
+    sp.top_k = sampling.topK;
+    sp.top_p = sampling.topP;
+    sp.seed = sampling.seed;
+    kernels::sampleTokens(sp, s);
+}
+
+void CudaModel::Impl::runDecode(std::int32_t* tokenIn, std::int64_t position, const GpuSampling& sampling)
+{
+    // Pageable sources: cudaMemcpyAsync stages them before returning, so locals are safe to pass.
+    const std::int32_t p = static_cast<std::int32_t>(position);
+    if (tokenIn)
+        check(cudaMemcpyAsync(token.as(), tokenIn, 4, cudaMemcpyHostToDevice, stream), "setting the decode token");
+    check(cudaMemcpyAsync(pos.as(), &p, 4, cudaMemcpyHostToDevice, stream), "setting the decode position");
+    if (graph && sampling == graphSampling) {
+        check(cudaGraphLaunch(graph, stream), "replaying the decode graph");
+        return;
+    }
+    // First step (or new sampling settings): run it eagerly, which also performs each launcher's
+    // one-time setup, then capture the same sequence for the steps after it.
+    enqueueDecode(sampling);
+    if (graph) {
+        cudaGraphExecDestroy(graph);
+        graph = nullptr;
+    }
+    cudaGraph_t g = nullptr;
+    check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "capturing the decode graph");
+    try {
+        enqueueDecode(sampling);
+    } catch (...) {
+        cudaStreamEndCapture(stream, &g);
+        if (g)
+            cudaGraphDestroy(g);
+        throw;
+    }
+    check(cudaStreamEndCapture(stream, &g), "capturing the decode graph");
+    const cudaError_t e = cudaGraphInstantiate(&graph, g, 0);
+    cudaGraphDestroy(g);
+    check(e, "instantiating the decode graph");
+    graphSampling = sampling;
+}
+
+}  // namespace fathom::inference::cuda

@@ -1,0 +1,79 @@
+// CudaModel's state, shared by its three source files: cuda_model.cpp (setup, forward, generate),
+// cuda_model_decode.cpp (the one-token step and its graph), cuda_model_prefill.cpp (many tokens).
+#pragma once
+
+#include "inference/cuda/cuda_model.h"
+#include "inference/cuda/device_buffer.h"
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace fathom::inference::cuda {
+
+struct CudaModel::Impl {
+    ModelConfig config;
+    CudaModelOptions options;
+    cudaStream_t stream = nullptr;
+    cublasHandle_t cublas = nullptr;
+    std::unique_ptr<CudaWeights> weights;
+
+    // Shapes.
+    int H = 0, NH = 0, nope = 0, rope = 0, qDim = 0, rank = 0, vdim = 0, kvWidth = 0, qkvRows = 0, vocab = 0;
+    int pages = 0, capacity = 0, chunk = 0, splits = 0;
+    int maxTopK = 0, maxSlots = 0, maxExperts = 0;
+    float scale = 0.f, eps = 1e-6f;
+
+    // The latent cache and its (identity) block table: one sequence, pages in order.
+    DeviceBuffer cache;        // bf16 [layers, pages, 64, kvWidth]
+    DeviceBuffer blockTable;   // int32 [pages]
+    DeviceBuffer ropeCos, ropeSin;  // fp32 [capacity, rope/2]
+
+    // Step inputs in device memory (read by the graph).
+    DeviceBuffer token;        // int32 [1] decode input; the sampler writes the next one here
+    DeviceBuffer pos;          // int32 [1] position of the decode token
+    DeviceBuffer ids;          // int32 [chunk] prefill tokens
+    DeviceBuffer positions;    // int32 [chunk] prefill positions
+    DeviceBuffer rngState;     // uint64 [2] sampler state
+
+    // Activations (prefill sizes; decode uses row 0).
+    DeviceBuffer h;            // fp32 [chunk, H] residual stream
+    DeviceBuffer x;            // fp32 [H] decode norm output (GEMV input)
+    DeviceBuffer xb;           // bf16 [chunk, H] norm output for GEMMs and the MoE kernels
+    DeviceBuffer qkv;          // fp32 [chunk, qkvRows] q_proj | kv_a output
+    DeviceBuffer qAbs;         // bf16 [NH, rank] decode: q_nope absorbed through W_uk
+    DeviceBuffer partO, partML;  // fp32 mla_decode split workspaces
+    DeviceBuffer oLat;         // fp32 [NH, rank] decode attention output in latent space
+    DeviceBuffer oHeads;       // fp32 [NH * vdim] decode: after W_uv
+    DeviceBuffer qb;           // bf16 [chunk, NH, qDim] prefill q with rope
+    DeviceBuffer attn;         // bf16 [chunk, NH * vdim] prefill attention output
+    DeviceBuffer prefillWs;    // mla_prefill workspace
+    DeviceBuffer logits;       // fp32 [chunk, vocab]
+    // MoE.
+    DeviceBuffer routerLogits; // fp32 [chunk, n_routed]
+    DeviceBuffer routeCounters;  // int32 [chunk], zero between launches
+    DeviceBuffer topkIds;      // int32 [chunk, top_k]
+    DeviceBuffer topkW;        // fp32 [chunk, top_k]
+    DeviceBuffer expertWs;     // fp32 decode expert workspace
+    DeviceBuffer expertSync;   // int32 [4], zero between launches
+    DeviceBuffer sortedToken, slotPos, expertOffsets, tileOffsets;  // int32 moe_prefill workspaces
+    DeviceBuffer moeH, moeY;   // bf16 moe_prefill workspaces
+
+    // Decode graph (keyed by its sampling settings) and host staging for the step's scalars.
+    cudaGraphExec_t graph = nullptr;
+    GpuSampling graphSampling;
+    std::int32_t* pinned = nullptr;  // [2] host: token, position
+
+    ~Impl();
+    void setup(const WeightStore& w);
+    void enqueueDecode(const GpuSampling& sampling);
+    void runDecode(std::int32_t* tokenIn, std::int64_t position, const GpuSampling& sampling);
+    void enqueuePrefill(const std::int32_t* tokens, int n, std::int64_t startPos, bool lastOnly);
+};
+
+// Routes n tokens of xb for one MoE layer into topkIds / topkW (cuda_model_decode.cpp).
+void enqueueRoute(CudaModel::Impl& m, const CudaLayerWeights& L, int n);
+
+}  // namespace fathom::inference::cuda

@@ -1,0 +1,179 @@
+// Prefill over n tokens: cuBLAS GEMMs for the projections (bf16 in, fp32 out; o_proj adds straight
+// into the residual with beta = 1), our kernels for norms, rope, the latent cache and attention,
+// and kmoe's grouped expert GEMMs. Not graph-captured: sizes change with every prompt.
+#include "inference/cuda/cuda_model_impl.h"
+
+#include "kernels/embedding.cuh"
+#include "kernels/gemv.cuh"
+#include "kernels/mla_kv_append.cuh"
+#include "kernels/mla_prefill.cuh"
+#include "kernels/moe_prefill.cuh"
+#include "kernels/rmsnorm.cuh"
+#include "kernels/rope.cuh"
+
+#include <vector>
+
+namespace fathom::inference::cuda {
+
+namespace {
+
+// y[n, out] (fp32) = x[n, in] (bf16) W[out, in]^T (bf16) + beta y.
+void linear(CudaModel::Impl& m, const void* x, const void* w, float* y, int n, int in, int out, float beta,
+            const char* what)
+{
+    const float one = 1.f;
+    check(cublasGemmEx(m.cublas, CUBLAS_OP_T, CUBLAS_OP_N, out, n, in, &one, w, CUDA_R_16BF, in, x, CUDA_R_16BF, in,
+                       &beta, y, CUDA_R_32F, out, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+          what);
+}
+
+}  // namespace
+
+void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int64_t startPos, bool lastOnly)
+{
+    cudaStream_t s = stream;
+    const ModelConfig& c = config;
+    std::vector<std::int32_t> p(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i)
+        p[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(startPos + i);
+    check(cudaMemcpyAsync(ids.as(), tokens, static_cast<std::size_t>(n) * 4, cudaMemcpyHostToDevice, s), "uploading prompt tokens");
+    check(cudaMemcpyAsync(positions.as(), p.data(), p.size() * 4, cudaMemcpyHostToDevice, s), "uploading positions");
+    float* hp = h.as<float>();
+    float* qkvp = qkv.as<float>();
+
+    kernels::EmbeddingParams e;
+    e.table = weights->embedding();
+    e.ids = ids.as<std::int32_t>();
+    e.out = hp;
+    e.n_tokens = n;
+    e.dim = H;
+    e.vocab = vocab;
+    kernels::launchEmbedding(e, s);
+
+    for (std::size_t l = 0; l < weights->layers().size(); ++l) {
+        const CudaLayerWeights& L = weights->layers()[l];
+        kernels::RmsNormParams n1;
+        n1.residual = hp;
+        n1.weight = L.inputNorm;
+        n1.out = xb.as();
+        n1.out_bf16 = true;
+        n1.n_rows = n;
+        n1.dim = H;
+        n1.eps = eps;
+        kernels::launchRmsNorm(n1, s);
+
+        linear(*this, xb.as(), L.qkva, qkvp, n, H, qkvRows, 0.f, "the q / kv_a projection");
+
+        kernels::MlaKvAppendParams a;
+        a.kv = qkvp + NH * qDim;
+        a.kv_row_stride = qkvRows;
+        a.norm_weight = L.kvANorm;
+        a.eps = eps;
+        a.positions = positions.as<std::int32_t>();
+        a.cos = ropeCos.as<float>();
+        a.sin = ropeSin.as<float>();
+        a.max_position = capacity;
+        a.block_table = blockTable.as<std::int32_t>();
+        a.max_blocks = pages;
+        a.cache = cache.as<char>() + l * static_cast<std::size_t>(pages) * 64 * kvWidth * 2;
+        a.n_tokens = n;
+        a.kv_lora_rank = rank;
+        a.rope_dim = rope;
+        kernels::launchMlaKvAppend(a, s);
+
+        kernels::RopeParams r;  // q heads: copy nope, rotate rope, to bf16 for the attention GEMMs
+        r.in = qkvp;
+        r.out = qb.as();
+        r.out_bf16 = true;
+        r.positions = positions.as<std::int32_t>();
+        r.cos = ropeCos.as<float>();
+        r.sin = ropeSin.as<float>();
+        r.max_position = capacity;
+        r.n_tokens = n;
+        r.n_heads = NH;
+        r.head_dim = qDim;
+        r.rope_offset = nope;
+        r.in_row_stride = qkvRows;
+        r.in_head_stride = qDim;
+        r.out_row_stride = static_cast<std::int64_t>(NH) * qDim;
+        r.out_head_stride = qDim;
+        kernels::launchRope(r, s);
+
+        kernels::MlaPrefillParams at;
+        at.q = qb.as();
+        at.cache = a.cache;
+        at.block_table = blockTable.as<std::int32_t>();
+        at.max_blocks = pages;
+        at.kv_b = L.kvB;
+        at.out = attn.as();
+        at.q_start = static_cast<int>(startPos);
+        at.n_q = n;
+        at.num_heads = NH;
+        at.kv_lora_rank = rank;
+        at.rope_dim = rope;
+        at.nope_dim = nope;
+        at.v_dim = vdim;
+        at.scale = scale;
+        at.workspace = prefillWs.as();
+        at.workspace_bytes = prefillWs.bytes();
+        at.cublas = cublas;
+        kernels::launchMlaPrefill(at, s);
+
+        linear(*this, attn.as(), L.oProj, hp, n, NH * vdim, H, 1.f, "o_proj");  // h += o_proj(attn)
+
+        kernels::RmsNormParams n2 = n1;
+        n2.weight = L.postNorm;
+        kernels::launchRmsNorm(n2, s);
+
+        if (L.moe)
+            enqueueRoute(*this, L, n);
+        kernels::MoePrefillParams mp;  // h += experts(xb)
+        mp.x = xb.as<__nv_bfloat16>();
+        mp.w13 = reinterpret_cast<const __nv_bfloat16*>(L.w13);
+        mp.w2 = reinterpret_cast<const __nv_bfloat16*>(L.w2);
+        mp.topk_ids = L.moe ? topkIds.as<int>() : nullptr;
+        mp.topk_weights = L.moe ? topkW.as<float>() : nullptr;
+        mp.out_f32 = hp;
+        mp.accumulate = 1;
+        mp.ws_sorted_token = sortedToken.as<int>();
+        mp.ws_slot_pos = slotPos.as<int>();
+        mp.ws_offsets = expertOffsets.as<int>();
+        mp.ws_tile_offsets = tileOffsets.as<int>();
+        mp.ws_h = moeH.as<__nv_bfloat16>();
+        mp.ws_y = moeY.as<__nv_bfloat16>();
+        mp.n_tokens = n;
+        mp.hidden = H;
+        mp.inter = L.inter;
+        mp.n_routed = L.nRouted;
+        mp.top_k = L.moe ? static_cast<int>(c.numExpertsPerTok) : 0;
+        mp.n_shared_slots = L.nSharedSlots;
+        kernels::moePrefill(mp, s);
+    }
+
+    kernels::RmsNormParams nf;
+    nf.weight = weights->finalNorm();
+    nf.dim = H;
+    nf.eps = eps;
+    if (lastOnly) {  // only the last row's logits: norm that row, one GEMV over lm_head
+        nf.residual = hp + static_cast<std::size_t>(n - 1) * H;
+        nf.out = x.as();
+        nf.n_rows = 1;
+        kernels::launchRmsNorm(nf, s);
+        kernels::GemvParams lm;
+        lm.w = weights->lmHead();
+        lm.x = x.as();
+        lm.y = logits.as();
+        lm.rows = vocab;
+        lm.cols = H;
+        kernels::launchGemv(lm, s);
+    } else {
+        nf.residual = hp;
+        nf.out = xb.as();
+        nf.out_bf16 = true;
+        nf.n_rows = n;
+        kernels::launchRmsNorm(nf, s);
+        linear(*this, xb.as(), weights->lmHead(), logits.as<float>(), n, H, vocab, 0.f, "lm_head");
+    }
+}
+
+}  // namespace fathom::inference::cuda

@@ -1,0 +1,35 @@
+// CudaRunner: ModelRunner over CudaModel; the cache bookkeeping mirrors CpuRunner's KvCache.
+#include "inference/cuda/cuda_runner.h"
+
+#include "inference/cuda/cuda_device.h"
+#include "inference/util/error.h"
+
+#include <cstdio>
+
+namespace fathom::inference {
+
+CudaRunner::CudaRunner(const ModelConfig& config, const WeightStore& weights, std::int64_t contextLength)
+{
+    cuda::CudaModelOptions o;
+    o.contextLength = contextLength;
+    m_model = std::make_unique<cuda::CudaModel>(config, weights, o);
+    const cuda::LoadStats& s = m_model->loadStats();
+    m_name = "CUDA (" + cuda::probeDevice().name + ")";
+    std::fprintf(stderr, "fathom: %s: uploaded %.2f GB of bf16 weights in %.2f s (%.1f GB/s)\n", m_name.c_str(),
+                 s.bytes / 1e9, s.seconds, s.gbPerSecond());
+}
+
+std::vector<float> CudaRunner::forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos,
+                                           const std::atomic<bool>* cancel)
+{
+    if (startPos < 0 || startPos > static_cast<std::int64_t>(m_tokens.size()))
+        throwInternalError("CudaRunner: start position " + std::to_string(startPos) + " is past the " +
+                           std::to_string(m_tokens.size()) + " cached tokens");
+    // The cache is cut back first: a cancelled or failed pass leaves the rows from startPos undefined.
+    m_tokens.resize(static_cast<std::size_t>(startPos));
+    std::vector<float> logits = m_model->forward(tokens, startPos, true, cancel);
+    m_tokens.insert(m_tokens.end(), tokens.begin(), tokens.end());
+    return logits;
+}
+
+}  // namespace fathom::inference

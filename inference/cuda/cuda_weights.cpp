@@ -1,0 +1,284 @@
+// Weight upload: a plan of pieces (device offset, size, a function that writes the piece's bf16
+// bytes), laid out in one arena, then streamed through two pinned buffers so host packing and
+// PCIe copies overlap. Pieces are made per row block, so no layout ever needs a whole-model copy.
+#include "inference/cuda/cuda_weights.h"
+
+#include "inference/util/error.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <string>
+
+namespace fathom::inference::cuda {
+
+namespace {
+
+constexpr std::size_t kStaging = 64ull << 20;  // bytes per pinned staging buffer
+
+// Rows [row0, row0+n) of a 2-D (or 1-D) tensor as bf16, converted if stored otherwise.
+void rowsToBf16(const TensorView& t, std::int64_t row0, std::int64_t n, bf16* out)
+{
+    const std::int64_t cols = t.shape.size() >= 2 ? t.shape[1] : t.numel();
+    const std::int64_t first = row0 * cols, count = n * cols;
+    if (t.dtype == DType::BF16) {
+        std::memcpy(out, t.data + first * 2, static_cast<std::size_t>(count) * 2);
+        return;
+    }
+    std::vector<float> tmp(static_cast<std::size_t>(count));
+    toFloat(t, first, count, tmp.data());
+    fromFloat(DType::BF16, tmp.data(), count, reinterpret_cast<std::byte*>(out));
+}
+
+struct Piece {
+    std::size_t offset = 0;  // in the arena
+    std::size_t bytes = 0;
+    std::function<void(bf16*)> produce;  // writes exactly `bytes` bytes
+};
+
+class Plan {
+public:
+    // Reserves `bytes` (256-aligned) and returns its arena offset.
+    std::size_t reserve(std::size_t bytes)
+    {
+        const std::size_t at = m_size;
+        m_size += (bytes + 255) & ~std::size_t(255);
+        return at;
+    }
+    void add(std::size_t offset, std::size_t bytes, std::function<void(bf16*)> f)
+    {
+        m_pieces.push_back({offset, bytes, std::move(f)});
+    }
+    // A whole tensor verbatim (rows split so each piece fits a staging buffer); reused when the same
+    // bytes were planned already (aliased synthetic layers).
+    std::size_t tensor(const TensorView& t)
+    {
+        const auto key = std::make_pair(static_cast<const void*>(t.data), t.nbytes);
+        if (auto it = m_seen.find(key); it != m_seen.end())
+            return it->second;
+        const std::int64_t rows = t.shape.size() >= 2 ? t.shape[0] : 1;
+        const std::size_t rowBytes = static_cast<std::size_t>(t.numel() / rows) * 2;
+        const std::size_t at = reserve(rowBytes * rows);
+        const std::int64_t step = std::max<std::int64_t>(1, static_cast<std::int64_t>(kStaging / rowBytes));
+        for (std::int64_t r = 0; r < rows; r += step) {
+            const std::int64_t n = std::min(step, rows - r);
+            add(at + r * rowBytes, n * rowBytes, [tp = &t, r, n](bf16* out) { rowsToBf16(*tp, r, n, out); });
+        }
+        m_seen[key] = at;
+        return at;
+    }
+    // A derived layout keyed by its first source tensor, so aliased layers share it too.
+    bool seen(const char* kind, const TensorView& t, std::size_t& at)
+    {
+        const auto key = std::make_pair(static_cast<const void*>(t.data), std::hash<std::string>()(kind) ^ t.nbytes);
+        if (auto it = m_seen.find(key); it != m_seen.end()) {
+            at = it->second;
+            return true;
+        }
+        m_pending = key;
+        return false;
+    }
+    void remember(std::size_t at) { m_seen[m_pending] = at; }
+
+    std::size_t size() const { return m_size; }
+    const std::vector<Piece>& pieces() const { return m_pieces; }
+
+private:
+    std::size_t m_size = 0;
+    std::vector<Piece> m_pieces;
+    std::map<std::pair<const void*, std::size_t>, std::size_t> m_seen;
+    std::pair<const void*, std::size_t> m_pending;
+};
+
+// Two pinned buffers: pack pieces into one while the other's copies run.
+void stream(const Plan& plan, std::byte* arena, cudaStream_t s)
+{
+    struct Staging {
+        void* host = nullptr;
+        cudaEvent_t done = nullptr;
+    } st[2];
+    auto cleanup = [&] {
+        for (auto& b : st) {
+            if (b.done)
+                cudaEventSynchronize(b.done), cudaEventDestroy(b.done);
+            if (b.host)
+                cudaFreeHost(b.host);
+        }
+    };
+    try {
+        for (auto& b : st) {
+            check(cudaHostAlloc(&b.host, kStaging, cudaHostAllocDefault), "allocating pinned staging memory");
+            check(cudaEventCreateWithFlags(&b.done, cudaEventDisableTiming), "creating an upload event");
+        }
+        int cur = 0;
+        std::size_t used = 0;
+        auto flush = [&] {
+            check(cudaEventRecord(st[cur].done, s), "recording an upload event");
+            cur ^= 1;
+            used = 0;
+            check(cudaEventSynchronize(st[cur].done), "waiting for an upload");
+        };
+        for (const Piece& p : plan.pieces()) {
+            if (p.bytes > kStaging)
+                throwInternalError("weight upload: piece of " + std::to_string(p.bytes) + " bytes exceeds the staging buffer");
+            if (used + p.bytes > kStaging)
+                flush();
+            std::byte* h = static_cast<std::byte*>(st[cur].host) + used;
+            p.produce(reinterpret_cast<bf16*>(h));
+            check(cudaMemcpyAsync(arena + p.offset, h, p.bytes, cudaMemcpyHostToDevice, s), "copying weights to the GPU");
+            used += (p.bytes + 15) & ~std::size_t(15);
+        }
+        check(cudaEventRecord(st[cur].done, s), "recording an upload event");
+        check(cudaStreamSynchronize(s), "uploading weights");
+    } catch (...) {
+        cleanup();
+        throw;
+    }
+    cleanup();
+}
+
+}  // namespace
+
+CudaWeights::CudaWeights(const ModelConfig& c, const WeightStore& w, cudaStream_t s)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    if (c.qLoraRank != 0)
+        throwUserError("the CUDA backend does not run models with q_lora_rank set (DeepSeek-V2/V3) yet; use the CPU backend");
+    const std::int64_t H = c.hiddenSize, NH = c.numHeads, nope = c.qkNopeHeadDim, rope = c.qkRopeHeadDim;
+    const std::int64_t rank = c.kvLoraRank, vdim = c.vHeadDim, qDim = nope + rope;
+    Plan plan;
+    struct Offsets {
+        std::size_t in, post, qkva, kvANorm, kvB, ukT, o, router = 0, bias = 0, w13 = 0, w2 = 0;
+    };
+    std::vector<Offsets> off(static_cast<std::size_t>(c.numLayers));
+    m_layers.resize(static_cast<std::size_t>(c.numLayers));
+
+    const std::size_t embedAt = plan.tensor(w.get("model.embed_tokens.weight"));
+    const std::size_t normAt = plan.tensor(w.get("model.norm.weight"));
+    const std::size_t headAt = plan.tensor(w.get(c.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"));
+
+    for (std::int64_t l = 0; l < c.numLayers; ++l) {
+        const std::string p = "model.layers." + std::to_string(l) + ".";
+        Offsets& o = off[static_cast<std::size_t>(l)];
+        CudaLayerWeights& L = m_layers[static_cast<std::size_t>(l)];
+        o.in = plan.tensor(w.get(p + "input_layernorm.weight"));
+        o.post = plan.tensor(w.get(p + "post_attention_layernorm.weight"));
+        o.kvANorm = plan.tensor(w.get(p + "self_attn.kv_a_layernorm.weight"));
+        o.kvB = plan.tensor(w.get(p + "self_attn.kv_b_proj.weight"));
+        o.o = plan.tensor(w.get(p + "self_attn.o_proj.weight"));
+
+        const TensorView& q = w.get(p + "self_attn.q_proj.weight");
+        const TensorView& kva = w.get(p + "self_attn.kv_a_proj_with_mqa.weight");
+        if (!plan.seen("qkva", q, o.qkva)) {  // [q_proj; kv_a]: one GEMV reads both
+            o.qkva = plan.reserve(static_cast<std::size_t>((NH * qDim + rank + rope) * H) * 2);
+            plan.remember(o.qkva);
+            const std::int64_t step = std::max<std::int64_t>(1, static_cast<std::int64_t>(kStaging / (H * 2)));
+            for (std::int64_t r = 0; r < NH * qDim; r += step)
+                plan.add(o.qkva + r * H * 2, std::min(step, NH * qDim - r) * H * 2,
+                         [qp = &q, r, n = std::min(step, NH * qDim - r)](bf16* out) { rowsToBf16(*qp, r, n, out); });
+            plan.add(o.qkva + NH * qDim * H * 2, (rank + rope) * H * 2,
+                     [kp = &kva, n = rank + rope](bf16* out) { rowsToBf16(*kp, 0, n, out); });
+        }
+        const TensorView& kvb = w.get(p + "self_attn.kv_b_proj.weight");
+        if (!plan.seen("ukT", kvb, o.ukT)) {  // ukT[h][c][d] = kv_b[h*(nope+v) + d][c]
+            o.ukT = plan.reserve(static_cast<std::size_t>(NH * rank * nope) * 2);
+            plan.remember(o.ukT);
+            for (std::int64_t h = 0; h < NH; ++h)
+                plan.add(o.ukT + h * rank * nope * 2, rank * nope * 2, [kp = &kvb, h, rank, nope, vdim](bf16* out) {
+                    std::vector<bf16> rows(static_cast<std::size_t>(nope * rank));
+                    rowsToBf16(*kp, h * (nope + vdim), nope, rows.data());
+                    for (std::int64_t d = 0; d < nope; ++d)
+                        for (std::int64_t cc = 0; cc < rank; ++cc)
+                            out[cc * nope + d] = rows[static_cast<std::size_t>(d * rank + cc)];
+                });
+        }
+
+        // MLP / MoE experts in kmoe's slot layout.
+        const bool moe = c.isMoeLayer(l);
+        L.moe = moe;
+        L.nRouted = moe ? static_cast<int>(c.nRoutedExperts) : 0;
+        L.nSharedSlots = moe ? static_cast<int>(c.nSharedExperts) : 1;
+        L.inter = static_cast<int>(moe ? c.moeIntermediateSize : c.intermediateSize);
+        const std::int64_t inter = L.inter, slots = L.nRouted + L.nSharedSlots;
+        if (moe) {
+            o.router = plan.tensor(w.get(p + "mlp.gate.weight"));
+            if (c.topkMethod == TopkMethod::NoauxTc) {
+                const TensorView& b = w.get(p + "mlp.gate.e_score_correction_bias");
+                o.bias = plan.reserve(static_cast<std::size_t>(c.nRoutedExperts) * 4);
+                plan.add(o.bias, c.nRoutedExperts * 4, [bp = &b](bf16* out) { toFloat(*bp, 0, bp->numel(), reinterpret_cast<float*>(out)); });
+            }
+        }
+        // Source of slot e: (prefix, first intermediate row) — routed experts whole, shared pieces cut.
+        auto slotSource = [&](std::int64_t e) {
+            if (!moe)
+                return std::make_pair(p + "mlp.", std::int64_t(0));
+            if (e < L.nRouted)
+                return std::make_pair(p + "mlp.experts." + std::to_string(e) + ".", std::int64_t(0));
+            return std::make_pair(p + "mlp.shared_experts.", (e - L.nRouted) * inter);
+        };
+        const TensorView& firstGate = w.get(slotSource(0).first + "gate_proj.weight");
+        if (!plan.seen("w13", firstGate, o.w13)) {
+            o.w13 = plan.reserve(static_cast<std::size_t>(slots * 2 * inter * H) * 2);
+            o.w2 = plan.reserve(static_cast<std::size_t>(slots * H * inter) * 2);
+            plan.remember(o.w13);
+            for (std::int64_t e = 0; e < slots; ++e) {
+                const auto [pre, row0] = slotSource(e);
+                const TensorView& g = w.get(pre + "gate_proj.weight");
+                const TensorView& u = w.get(pre + "up_proj.weight");
+                const TensorView& d = w.get(pre + "down_proj.weight");
+                // w13 in pieces of at most 64 blocks (64 gate + 64 up rows each).
+                const std::int64_t blocks = inter / 64, perPiece = std::max<std::int64_t>(1, kStaging / (128 * H * 2));
+                for (std::int64_t b0 = 0; b0 < blocks; b0 += perPiece) {
+                    const std::int64_t nb = std::min(perPiece, blocks - b0);
+                    plan.add(o.w13 + ((e * 2 * inter) + b0 * 128) * H * 2, nb * 128 * H * 2,
+                             [gp = &g, up = &u, row0 = row0, b0, nb, H](bf16* out) {
+                                 for (std::int64_t b = 0; b < nb; ++b) {
+                                     rowsToBf16(*gp, row0 + (b0 + b) * 64, 64, out + b * 128 * H);
+                                     rowsToBf16(*up, row0 + (b0 + b) * 64, 64, out + (b * 128 + 64) * H);
+                                 }
+                             });
+                }
+                // w2[e] = down_proj columns [row0, row0+inter) of [H, cols].
+                plan.add(o.w2 + e * H * inter * 2, H * inter * 2, [dp = &d, row0 = row0, inter, H](bf16* out) {
+                    const std::int64_t cols = dp->shape[1];
+                    std::vector<bf16> row(static_cast<std::size_t>(cols));
+                    for (std::int64_t r = 0; r < H; ++r) {
+                        rowsToBf16(*dp, r, 1, row.data());
+                        std::memcpy(out + r * inter, row.data() + row0, static_cast<std::size_t>(inter) * 2);
+                    }
+                });
+            }
+        } else {
+            o.w2 = o.w13 + static_cast<std::size_t>(((slots * 2 * inter * H) * 2 + 255) & ~std::int64_t(255));
+        }
+    }
+
+    m_arena.allocate(plan.size(), "the model's weights (" + std::to_string(plan.size() >> 20) + " MiB in bf16)");
+    std::byte* base = m_arena.as<std::byte>();
+    auto at = [base](std::size_t o) { return reinterpret_cast<const bf16*>(base + o); };
+    m_embed = at(embedAt);
+    m_finalNorm = at(normAt);
+    m_lmHead = at(headAt);
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+        const Offsets& o = off[l];
+        CudaLayerWeights& L = m_layers[l];
+        L.inputNorm = at(o.in);
+        L.postNorm = at(o.post);
+        L.qkva = at(o.qkva);
+        L.kvANorm = at(o.kvANorm);
+        L.kvB = at(o.kvB);
+        L.ukT = at(o.ukT);
+        L.oProj = at(o.o);
+        L.router = L.moe ? at(o.router) : nullptr;
+        L.routerBias = o.bias ? reinterpret_cast<const float*>(base + o.bias) : nullptr;
+        L.w13 = at(o.w13);
+        L.w2 = at(o.w2);
+    }
+    stream(plan, base, s);
+    m_stats.bytes = static_cast<double>(plan.size());
+    m_stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace fathom::inference::cuda

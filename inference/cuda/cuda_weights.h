@@ -1,0 +1,66 @@
+// The model's weights on the GPU in bf16, uploaded once: converted and re-laid-out on the host into
+// pinned staging buffers while earlier chunks copy (two buffers, async copies), into one arena.
+// Layouts are the ones the kernels want (documented per field); identical source tensors (the
+// synthetic bench model aliases its layers) are uploaded once.
+#pragma once
+
+#include "inference/cuda/device_buffer.h"
+#include "inference/model/model_config.h"
+#include "inference/model/weight_store.h"
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace fathom::inference::cuda {
+
+using bf16 = std::uint16_t;  // device bf16 bits; the kernels read them as __nv_bfloat16
+
+struct CudaLayerWeights {
+    const bf16* inputNorm = nullptr;    // [hidden]
+    const bf16* postNorm = nullptr;     // [hidden]
+    const bf16* qkva = nullptr;         // [heads*(nope+rope) + kv_lora+rope, hidden]: q_proj rows, then kv_a_proj_with_mqa rows
+    const bf16* kvANorm = nullptr;      // [kv_lora]
+    const bf16* kvB = nullptr;          // [heads*(nope+v), kv_lora] kv_b_proj as on the hub (per head: nope rows, v rows)
+    const bf16* ukT = nullptr;          // [heads, kv_lora, nope]: W_uk transposed per head, so q absorption is a plain GEMV
+    const bf16* oProj = nullptr;        // [hidden, heads*v]
+    bool moe = false;
+    const bf16* router = nullptr;       // [n_routed, hidden] mlp.gate.weight (MoE layers)
+    const float* routerBias = nullptr;  // fp32 [n_routed] e_score_correction_bias (noaux_tc only)
+    // Experts in kmoe's layout (kernels/moe_expert_decode.cuh): slots 0..n_routed-1 routed, then
+    // n_shared_slots shared pieces of `inter` rows; a dense MLP is one shared slot.
+    const bf16* w13 = nullptr;          // [slots, 2*inter, hidden], gate/up rows interleaved in blocks of 64
+    const bf16* w2 = nullptr;           // [slots, hidden, inter]
+    int nRouted = 0, nSharedSlots = 0, inter = 0;
+};
+
+struct LoadStats {
+    double bytes = 0;    // bytes copied to the GPU
+    double seconds = 0;  // wall time of the whole upload (host packing included)
+    double gbPerSecond() const { return seconds > 0 ? bytes / seconds / 1e9 : 0; }
+};
+
+class CudaWeights final {
+public:
+    // Throws fathom::Error: Resource when the GPU lacks memory (nothing is left allocated then),
+    // UserInput for a model shape the CUDA backend does not run.
+    CudaWeights(const ModelConfig& config, const WeightStore& weights, cudaStream_t stream);
+
+    const std::vector<CudaLayerWeights>& layers() const { return m_layers; }
+    const bf16* embedding() const { return m_embed; }  // [vocab, hidden]
+    const bf16* finalNorm() const { return m_finalNorm; }  // [hidden]
+    const bf16* lmHead() const { return m_lmHead; }  // [vocab, hidden]
+    const LoadStats& stats() const { return m_stats; }
+    std::size_t deviceBytes() const { return m_arena.bytes(); }
+
+private:
+    DeviceBuffer m_arena;
+    std::vector<CudaLayerWeights> m_layers;
+    const bf16* m_embed = nullptr;
+    const bf16* m_finalNorm = nullptr;
+    const bf16* m_lmHead = nullptr;
+    LoadStats m_stats;
+};
+
+}  // namespace fathom::inference::cuda

@@ -1,0 +1,101 @@
+// Small helpers shared by the kmoe ops (routing, experts, SwiGLU, sampling): argument checks that
+// throw fathom::Error, CUDA error checks, bf16 unpacking and warp reductions. Included by .cu only.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <string>
+
+#include "inference/util/error.h"
+
+namespace fathom::kernels::detail {
+
+// A launcher argument that breaks the op's contract is a bug in the caller (the backend), not
+// something the user can fix: report it as an internal error that names the op and the value.
+inline void require(bool ok, const char* op, const std::string& what)
+{
+    if (!ok) throwInternalError(std::string(op) + ": " + what);
+}
+
+// Checks the launch that just happened; out-of-memory is a Resource error, the rest internal.
+inline void checkLaunch(const char* op)
+{
+    const cudaError_t e = cudaGetLastError();
+    if (e == cudaSuccess) return;
+    const std::string msg = std::string(op) + ": CUDA launch failed: " + cudaGetErrorString(e);
+    if (e == cudaErrorMemoryAllocation) throw Error(ErrorKind::Resource, msg);
+    throwInternalError(msg);
+}
+
+inline void checkCuda(cudaError_t e, const char* op, const char* call)
+{
+    if (e != cudaSuccess)
+        throwInternalError(std::string(op) + ": " + call + " failed: " + cudaGetErrorString(e));
+}
+
+inline bool aligned16(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0; }
+
+inline int smCount()
+{
+    int dev = 0, n = 0;
+    checkCuda(cudaGetDevice(&dev), "kernels", "cudaGetDevice");
+    checkCuda(cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, dev), "kernels", "cudaDeviceGetAttribute");
+    return n;
+}
+
+// ---- device side ----
+
+// bf16 -> fp32 is exact: the bf16 bits are the high half of the fp32 bits.
+__device__ __forceinline__ float bf16lo(std::uint32_t w) { return __uint_as_float(w << 16); }
+__device__ __forceinline__ float bf16hi(std::uint32_t w) { return __uint_as_float(w & 0xffff0000u); }
+
+// Dot product of 8 bf16 weights (one 16-byte load) with 8 bf16 activations.
+__device__ __forceinline__ float dot8(uint4 w, uint4 a)
+{
+    float s = bf16lo(w.x) * bf16lo(a.x);
+    s = fmaf(bf16hi(w.x), bf16hi(a.x), s);
+    s = fmaf(bf16lo(w.y), bf16lo(a.y), s);
+    s = fmaf(bf16hi(w.y), bf16hi(a.y), s);
+    s = fmaf(bf16lo(w.z), bf16lo(a.z), s);
+    s = fmaf(bf16hi(w.z), bf16hi(a.z), s);
+    s = fmaf(bf16lo(w.w), bf16lo(a.w), s);
+    s = fmaf(bf16hi(w.w), bf16hi(a.w), s);
+    return s;
+}
+
+// Dot product of 8 bf16 weights with 8 fp32 activations (two float4).
+__device__ __forceinline__ float dot8f(uint4 w, float4 a, float4 b)
+{
+    float s = bf16lo(w.x) * a.x;
+    s = fmaf(bf16hi(w.x), a.y, s);
+    s = fmaf(bf16lo(w.y), a.z, s);
+    s = fmaf(bf16hi(w.y), a.w, s);
+    s = fmaf(bf16lo(w.z), b.x, s);
+    s = fmaf(bf16hi(w.z), b.y, s);
+    s = fmaf(bf16lo(w.w), b.z, s);
+    s = fmaf(bf16hi(w.w), b.w, s);
+    return s;
+}
+
+// Weights are read exactly once per step: keep them out of L1 so activations stay there.
+__device__ __forceinline__ uint4 loadStreaming(const void* p)
+{
+    uint4 v;
+    asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];"
+                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+                 : "l"(p));
+    return v;
+}
+
+__device__ __forceinline__ float warpSum(float v)
+{
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+__device__ __forceinline__ float silu(float g) { return g / (1.0f + __expf(-g)); }
+
+}  // namespace fathom::kernels::detail

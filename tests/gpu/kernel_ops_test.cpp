@@ -1,0 +1,197 @@
+// The GPU op table (in the manner of llama.cpp's test-backend-ops): one row per op and shape, each
+// comparing a kernel with its CPU twin on fresh random inputs. Adding a kernel means adding rows.
+// Without a CUDA device every row is skipped with the reason printed.
+#include <gtest/gtest.h>
+
+#include <cuda_runtime.h>
+
+#include <cctype>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "tests/gpu/kernel_cases_attn.h"  // kattn rows
+#include "tests/gpu/kernel_cases_mla.h"
+#include "tests/gpu/moe_op_checks.h"       // kmoe rows
+
+#include <chrono>
+#include <cstdio>
+
+namespace {
+
+using fathom::gputest::CheckResult;
+
+struct OpRow {
+    std::string op;                    // kernels/<op>.cu
+    std::string shape;                 // what the row covers (becomes the test name)
+    std::function<CheckResult()> run;  // twin + kernel on fresh inputs
+    double tol;                        // on CheckResult::err
+};
+
+// gtest prints a row by its name instead of its bytes.
+void PrintTo(const OpRow& row, std::ostream* os) { *os << row.op << " " << row.shape; }
+
+// kattn rows: a Case type draws fresh inputs (seeded from the clock, the seed reported on failure),
+// runs the launcher and the CPU twin; err = relative L2, ok = no element finite in one output only.
+template <typename Case, typename Shape>
+std::function<CheckResult()> attnCheck(const char* op, Shape shape)
+{
+    return [op, shape] {
+        const auto seed = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+        fathom::attntest::Rng rng(seed);
+        Case c(shape, rng);
+        const std::vector<float> kernel = c.kernel(), twin = c.twin();
+        const fathom::attntest::Comparison cmp = fathom::attntest::compare(kernel, twin);
+        CheckResult r;
+        r.err = cmp.relL2;
+        r.ok = cmp.badElements == 0 && !twin.empty();
+        r.detail = "relative L2 " + std::to_string(cmp.relL2) + ", " + std::to_string(cmp.badElements) +
+                   " elements non-finite in one output only (first at " + std::to_string(cmp.firstBad) + "), seed " +
+                   std::to_string(seed);
+        std::printf("[ %-13s %-28s ] rel L2 %.3g\n", op, shape.name().c_str(), cmp.relL2);
+        return r;
+    };
+}
+
+template <typename Case, typename Shape>
+void addAttnRow(std::vector<OpRow>& rows, const char* op, const Shape& shape, double tol)
+{
+    rows.push_back({op, shape.name(), attnCheck<Case>(op, shape), tol});
+}
+
+std::vector<OpRow> opRows()
+{
+    using namespace fathom::gputest;
+    std::vector<OpRow> rows;
+
+    // ---- kattn rows: embedding, norms, rope, GEMV, MLA (tolerance: ~1e-5 fp32 paths, ~1e-2 bf16) ----
+    {
+        using namespace fathom::attntest;
+        using G = GemvShape;
+        addAttnRow<EmbeddingCase>(rows, "embedding", EmbeddingShape{102400, 2048, 7, false}, 0.0);
+        addAttnRow<EmbeddingCase>(rows, "embedding", EmbeddingShape{1000, 64, 5, true}, 0.0);  // bad id -> NaN row
+        addAttnRow<RmsNormCase>(rows, "rmsnorm", RmsNormShape{1, 2048, true, false}, 1e-5);
+        addAttnRow<RmsNormCase>(rows, "rmsnorm", RmsNormShape{7, 2048, false, true}, 1e-2);
+        addAttnRow<RmsNormCase>(rows, "rmsnorm", RmsNormShape{3, 7168, true, false}, 1e-5);
+        addAttnRow<RmsNormCase>(rows, "rmsnorm", RmsNormShape{2, 512, false, false}, 1e-5);
+        addAttnRow<RopeCase>(rows, "rope", RopeShape{9, 16, 192, 128, false}, 1e-5);
+        addAttnRow<RopeCase>(rows, "rope", RopeShape{33, 16, 192, 128, true}, 1e-2);
+        addAttnRow<RopeCase>(rows, "rope", RopeShape{4, 128, 192, 128, false}, 1e-5);
+        addAttnRow<GemvCase>(rows, "gemv", G{3648, 2048, 1, G::Plain}, 1e-5);       // q_proj + kv_a_proj
+        addAttnRow<GemvCase>(rows, "gemv", G{21888, 2048, 1, G::Plain}, 1e-5);      // dense gate_up
+        addAttnRow<GemvCase>(rows, "gemv", G{2048, 10944, 1, G::Swiglu}, 1e-5);     // dense down, SwiGLU input
+        addAttnRow<GemvCase>(rows, "gemv", G{2048, 2048, 1, G::Accumulate}, 1e-5);  // o_proj into the residual
+        addAttnRow<GemvCase>(rows, "gemv", G{102400, 2048, 1, G::Plain}, 1e-5);     // lm_head
+        addAttnRow<GemvCase>(rows, "gemv", G{128, 512, 16, G::Plain}, 1e-5);        // W_uv per head
+        addAttnRow<GemvCase>(rows, "gemv", G{512, 128, 16, G::OutBf16}, 1e-2);      // W_uk^T absorb, bf16 out
+        addAttnRow<GemvCase>(rows, "gemv", G{1001, 2056, 1, G::XBf16}, 1e-5);       // ragged rows, bf16 x
+        addAttnRow<KvAppendCase>(rows, "mla_kv_append", KvAppendShape{1, 3648, 3072}, 1e-2);  // decode: kv inside qkv
+        addAttnRow<KvAppendCase>(rows, "mla_kv_append", KvAppendShape{37, 576, 0}, 1e-2);
+        addAttnRow<MlaDecodeCase>(rows, "mla_decode", MlaDecodeShape{16, 1, 0}, 1e-2);
+        addAttnRow<MlaDecodeCase>(rows, "mla_decode", MlaDecodeShape{16, 100, 0}, 1e-2);
+        addAttnRow<MlaDecodeCase>(rows, "mla_decode", MlaDecodeShape{16, 4096, 0}, 1e-2);
+        addAttnRow<MlaDecodeCase>(rows, "mla_decode", MlaDecodeShape{16, 32768, 0}, 1e-2);
+        addAttnRow<MlaDecodeCase>(rows, "mla_decode", MlaDecodeShape{16, 1000, 1}, 1e-2);  // one split: long loop
+        addAttnRow<MlaDecodeCase>(rows, "mla_decode", MlaDecodeShape{32, 777, 7}, 1e-2);
+        addAttnRow<MlaPrefillCase>(rows, "mla_prefill", MlaPrefillShape{16, 0, 17, 0}, 1e-2);
+        addAttnRow<MlaPrefillCase>(rows, "mla_prefill", MlaPrefillShape{16, 100, 64, 0}, 1e-2);
+        addAttnRow<MlaPrefillCase>(rows, "mla_prefill", MlaPrefillShape{16, 0, 256, 0}, 1e-2);
+        addAttnRow<MlaPrefillCase>(rows, "mla_prefill", MlaPrefillShape{16, 30, 90, 40}, 1e-2);  // chunked queries
+    }
+    // ---- end kattn rows ----
+
+
+    // ---- kmoe rows: MoE routing and experts, SwiGLU, sampling ----
+    // RouteShape: n_tokens, hidden, n_routed, top_k, n_group, topk_group, method, scoring, norm, scale.
+    const RouteShape v2lite{1, 2048, 64, 6, 1, 1, 0, 0, false, 1.0f};
+    const RouteShape v2{1, 5120, 160, 6, 8, 3, 1, 0, false, 16.0f};
+    const RouteShape v3{1, 7168, 256, 8, 8, 4, 2, 1, true, 2.5f};
+    auto tokens = [](RouteShape s, int n) { s.n_tokens = n; return s; };
+    auto normed = [](RouteShape s) { s.norm_topk_prob = true; return s; };
+    rows.push_back({"moe_route", "V2LiteGreedyDecode", [=] { return checkMoeRoute(v2lite); }, 1e-5});
+    rows.push_back({"moe_route", "V2LiteGreedyPrefill37", [=] { return checkMoeRoute(tokens(v2lite, 37)); }, 1e-5});
+    rows.push_back({"moe_route", "V2LiteGreedySplit16Tokens", [=] { return checkMoeRoute(tokens(v2lite, 16)); }, 1e-5});
+    rows.push_back({"moe_route", "V2LiteGreedyNormalized", [=] { return checkMoeRoute(normed(tokens(v2lite, 5))); }, 1e-5});
+    rows.push_back({"moe_route", "V2GroupLimitedDecode", [=] { return checkMoeRoute(v2); }, 1e-5});
+    rows.push_back({"moe_route", "V2GroupLimitedPrefill20", [=] { return checkMoeRoute(tokens(v2, 20)); }, 1e-5});
+    rows.push_back({"moe_route", "V3NoauxTcDecode", [=] { return checkMoeRoute(v3); }, 1e-5});
+    rows.push_back({"moe_route", "V3NoauxTcPrefill17", [=] { return checkMoeRoute(tokens(v3, 17)); }, 1e-5});
+    rows.push_back({"moe_route", "SmallTopOneSigmoid", [=] { return checkMoeRoute({3, 64, 8, 1, 1, 1, 0, 1, true, 2.0f}); }, 1e-5});
+
+    // ExpertShape: n_tokens, hidden, inter, n_routed, top_k, n_shared_slots, out_bf16, accumulate.
+    rows.push_back({"moe_expert_decode", "V2LiteTop6Shared2F32",
+                    [] { return checkMoeExpertDecode({1, 2048, 1408, 8, 6, 2, false, false}); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "V2LiteAccumulateBf16",
+                    [] { return checkMoeExpertDecode({1, 2048, 1408, 8, 6, 2, true, true}); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "V2Top6Shared2",
+                    [] { return checkMoeExpertDecode({1, 5120, 1536, 4, 6, 2, false, true}); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "V3Top8Shared1",
+                    [] { return checkMoeExpertDecode({1, 7168, 2048, 2, 8, 1, false, false}); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "V2LiteDenseLayer0",
+                    [] { return checkMoeExpertDecode({1, 2048, 10944, 0, 0, 1, true, false}); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "SmallOneExpert",
+                    [] { return checkMoeExpertDecode({1, 64, 64, 3, 1, 0, false, false}); }, 1e-2});
+
+    // Fused routing: real expert counts and routing rules, small inter to keep the host twin quick.
+    rows.push_back({"moe_expert_decode", "FusedRouteV2LiteGreedy",
+                    [=] { return checkMoeExpertDecodeFused({1, 2048, 128, 64, 6, 2, false, true}, v2lite); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "FusedRouteV2GroupLimited",
+                    [=] { return checkMoeExpertDecodeFused({1, 5120, 64, 160, 6, 2, true, false}, v2); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "FusedRouteV3NoauxTc",
+                    [=] { return checkMoeExpertDecodeFused({1, 7168, 64, 256, 8, 1, false, false}, v3); }, 1e-2});
+
+    rows.push_back({"moe_prefill", "V2LiteDims16Tokens",
+                    [] { return checkMoePrefill({16, 2048, 1408, 8, 6, 2, false, false}); }, 1e-2});
+    rows.push_back({"moe_prefill", "ManyTilesPerExpert300Tokens",
+                    [] { return checkMoePrefill({300, 256, 128, 32, 4, 1, true, true}); }, 1e-2});
+    rows.push_back({"moe_prefill", "V2Dims4TokensAccumulate",
+                    [] { return checkMoePrefill({4, 5120, 1536, 4, 6, 2, false, true}); }, 1e-2});
+    rows.push_back({"moe_prefill", "V3Dims2Tokens",
+                    [] { return checkMoePrefill({2, 7168, 2048, 2, 8, 1, true, false}); }, 1e-2});
+    rows.push_back({"moe_prefill", "OneToken", [] { return checkMoePrefill({1, 128, 64, 5, 2, 0, false, false}); }, 1e-2});
+
+    rows.push_back({"swiglu", "V2LiteDenseDecode", [] { return checkSwiglu(1, 10944); }, 1e-2});
+    rows.push_back({"swiglu", "V2LiteDensePrefill33", [] { return checkSwiglu(33, 10944); }, 1e-2});
+    rows.push_back({"swiglu", "Small", [] { return checkSwiglu(3, 8); }, 1e-2});
+
+    // SampleShape: n_rows, vocab, temperature, top_k, top_p. err is 0 unless a token is wrong.
+    rows.push_back({"sampling", "GreedyV2Vocab", [] { return checkSampling({3, 102400, 0.f, 0, 1.f}); }, 0.0});
+    rows.push_back({"sampling", "TopKOneIsGreedy", [] { return checkSampling({2, 102400, 0.7f, 1, 1.f}); }, 0.0});
+    rows.push_back({"sampling", "TemperatureOnlyV2Vocab", [] { return checkSampling({8, 102400, 1.0f, 0, 1.f}); }, 0.0});
+    rows.push_back({"sampling", "TopKTopPV2Vocab", [] { return checkSampling({8, 102400, 0.8f, 50, 0.9f}); }, 0.0});
+    rows.push_back({"sampling", "TopPOnlyV3Vocab", [] { return checkSampling({4, 129280, 0.6f, 0, 0.5f}); }, 0.0});
+    rows.push_back({"sampling", "DistributionTopKTopP",
+                    [] { return checkSamplingDistribution({20000, 64, 1.3f, 20, 0.8f}); }, 5.0});
+    rows.push_back({"sampling", "DistributionPlain",
+                    [] { return checkSamplingDistribution({20000, 48, 0.9f, 0, 1.f}); }, 5.0});
+    // ---- end kmoe rows ----
+
+    return rows;
+}
+
+class KernelOps : public ::testing::TestWithParam<OpRow> {};
+
+TEST_P(KernelOps, matchesCpuTwin)
+{
+    int n = 0;
+    const cudaError_t e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess || n == 0)
+        GTEST_SKIP() << "no CUDA device: " << (e != cudaSuccess ? cudaGetErrorString(e) : "none found");
+    const OpRow& row = GetParam();
+    const CheckResult r = row.run();
+    EXPECT_TRUE(r.ok) << row.op << " " << row.shape << ": " << r.detail;
+    EXPECT_LE(r.err, row.tol) << row.op << " " << row.shape << ": " << r.detail;
+}
+
+std::string rowName(const ::testing::TestParamInfo<OpRow>& row)
+{
+    std::string name = row.param.op + "_" + row.param.shape;
+    for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, KernelOps, ::testing::ValuesIn(opRows()), rowName);
+
+}  // namespace
