@@ -49,6 +49,14 @@ ChatSession::ChatSession(ChatStore* store, EngineBridge* bridge, QObject* parent
     });
 }
 
+ChatSession::~ChatSession()
+{
+    if (m_reply.active && m_reply.message.id != 0) {
+        m_bridge->stop(m_reply.ticket);
+        onFinished(m_reply.ticket, {}, MessageStatus::Stopped, {});
+    }
+}
+
 void ChatSession::newConversation()
 {
     stop();

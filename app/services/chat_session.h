@@ -20,6 +20,8 @@ class ChatSession final : public QObject {
     Q_OBJECT
 public:
     ChatSession(ChatStore* store, EngineBridge* bridge, QObject* parent = nullptr);
+    // A reply still streaming is stored as `stopped` with what it has (the store must outlive this).
+    ~ChatSession() override;
 
     // Global defaults (storage's Settings keys: chat.temperature, chat.max_tokens, ...).
     void setGlobalSettings(const QVariantMap& settings) { m_global = settings; }

@@ -11,23 +11,14 @@ namespace fathom::app {
 // One per request: the engine calls it on its thread; it only forwards.
 class EngineWorker::Sink final : public inference::EventSink {
 public:
-    Sink(EngineWorker* worker, quint64 ticket, PromptEncoder::TokenDecoder decoder)
-        : m_worker(worker), m_ticket(ticket), m_decoder(std::move(decoder))
-    {
-    }
-    void onToken(std::uint64_t, const inference::TokenEvent& event) override
-    {
-        // An engine without a detokenizer reports ids only; the model's tokenizer fills in.
-        if (event.text.empty() && m_decoder) m_worker->relayToken(m_ticket, m_decoder(event.token));
-        else m_worker->relayToken(m_ticket, event.text);
-    }
+    Sink(EngineWorker* worker, quint64 ticket) : m_worker(worker), m_ticket(ticket) {}
+    void onToken(std::uint64_t, const inference::TokenEvent& event) override { m_worker->relayToken(m_ticket, event.text); }
     void onDone(std::uint64_t, const inference::DoneStats& stats) override { m_worker->relayDone(m_ticket, stats); }
     void onError(std::uint64_t, const std::string& message) override { m_worker->relayError(m_ticket, message); }
 
 private:
     EngineWorker* m_worker;
     quint64 m_ticket;
-    PromptEncoder::TokenDecoder m_decoder;
 };
 
 EngineWorker::EngineWorker(ModelLoader loader, std::atomic<bool>* cancelLoad)
@@ -98,7 +89,7 @@ void EngineWorker::generate(quint64 ticket, const GenerationRequest& request)
     r.stopStrings = m_model.encoder->stopStrings();
     r.priority = inference::Priority::Normal;
     emit started(ticket, qint64(r.promptTokens.size()), QString::fromStdString(m_model.encoder->replyPrefix()));
-    auto sink = std::make_unique<Sink>(this, ticket, m_model.encoder->makeDecoder());
+    auto sink = std::make_unique<Sink>(this, ticket);
     inference::EventSink* raw = sink.get();
     m_sinks.emplace(ticket, std::move(sink));
     try {

@@ -5,7 +5,6 @@
 #include "app/services/chat_types.h"
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,10 +21,7 @@ public:
     // Text the template's generation prompt already opened the reply with ("<think>\n" for R1
     // templates that force thinking), so the shown reply starts the same way.
     virtual std::string replyPrefix() const { return {}; }
-    // A fresh streaming detokenizer for one reply (id -> complete UTF-8 text, special tokens
-    // silent), used when the engine reports ids without text. Empty: none.
-    using TokenDecoder = std::function<std::string(std::int32_t)>;
-    virtual TokenDecoder makeDecoder() const { return {}; }
+
 };
 
 }  // namespace fathom::app

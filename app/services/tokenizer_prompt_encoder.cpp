@@ -1,9 +1,10 @@
-// Renders the conversation with the model's own chat template, then tokenizes the whole prompt
-// (special tokens such as <｜begin▁of▁sentence｜> match as themselves).
+// Renders the conversation with the model's own chat template and encodes it with the engine's
+// encodeChatPrompt: template tokens are special, text inside messages never is (a pasted
+// "<｜end▁of▁sentence｜>" stays plain text).
 #include "app/services/tokenizer_prompt_encoder.h"
 
 #include "inference/prompt/format_detect.h"
-#include "inference/tokenizer/stream_decoder.h"
+#include "inference/prompt/chat_prompt.h"
 
 namespace fathom::app {
 
@@ -23,20 +24,12 @@ std::vector<std::int32_t> TokenizerPromptEncoder::encode(const QList<ChatMessage
         // drops it too), and a stopped or failed reply still counts as what the model said.
         messages.push_back({m.role == Role::User ? "user" : "assistant", m.content.toStdString(), {}});
     }
-    const std::string prompt = inference::renderChat(m_format, messages, true);
-    return m_tokenizer->encode(prompt, true);
+    return inference::encodeChatPrompt(*m_tokenizer, m_format, messages, true);
 }
 
 std::string TokenizerPromptEncoder::replyPrefix() const
 {
     return m_format.thinkPrefix ? "<think>\n" : std::string();
-}
-
-PromptEncoder::TokenDecoder TokenizerPromptEncoder::makeDecoder() const
-{
-    auto decoder = std::make_shared<inference::StreamDecoder>(*m_tokenizer, true);
-    // The lambda keeps the tokenizer alive as long as the decoder that refers to it.
-    return [tokenizer = m_tokenizer, decoder](std::int32_t id) { return decoder->push(id); };
 }
 
 }  // namespace fathom::app

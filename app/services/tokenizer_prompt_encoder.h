@@ -1,5 +1,6 @@
 // PromptEncoder for a hub model folder: its tokenizer.json and the chat format detected from its
-// tokenizer_config.json / config.json (deepseek-v2, deepseek-v3, deepseek-r1).
+// tokenizer_config.json / config.json (deepseek-v2, deepseek-v3, deepseek-r1). Replies are
+// detokenized by the engine (Engine::load reads the same tokenizer.json).
 #pragma once
 
 #include "app/services/prompt_encoder.h"
@@ -19,11 +20,10 @@ public:
 
     std::vector<std::int32_t> encode(const QList<ChatMessage>& turns, const QString& systemPrompt) const override;
     std::string replyPrefix() const override;
-    TokenDecoder makeDecoder() const override;
     const inference::ChatFormat& format() const { return m_format; }
 
 private:
-    std::shared_ptr<const inference::Tokenizer> m_tokenizer;  // shared with live decoders
+    std::unique_ptr<const inference::Tokenizer> m_tokenizer;
     inference::ChatFormat m_format;
 };
 

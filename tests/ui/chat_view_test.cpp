@@ -97,6 +97,21 @@ private slots:
         QVERIFY(static_cast<MessageTextView*>(w->thinkingView())->toPlainText().contains(QStringLiteral("2 plus 2")));
     }
 
+    void reasoningCanBeHiddenBySetting()
+    {
+        ChatView view(ColorScheme::Light);
+        view.show();
+        app::ChatMessage reply = message(2, app::Role::Assistant, QStringLiteral("Answer."));
+        reply.reasoning = QStringLiteral("private musings");
+        view.setMessages({message(1, app::Role::User, QStringLiteral("q")), reply});
+        QVERIFY(!view.messageAt(1)->thinkingToggle()->isHidden());
+        view.setShowReasoning(false);
+        QVERIFY(view.messageAt(1)->thinkingToggle()->isHidden());
+        QCOMPARE(view.messageAt(1)->textView()->toPlainText(), QStringLiteral("Answer."));
+        view.setShowReasoning(true);
+        QVERIFY(!view.messageAt(1)->thinkingToggle()->isHidden());
+    }
+
     void streamedThinkingShowsWhileOpen()
     {
         ChatView view(ColorScheme::Light);

@@ -306,6 +306,8 @@ private slots:
 
     void restartReopensTheSameConversations()
     {
+        window().resize(1100, 700);
+        window().close();  // saves the window geometry through Settings
         const qint64 conversation = m_app->session.conversationId();
         QList<qint64> ids;
         QStringList texts;
@@ -325,6 +327,7 @@ private slots:
             QCOMPARE(view()->messageAt(i)->textView()->toPlainText(), texts[i]);
         }
         QCOMPARE(view()->messageAt(0)->siblingLabel()->text(), QStringLiteral("2/2"));
+        QCOMPARE(window().size(), QSize(1100, 700));
     }
 
     void aLinkFromTheModelOpensOnlyAfterShowingItsAddress()
@@ -353,6 +356,23 @@ private slots:
         click(page->findChild<QPushButton*>(QStringLiteral("loadModel")));
         QVERIFY(loaded.wait(60000));
         QVERIFY(!page->isVisible());  // back to the chat
+    }
+
+    void deletingAChatAsksThenRemovesIt()
+    {
+        const int before = window().sidebar()->list()->count();
+        QListWidgetItem* last = window().sidebar()->list()->item(before - 1);
+        const qint64 id = last->data(Qt::UserRole + 1).toLongLong();
+        QVERIFY(id > 0);
+        QTimer::singleShot(0, this, [] {
+            auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            QVERIFY(box);
+            box->button(QMessageBox::Yes)->click();
+        });
+        emit window().sidebar()->deleteRequested(id);
+        QTRY_COMPARE(window().sidebar()->list()->count(), before - 1);
+        storage::Database db(m_db.toStdString());
+        QVERIFY(!storage::ConversationStore(db).findConversation(id).has_value());
     }
 
     void aReplyCutByACrashShowsAsInterrupted()

@@ -58,6 +58,7 @@ MessageWidget* ChatView::createWidget(const app::ChatMessage& message)
     connect(w, &MessageWidget::regenerateRequested, this, &ChatView::regenerateRequested);
     connect(w, &MessageWidget::editSubmitted, this, &ChatView::editSubmitted);
     connect(w, &MessageWidget::linkClicked, this, &ChatView::linkClicked);
+    w->setShowReasoning(m_showReasoning);
     w->show();
     return w;
 }
@@ -126,6 +127,12 @@ void ChatView::setColorScheme(ColorScheme scheme)
     m_scheme = scheme;
     qDeleteAll(m_widgets);
     m_widgets.clear();
+}
+
+void ChatView::setShowReasoning(bool show)
+{
+    m_showReasoning = show;
+    for (MessageWidget* w : std::as_const(m_widgets)) w->setShowReasoning(show);
 }
 
 void ChatView::setPlaceholder(const QString& text)

@@ -32,6 +32,7 @@ public:
     void flush();
     // Drops every message widget so the next setMessages() renders in the new colours.
     void setColorScheme(ColorScheme scheme);
+    void setShowReasoning(bool show);
     // Text shown when there are no messages (rich text: the empty state, or what to do next).
     void setPlaceholder(const QString& text);
 
@@ -64,6 +65,7 @@ private:
     QList<MessageWidget*> m_widgets;
     QTimer m_frame;          // batches streamed text into one render per frame
     bool m_pinned = true;    // follow new text at the bottom
+    bool m_showReasoning = true;
 };
 
 }  // namespace fathom::ui

@@ -112,6 +112,14 @@ MessageWidget::MessageWidget(const app::ChatMessage& message, ColorScheme scheme
 
 QWidget* MessageWidget::thinkingView() const { return m_thinking; }
 
+void MessageWidget::setShowReasoning(bool show)
+{
+    if (show == m_showReasoning) return;
+    m_showReasoning = show;
+    m_dirty = true;
+    render();
+}
+
 void MessageWidget::setMessage(const app::ChatMessage& message)
 {
     const QString raw = app::ThinkingSplit::join(message.reasoning, message.content);
@@ -141,7 +149,8 @@ void MessageWidget::render()
     const app::ThinkingSplit split = app::ThinkingSplit::split(m_raw);
     const QString& thinking = split.reasoning;
     const bool open = split.open;
-    m_thinkingToggle->setVisible(!thinking.isEmpty() || open);
+    m_thinkingToggle->setVisible(m_showReasoning && (!thinking.isEmpty() || open));
+    if (!m_showReasoning) m_thinking->setVisible(false);
     if (!thinking.isEmpty() || open) {
         m_thinking->setMarkdownText(thinking);
         const qsizetype words = thinking.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts).size();

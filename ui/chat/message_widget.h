@@ -29,6 +29,8 @@ public:
     void appendText(const QString& text);
     void render();
     bool needsRender() const { return m_dirty; }
+    // chat.show_reasoning: false hides the folded reasoning entirely.
+    void setShowReasoning(bool show);
 
     // For tests and keyboard users.
     MessageTextView* textView() const { return m_text; }
@@ -61,6 +63,7 @@ private:
     QString m_raw;    // reasoning and answer as the model wrote them: "<think>…</think>answer"
     ColorScheme m_scheme;
     bool m_dirty = true;
+    bool m_showReasoning = true;
     QLabel* m_role = nullptr;
     QToolButton* m_previous = nullptr;
     QLabel* m_siblings = nullptr;

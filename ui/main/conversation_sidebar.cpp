@@ -4,6 +4,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
 #include <QPushButton>
 #include <QVBoxLayout>
 
@@ -60,6 +61,15 @@ ConversationSidebar::ConversationSidebar(QWidget* parent)
     });
     connect(m_list, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
         emit conversationActivated(item->data(kIdRole).toLongLong());
+    });
+    m_list->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_list, &QListWidget::customContextMenuRequested, this, [this](const QPoint& at) {
+        QListWidgetItem* item = m_list->itemAt(at);
+        if (!item || !(item->flags() & Qt::ItemIsEnabled)) return;
+        const qint64 id = item->data(kIdRole).toLongLong();
+        QMenu menu(this);
+        menu.addAction(tr("Delete chat…"), this, [this, id] { emit deleteRequested(id); });
+        menu.exec(m_list->viewport()->mapToGlobal(at));
     });
     connect(m_newChat, &QPushButton::clicked, this, &ConversationSidebar::newChatRequested);
     connect(models, &QPushButton::clicked, this, &ConversationSidebar::modelsRequested);

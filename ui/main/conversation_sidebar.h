@@ -32,6 +32,7 @@ signals:
     void newChatRequested();
     void modelsRequested();
     void settingsRequested();
+    void deleteRequested(qint64 conversationId);  // from the list's context menu
 
 private:
     QLineEdit* m_search;

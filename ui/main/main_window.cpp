@@ -16,6 +16,8 @@
 #include <QDesktopServices>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -37,6 +39,7 @@ MainWindow::MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::Ch
     m_scheme = Theme::current();
 
     auto* splitter = new QSplitter(this);
+    m_splitter = splitter;
     splitter->setChildrenCollapsible(false);
     m_sidebar = new ConversationSidebar(splitter);
     m_sidebar->setMinimumWidth(220);
@@ -169,6 +172,8 @@ void MainWindow::wireServices()
         m_settings = settings;
         m_session->setGlobalSettings(settings);
         if (!m_options.theme) applyTheme(Theme::parse(settings.value(QStringLiteral("ui.theme")).toString()));
+        applyChatSettings();
+        restoreGeometryFromSettings();
         m_settingsLoaded = true;
         maybeLoadDefaultModel();
         checkSettled();
@@ -192,6 +197,14 @@ void MainWindow::wireServices()
     });
     connect(m_sidebar, &ConversationSidebar::modelsRequested, this, &MainWindow::showModels);
     connect(m_sidebar, &ConversationSidebar::settingsRequested, this, &MainWindow::openSettings);
+    connect(m_sidebar, &ConversationSidebar::deleteRequested, this, [this](qint64 id) {
+        const QMessageBox::StandardButton answer = QMessageBox::question(
+            this, tr("Delete chat?"), tr("Delete this chat and every version of its messages? This cannot be undone."),
+            QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+        if (answer != QMessageBox::Yes) return;
+        if (id == m_session->conversationId()) m_session->newConversation();
+        m_store->deleteConversation(id);
+    });
 
     connect(m_session, &ChatSession::pathChanged, this, [this](const QList<app::ChatMessage>& path) {
         m_chatView->setMessages(path);
@@ -300,6 +313,38 @@ void MainWindow::applyTheme(ThemeMode mode)
     m_chatView->setMessages(m_session->path());
 }
 
+void MainWindow::applyChatSettings()
+{
+    m_chatView->setShowReasoning(m_settings.value(QStringLiteral("chat.show_reasoning"), true).toBool());
+    const int points = m_settings.value(QStringLiteral("ui.font_size"), 11).toInt();
+    QFont font = m_chatView->font();
+    if (points > 0 && font.pointSize() != points) {
+        font.setPointSize(points);
+        m_chatView->setFont(font);  // propagates to every message
+    }
+}
+
+void MainWindow::restoreGeometryFromSettings()
+{
+    const QJsonObject saved =
+        QJsonDocument::fromJson(m_settings.value(QStringLiteral("ui.window_geometry")).toString().toUtf8()).object();
+    const QByteArray window = QByteArray::fromBase64(saved.value(QStringLiteral("window")).toString().toLatin1());
+    const QByteArray splitter = QByteArray::fromBase64(saved.value(QStringLiteral("splitter")).toString().toLatin1());
+    if (!window.isEmpty() && minimumSize() != maximumSize()) restoreGeometry(window);  // not when fixed (--screenshot)
+    if (!splitter.isEmpty()) m_splitter->restoreState(splitter);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QJsonObject saved;
+    saved[QStringLiteral("window")] = QString::fromLatin1(saveGeometry().toBase64());
+    saved[QStringLiteral("splitter")] = QString::fromLatin1(m_splitter->saveState().toBase64());
+    if (m_storeOpened)
+        m_store->setSetting(QStringLiteral("ui.window_geometry"),
+                            QString::fromUtf8(QJsonDocument(saved).toJson(QJsonDocument::Compact)));
+    QMainWindow::closeEvent(event);
+}
+
 void MainWindow::loadModel(const QString& folder)
 {
     inference::EngineOptions options;
@@ -406,6 +451,7 @@ void MainWindow::openSettings()
     }
     m_session->setGlobalSettings(m_settings);
     if (changed.contains(QStringLiteral("ui.theme"))) applyTheme(Theme::parse(changed.value(QStringLiteral("ui.theme")).toString()));
+    applyChatSettings();
 }
 
 void MainWindow::openConversationSettings()

@@ -18,6 +18,7 @@ class QComboBox;
 class QLabel;
 class QProgressBar;
 class QPushButton;
+class QSplitter;
 class QStackedWidget;
 class QToolButton;
 
@@ -73,11 +74,16 @@ public:
 signals:
     void settled();
 
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
 private:
     QWidget* buildChatPage();
     void buildStatusBar();
     void wireServices();
     void applyTheme(ThemeMode mode);
+    void applyChatSettings();   // chat.show_reasoning, ui.font_size
+    void restoreGeometryFromSettings();  // ui.window_geometry
     void updatePlaceholder();
     void updateModelPicker();
     void updateSendButton(bool generating);
@@ -104,6 +110,7 @@ private:
 
     ConversationSidebar* m_sidebar = nullptr;
     QStackedWidget* m_pages = nullptr;
+    QSplitter* m_splitter = nullptr;
     ChatView* m_chatView = nullptr;
     Composer* m_composer = nullptr;
     QPushButton* m_send = nullptr;
