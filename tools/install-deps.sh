@@ -10,8 +10,8 @@ pkgs=(
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libqt6svg6-dev qt6-tools-dev qt6-tools-dev-tools
   libgl-dev xvfb xauth fonts-dejavu-core
   clang-14 libclang-rt-14-dev
-  dpkg-dev file desktop-file-utils appstream
-  python3-numpy  # tools/bf16-error-budget.py (kfix)
+  dpkg-dev file desktop-file-utils appstream librsvg2-bin lintian
+  python3-numpy  # tools/bf16-error-budget.py
 )
 
 missing=()
