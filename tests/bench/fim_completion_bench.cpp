@@ -16,9 +16,8 @@
 #include "inference/tokenizer/stream_decoder.h"
 #include "inference/tokenizer/tokenizer.h"
 
-#if defined(FATHOM_HAVE_CUDA) && __has_include("inference/cuda/cuda_runner.h")
+#ifdef FATHOM_BENCH_CUDA_RUNNER
 #include "inference/cuda/cuda_runner.h"
-#define FATHOM_BENCH_CUDA_RUNNER 1
 #endif
 
 #include <nlohmann/json.hpp>
