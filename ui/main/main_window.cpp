@@ -310,6 +310,9 @@ void MainWindow::start(const StartOptions& options)
     if (options.theme) applyTheme(*options.theme);
     m_store->open(options.databasePath.isEmpty() ? app::ChatStore::defaultPath() : options.databasePath);
     m_bridge->scanModels();
+    // `fathom FILE...` (and the desktop file's MIME association) opens source files in the editor.
+    for (const QString& path : options.openFiles) m_editorPage->openFile(path);
+    if (!options.openFiles.isEmpty()) showEditor();
 }
 
 void MainWindow::applyTheme(ThemeMode mode)
