@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Renders docs/screenshot-light.png and docs/screenshot-dark.png: a demo conversation (written by
-# tests/ui/seed_demo_db.cpp, not by a model) in the main window, offscreen, with the embedded model.
+# tests/ui/seed_demo_db.cpp, not by a model) in the main window, offscreen, with the embedded model;
+# and docs/screenshot-models.png: the model manager over a made-up Hugging Face cache (sparse files).
 # Usage: tools/make-screenshots.sh [BUILD_DIR]   (default: build)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -14,4 +15,22 @@ for theme in light dark; do
   QT_QPA_PLATFORM=offscreen "$build/app/fathom" --database "$tmp/demo.sqlite3" --open-conversation "$id" \
     --theme "$theme" --screenshot "$root/docs/screenshot-$theme.png"
 done
-echo "wrote docs/screenshot-light.png and docs/screenshot-dark.png"
+
+# The model manager: one complete model (31.4 GB of sparse weights) and one unfinished download, laid
+# out as huggingface_hub does; no network is touched (HF_ENDPOINT points nowhere and nothing starts).
+hub="$tmp/demo-hub"
+commit=3f4c1e2a9b8d7c6e5f4a3b2c1d0e9f8a7b6c5d4e
+repo="$hub/models--deepseek-ai--DeepSeek-Coder-V2-Lite-Instruct"
+mkdir -p "$repo/blobs" "$repo/refs" "$repo/snapshots/$commit"
+printf '%s' "$commit" > "$repo/refs/main"
+config=$(printf '%064d' 1); weights=$(printf '%064d' 2)
+echo '{"architectures": ["DeepseekV2ForCausalLM"]}' > "$repo/blobs/$config"
+truncate -s 31420000000 "$repo/blobs/$weights"
+ln -s "../../blobs/$config" "$repo/snapshots/$commit/config.json"
+ln -s "../../blobs/$weights" "$repo/snapshots/$commit/model.safetensors"
+partial="$hub/models--deepseek-ai--DeepSeek-V2-Lite-Chat"
+mkdir -p "$partial/blobs" "$partial/snapshots"
+truncate -s 12600000000 "$partial/blobs/$(printf '%064d' 3).incomplete"
+HF_HUB_CACHE="$hub" HF_ENDPOINT="http://127.0.0.1:9" QT_QPA_PLATFORM=offscreen "$build/app/fathom" \
+  --database "$tmp/demo.sqlite3" --theme light --page models --screenshot "$root/docs/screenshot-models.png"
+echo "wrote docs/screenshot-light.png, docs/screenshot-dark.png and docs/screenshot-models.png"

@@ -1,0 +1,78 @@
+// CatalogCard: a catalog entry drawn as a small card; the page sets its status from the cache scan
+// and the running downloads.
+#include "ui/models/catalog_card.h"
+
+#include "ui/models/byte_format.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace fathom::ui {
+
+namespace {
+QLabel* wrapped(const QString& text, QWidget* parent)
+{
+    auto* l = new QLabel(text, parent);
+    l->setWordWrap(true);
+    return l;
+}
+}  // namespace
+
+CatalogCard::CatalogCard(const app::CatalogModel& model, QWidget* parent)
+    : QFrame(parent), m_model(model), m_download(new QPushButton(this))
+{
+    setObjectName(QStringLiteral("catalogCard"));
+    setFrameShape(QFrame::StyledPanel);
+    auto* layout = new QVBoxLayout(this);
+    auto* name = new QLabel(model.name, this);
+    QFont f = name->font();
+    f.setBold(true);
+    f.setPointSizeF(f.pointSizeF() * 1.1);
+    name->setFont(f);
+    layout->addWidget(name);
+    auto* repo = new QLabel(model.repo, this);
+    repo->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    repo->setEnabled(false);  // drawn dimmed: secondary text
+    layout->addWidget(repo);
+    layout->addWidget(wrapped(model.description, this));
+    const QString uses = model.uses.contains(QStringLiteral("completion")) && model.uses.contains(QStringLiteral("chat"))
+                             ? tr("chat and editor completion")
+                             : (model.uses.contains(QStringLiteral("completion")) ? tr("editor completion") : tr("chat"));
+    auto* facts = wrapped(tr("<b>Download</b> ~%1 · <b>GPU memory</b> %2 GB · <b>Context</b> %3k tokens<br>"
+                             "<b>Use</b> %4 · %5")
+                              .arg(formatBytes(model.downloadBytes))
+                              .arg(model.vramGB, 0, 'f', 0)
+                              .arg(model.contextTokens / 1024)
+                              .arg(uses, model.parameters.toHtmlEscaped()),
+                          this);
+    facts->setObjectName(QStringLiteral("catalogFacts"));
+    facts->setTextFormat(Qt::RichText);
+    layout->addWidget(facts);
+    auto* license = wrapped(tr("License: <a href=\"%1\">%2</a>").arg(model.licenseUrl.toHtmlEscaped(), model.license.toHtmlEscaped()), this);
+    license->setObjectName(QStringLiteral("catalogLicense"));
+    license->setTextFormat(Qt::RichText);
+    license->setOpenExternalLinks(true);  // the hub's own license page, opened only on click
+    layout->addWidget(license);
+    layout->addStretch(1);
+    auto* row = new QHBoxLayout;
+    row->addStretch(1);
+    m_download->setObjectName(QStringLiteral("catalogDownload"));
+    row->addWidget(m_download);
+    layout->addLayout(row);
+    connect(m_download, &QPushButton::clicked, this, [this] { emit downloadRequested(m_model.repo, m_model.revision); });
+    setStatus(Status::Available);
+}
+
+void CatalogCard::setStatus(Status status)
+{
+    m_download->setEnabled(status == Status::Available);
+    switch (status) {
+    case Status::Available: m_download->setText(tr("Download")); break;
+    case Status::Downloading: m_download->setText(tr("Downloading…")); break;
+    case Status::Installed: m_download->setText(tr("Installed")); break;
+    }
+}
+
+}  // namespace fathom::ui
