@@ -1,7 +1,8 @@
-// Human text for sizes, speeds and durations on the model manager page ("31.4 GB", "2 min 5 s").
+// Human text on the model manager page: sizes, speeds, durations ("31.4 GB", "2 min 5 s") and paths ("~/...").
 #pragma once
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QString>
 
 namespace fathom::ui {
@@ -27,6 +28,15 @@ inline QString formatDuration(qint64 seconds)
     if (seconds < 3600)
         return QCoreApplication::translate("fathom::ui", "%1 min %2 s").arg(seconds / 60).arg(seconds % 60);
     return QCoreApplication::translate("fathom::ui", "%1 h %2 min").arg(seconds / 3600).arg((seconds % 3600) / 60);
+}
+
+// A folder as the user knows it: native separators, the home folder as "~".
+inline QString displayPath(const QString& path)
+{
+    const QString home = QDir::homePath();
+    QString p = path;
+    if (home.size() > 1 && (p == home || p.startsWith(home + u'/'))) p = u'~' + p.mid(home.size());
+    return QDir::toNativeSeparators(p);
 }
 
 }  // namespace fathom::ui

@@ -26,16 +26,14 @@ CatalogCard::CatalogCard(const app::CatalogModel& model, QWidget* parent)
     setObjectName(QStringLiteral("catalogCard"));
     setFrameShape(QFrame::StyledPanel);
     auto* layout = new QVBoxLayout(this);
+    layout->setSpacing(4);
     auto* name = new QLabel(model.name, this);
     QFont f = name->font();
     f.setBold(true);
     f.setPointSizeF(f.pointSizeF() * 1.1);
     name->setFont(f);
     layout->addWidget(name);
-    auto* repo = new QLabel(model.repo, this);
-    repo->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    repo->setEnabled(false);  // drawn dimmed: secondary text
-    layout->addWidget(repo);
+    name->setToolTip(model.repo);  // the hub id; the card keeps to what a person chooses by
     layout->addWidget(wrapped(model.description, this));
     const QString uses = model.uses.contains(QStringLiteral("completion")) && model.uses.contains(QStringLiteral("chat"))
                              ? tr("chat and editor completion")
@@ -45,9 +43,10 @@ CatalogCard::CatalogCard(const app::CatalogModel& model, QWidget* parent)
                               .arg(formatBytes(model.downloadBytes))
                               .arg(model.vramGB, 0, 'f', 0)
                               .arg(model.contextTokens / 1024)
-                              .arg(uses, model.parameters.toHtmlEscaped()),
+                              .arg(uses, model.parameters.section(QStringLiteral(" ("), 0, 0).toHtmlEscaped()),
                           this);
     facts->setObjectName(QStringLiteral("catalogFacts"));
+    facts->setToolTip(model.parameters);  // the MoE shape in full; the card keeps the short form
     facts->setTextFormat(Qt::RichText);
     layout->addWidget(facts);
     auto* license = wrapped(tr("License: <a href=\"%1\">%2</a>").arg(model.licenseUrl.toHtmlEscaped(), model.license.toHtmlEscaped()), this);

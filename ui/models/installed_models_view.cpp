@@ -37,6 +37,10 @@ InstalledModelsView::InstalledModelsView(QWidget* parent)
       m_delete(new QPushButton(tr("Delete…"), this)), m_use(new QPushButton(tr("Use this model"), this))
 {
     m_list->setObjectName(QStringLiteral("installedModels"));
+    // Long cache paths are shortened in the middle rather than scrolled sideways.
+    m_list->setTextElideMode(Qt::ElideMiddle);
+    m_list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_list->setSpacing(3);
     m_open->setObjectName(QStringLiteral("openModelFolder"));
     m_delete->setObjectName(QStringLiteral("deleteModel"));
     m_use->setObjectName(QStringLiteral("loadModel"));
@@ -97,20 +101,21 @@ void InstalledModelsView::rebuild()
     QStringList shown;
     for (const app::LocalModel& m : m_local) {
         if (!m.embedded) continue;
-        add(tr("%1  (built into Fathom)").arg(m.name), m.folder, m.folder, {}, m.folder, 0);
+        add(tr("%1  (built into Fathom)").arg(m.name), displayPath(m.folder), m.folder, {}, m.folder, 0);
         shown << m.folder;
     }
     for (const app::CachedModel& m : m_cached) {
         const QString folder = loadableSnapshot(m);
         QString detail = tr("%1 on disk").arg(formatBytes(m.diskBytes));
-        if (m.partialBytes > 0) detail += tr(" (%1 of it an unfinished download)").arg(formatBytes(m.partialBytes));
-        if (folder.isEmpty()) detail += tr(" · not complete: no snapshot with config.json and all its files");
-        add(m.repo, detail + tr(" · ") + m.folder, folder, m.repo, m.folder, m.diskBytes);
+        if (m.partialBytes > 0)
+            detail += tr(", %1 of it an unfinished download").arg(formatBytes(m.partialBytes));
+        if (folder.isEmpty()) detail += tr(" · not usable yet: no snapshot with config.json and all its files");
+        add(m.repo, detail + u'\n' + displayPath(m.folder), folder, m.repo, m.folder, m.diskBytes);
         shown << folder;
     }
     // Without a cache scan (no download service), the bridge's list still shows what can be loaded.
     for (const app::LocalModel& m : m_local)
-        if (!m.embedded && !shown.contains(m.folder)) add(m.name, m.folder, m.folder, {}, m.folder, 0);
+        if (!m.embedded && !shown.contains(m.folder)) add(m.name, displayPath(m.folder), m.folder, {}, m.folder, 0);
     if (m_list->count() == 0) {
         auto* item = new QListWidgetItem(tr("No model on this computer yet: download one above."), m_list);
         item->setFlags(Qt::NoItemFlags);

@@ -4,6 +4,7 @@
 
 #include "app/hub/download_service.h"
 #include "app/hub/model_catalog.h"
+#include "ui/models/byte_format.h"
 #include "ui/models/catalog_card.h"
 #include "ui/models/download_row.h"
 #include "ui/models/installed_models_view.h"
@@ -55,7 +56,7 @@ ModelsPage::ModelsPage(QWidget* parent)
 
     auto* where = new QLabel(tr("Fathom uses the embedded model and any model in the Hugging Face cache (%1), "
                                 "including models other tools downloaded.")
-                                 .arg(app::ModelLocator::hubCacheFolder()), content);
+                                 .arg(displayPath(app::ModelLocator::hubCacheFolder())), content);
     where->setWordWrap(true);
     where->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(where);
@@ -78,7 +79,7 @@ ModelsPage::ModelsPage(QWidget* parent)
 
     auto* installed = new QGroupBox(tr("Installed"), content);
     auto* installedLayout = new QVBoxLayout(installed);
-    m_installed->setMinimumHeight(220);
+    m_installed->setMinimumHeight(130);
     installedLayout->addWidget(m_installed);
     layout->addWidget(installed, 1);
 
