@@ -171,6 +171,22 @@ private slots:
         QTRY_VERIFY(installedRow(kRepo) >= 0);
     }
 
+    void cancelStopsAndDeletesThePartialFile()
+    {
+        holdWeightsAfter(300000);
+        typeRepoAndDownload();
+        const QString partial = repoDir() + QStringLiteral("/blobs/") +
+                                test::sha256Hex(m_hub->files().value(QStringLiteral("model.safetensors"))) +
+                                QStringLiteral(".incomplete");
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(partial).size() == 300000, 10000);
+        QTest::mouseClick(button(row(), "cancelDownload"), Qt::LeftButton);
+        QTRY_COMPARE(row()->state(), DownloadManager::JobState::Cancelled);
+        QVERIFY(!QFileInfo::exists(partial));
+        QVERIFY(button(row(), "dismissDownload")->isVisible());
+        QTest::mouseClick(button(row(), "dismissDownload"), Qt::LeftButton);
+        QTRY_VERIFY(!row());
+    }
+
     void wrongBytesShowAClearErrorAndNothingLandsInSnapshots()
     {
         m_hub->setFaults(QJsonObject{{"faults", QJsonObject{{"model.safetensors", QJsonObject{{"wrong_bytes", true}}}}}});
