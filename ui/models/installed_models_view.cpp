@@ -20,14 +20,18 @@ constexpr int kRepoRole = Qt::UserRole + 2;         // "org/name" for cache mode
 constexpr int kOnDiskRole = Qt::UserRole + 3;       // folder to open in the file manager
 constexpr int kDiskBytesRole = Qt::UserRole + 4;
 
-// The folder the engine loads: the snapshot `main` points to, else any complete-looking one.
-QString loadableSnapshot(const app::CachedModel& m)
+// The folder the engine loads: a snapshot with config.json and no dangling link that a ref points to
+// (Fathom writes refs/<revision> only once every file is in place; main preferred), or that the
+// engine bridge's scan found weights in (a download by commit hash has no ref). A snapshot holding
+// only the files that finished before a failure is neither.
+QString loadableSnapshot(const app::CachedModel& m, const QStringList& bridgeFolders)
 {
+    auto usable = [](const app::CachedSnapshot& s) { return s.hasConfig && s.missingFiles == 0; };
     const QString mainCommit = m.refs.value(QStringLiteral("main"));
     for (const app::CachedSnapshot& s : m.snapshots)
-        if (s.commit == mainCommit && s.hasConfig && s.missingFiles == 0) return s.folder;
+        if (usable(s) && !mainCommit.isEmpty() && s.commit == mainCommit) return s.folder;
     for (const app::CachedSnapshot& s : m.snapshots)
-        if (s.hasConfig && s.missingFiles == 0) return s.folder;
+        if (usable(s) && (m.refs.values().contains(s.commit) || bridgeFolders.contains(s.folder))) return s.folder;
     return {};
 }
 }  // namespace
@@ -104,8 +108,10 @@ void InstalledModelsView::rebuild()
         add(tr("%1  (built into Fathom)").arg(m.name), displayPath(m.folder), m.folder, {}, m.folder, 0);
         shown << m.folder;
     }
+    QStringList bridgeFolders;
+    for (const app::LocalModel& m : m_local) bridgeFolders << m.folder;
     for (const app::CachedModel& m : m_cached) {
-        const QString folder = loadableSnapshot(m);
+        const QString folder = loadableSnapshot(m, bridgeFolders);
         QString detail = tr("%1 on disk").arg(formatBytes(m.diskBytes));
         if (m.partialBytes > 0)
             detail += tr(", %1 of it an unfinished download").arg(formatBytes(m.partialBytes));
