@@ -4,6 +4,7 @@
 
 #include "ui/models/byte_format.h"
 
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -21,7 +22,7 @@ QLabel* wrapped(const QString& text, QWidget* parent)
 }  // namespace
 
 CatalogCard::CatalogCard(const app::CatalogModel& model, QWidget* parent)
-    : QFrame(parent), m_model(model), m_download(new QPushButton(this))
+    : QFrame(parent), m_model(model), m_license(nullptr), m_download(new QPushButton(this))
 {
     setObjectName(QStringLiteral("catalogCard"));
     setFrameShape(QFrame::StyledPanel);
@@ -49,11 +50,12 @@ CatalogCard::CatalogCard(const app::CatalogModel& model, QWidget* parent)
     facts->setToolTip(model.parameters);  // the MoE shape in full; the card keeps the short form
     facts->setTextFormat(Qt::RichText);
     layout->addWidget(facts);
-    auto* license = wrapped(tr("License: <a href=\"%1\">%2</a>").arg(model.licenseUrl.toHtmlEscaped(), model.license.toHtmlEscaped()), this);
-    license->setObjectName(QStringLiteral("catalogLicense"));
-    license->setTextFormat(Qt::RichText);
-    license->setOpenExternalLinks(true);  // the hub's own license page, opened only on click
-    layout->addWidget(license);
+    m_license = wrapped(QString(), this);
+    m_license->setObjectName(QStringLiteral("catalogLicense"));
+    m_license->setTextFormat(Qt::RichText);
+    m_license->setOpenExternalLinks(true);  // the license page, opened only on click
+    setLicenseText();
+    layout->addWidget(m_license);
     layout->addStretch(1);
     auto* row = new QHBoxLayout;
     row->addStretch(1);
@@ -62,6 +64,21 @@ CatalogCard::CatalogCard(const app::CatalogModel& model, QWidget* parent)
     layout->addLayout(row);
     connect(m_download, &QPushButton::clicked, this, [this] { emit downloadRequested(m_model.repo, m_model.revision); });
     setStatus(Status::Available);
+}
+
+void CatalogCard::changeEvent(QEvent* event)
+{
+    QFrame::changeEvent(event);
+    // A rich-text label takes the link colour when its text is set: redo it when the theme changes.
+    if ((event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange) && m_license)
+        setLicenseText();
+}
+
+void CatalogCard::setLicenseText()
+{
+    m_license->setText(tr("License: <a href=\"%1\" style=\"color: %3\">%2</a>")
+                           .arg(m_model.licenseUrl.toHtmlEscaped(), m_model.license.toHtmlEscaped(),
+                                palette().color(QPalette::Link).name()));
 }
 
 void CatalogCard::setStatus(Status status)

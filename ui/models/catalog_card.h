@@ -6,6 +6,7 @@
 
 #include <QFrame>
 
+class QLabel;
 class QPushButton;
 
 namespace fathom::ui {
@@ -23,8 +24,14 @@ public:
 signals:
     void downloadRequested(const QString& repo, const QString& revision);
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
+    void setLicenseText();
+
     app::CatalogModel m_model;
+    QLabel* m_license;
     QPushButton* m_download;
 };
 

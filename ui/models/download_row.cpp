@@ -49,7 +49,7 @@ DownloadRow::DownloadRow(const QString& jobId, QWidget* parent)
     m_error->setWordWrap(true);
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_error->setObjectName(QStringLiteral("downloadError"));
-    m_error->setStyleSheet(QStringLiteral("color: #c62828;"));
+    m_error->setStyleSheet(QStringLiteral("color: #e53935;"));
     m_error->hide();
     layout->addWidget(m_error, 2, 0, 1, 3);
     layout->setColumnStretch(0, 1);

@@ -68,7 +68,7 @@ ModelsPage::ModelsPage(QWidget* parent)
     m_message->setObjectName(QStringLiteral("modelsMessage"));
     m_message->setWordWrap(true);
     m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_message->setStyleSheet(QStringLiteral("color: #c62828;"));
+    m_message->setStyleSheet(QStringLiteral("color: #e53935;"));
     m_message->hide();
     getLayout->addWidget(m_message);
     layout->addWidget(get);
