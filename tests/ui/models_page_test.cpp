@@ -88,7 +88,7 @@ private slots:
         c.token.clear();
         c.options.progressIntervalMs = 50;
         c.options.retryBaseMs = 20;
-        c.options.maxAttempts = 2;
+        c.options.maxAttempts = 3;  // a 503, then a held transfer the server closes, then the rest
         c.options.stallTimeoutMs = 5000;  // a held transfer must not count as a stall
         m_service = std::make_unique<app::DownloadService>(c);
         m_page = std::make_unique<ui::ModelsPage>();
@@ -169,6 +169,22 @@ private slots:
         const QStringList ranges = m_hub->rangesRequested(QStringLiteral("model.safetensors"));
         QVERIFY2(ranges.size() >= 2 && ranges.last().startsWith(QStringLiteral("bytes=")), qPrintable(ranges.join(u',')));
         QTRY_VERIFY(installedRow(kRepo) >= 0);
+    }
+
+    void aRetryShowsWhyWhileTheDownloadGoesOn()
+    {
+        // First GET answers 503, the retry is held after 300000 bytes: the row says why it retried.
+        m_hub->setFaults(QJsonObject{{"faults", QJsonObject{{"model.safetensors",
+                                                             QJsonObject{{"status", 503}, {"hold_after", 300000}}}}}});
+        typeRepoAndDownload();
+        QTRY_VERIFY_WITH_TIMEOUT(row()->noteLabel()->isVisible(), 10000);
+        QVERIFY2(row()->noteLabel()->text().startsWith(QStringLiteral("Retrying model.safetensors:")) &&
+                     row()->noteLabel()->text().contains(QStringLiteral("503")),
+                 qPrintable(row()->noteLabel()->text()));
+        QVERIFY(!row()->errorLabel()->isVisible());
+        m_hub->release();
+        QTRY_COMPARE_WITH_TIMEOUT(row()->state(), DownloadManager::JobState::Done, 10000);
+        QVERIFY(!row()->noteLabel()->isVisible());
     }
 
     void cancelStopsAndDeletesThePartialFile()

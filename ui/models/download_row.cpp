@@ -24,7 +24,7 @@ QPushButton* makeButton(const QString& text, const char* name, QWidget* parent)
 }  // namespace
 
 DownloadRow::DownloadRow(const QString& jobId, QWidget* parent)
-    : QFrame(parent), m_jobId(jobId), m_status(new QLabel(this)), m_error(new QLabel(this)), m_bar(new QProgressBar(this)),
+    : QFrame(parent), m_jobId(jobId), m_status(new QLabel(this)), m_error(new QLabel(this)), m_note(new QLabel(this)), m_bar(new QProgressBar(this)),
       m_pause(makeButton(tr("Pause"), "pauseDownload", this)), m_resume(makeButton(tr("Resume"), "resumeDownload", this)),
       m_retry(makeButton(tr("Try again"), "retryDownload", this)), m_cancel(makeButton(tr("Cancel"), "cancelDownload", this)),
       m_dismiss(makeButton(tr("Remove from list"), "dismissDownload", this))
@@ -52,6 +52,11 @@ DownloadRow::DownloadRow(const QString& jobId, QWidget* parent)
     m_error->setStyleSheet(QStringLiteral("color: #e53935;"));
     m_error->hide();
     layout->addWidget(m_error, 2, 0, 1, 3);
+    m_note->setObjectName(QStringLiteral("downloadNote"));
+    m_note->setWordWrap(true);
+    m_note->setEnabled(false);  // drawn dimmed: information, not an error
+    m_note->hide();
+    layout->addWidget(m_note, 3, 0, 1, 3);
     layout->setColumnStretch(0, 1);
 
     connect(m_pause, &QPushButton::clicked, this, [this] { emit pauseRequested(m_jobId); });
@@ -74,6 +79,7 @@ void DownloadRow::setState(JobState state, const QString& message)
     case JobState::Failed: m_status->setText(tr("Failed")); break;
     case JobState::Cancelled: m_status->setText(tr("Cancelled; its partial files were deleted")); break;
     }
+    if (state == JobState::Done || state == JobState::Failed || state == JobState::Cancelled) m_note->hide();
     if (state == JobState::Failed && !message.isEmpty()) {
         m_error->setText(tr("Download failed: %1").arg(message));
         m_error->show();
@@ -104,6 +110,17 @@ void DownloadRow::setFinished()
     if (m_total > 0) m_done = m_total;
     m_bar->setValue(kBarSteps);
     setState(JobState::Done, {});
+}
+
+void DownloadRow::setFileState(const QString& path, app::DownloadManager::FileState state, const QString& message)
+{
+    using FileState = app::DownloadManager::FileState;
+    if (state == FileState::Retrying) {
+        m_note->setText(tr("Retrying %1: %2").arg(path, message));
+        m_note->show();
+    } else if (state == FileState::Done && m_note->text().startsWith(tr("Retrying %1:").arg(path))) {
+        m_note->hide();
+    }
 }
 
 void DownloadRow::updateButtons()

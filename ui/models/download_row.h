@@ -25,10 +25,14 @@ public:
     void setProgress(qint64 bytesDone, qint64 bytesTotal, double bytesPerSecond, qint64 etaSeconds);
     void setFailed(const QString& message);
     void setFinished();
+    // A file's state: Retrying shows why under the bar (the download goes on by itself); the note
+    // goes when the job ends or the file is done.
+    void setFileState(const QString& path, app::DownloadManager::FileState state, const QString& message);
 
     QProgressBar* progressBar() const { return m_bar; }
     QLabel* statusLabel() const { return m_status; }
     QLabel* errorLabel() const { return m_error; }
+    QLabel* noteLabel() const { return m_note; }
 
 signals:
     void pauseRequested(const QString& jobId);
@@ -47,6 +51,7 @@ private:
     qint64 m_total = 0;
     QLabel* m_status;
     QLabel* m_error;
+    QLabel* m_note;
     QProgressBar* m_bar;
     QPushButton* m_pause;
     QPushButton* m_resume;

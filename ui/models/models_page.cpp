@@ -150,6 +150,10 @@ void ModelsPage::setDownloadService(app::DownloadService* service)
     connect(service, &DownloadService::jobStateChanged, this, &ModelsPage::onJobState);
     connect(service, &DownloadService::jobProgress, this,
             [this](const QString& id, qint64 done, qint64 total, double bps, qint64 eta) { rowFor(id)->setProgress(done, total, bps, eta); });
+    connect(service, &DownloadService::fileStateChanged, this,
+            [this](const QString& id, const QString& path, app::DownloadManager::FileState state, const QString& why) {
+                rowFor(id)->setFileState(path, state, why);
+            });
     connect(service, &DownloadService::jobFinished, this, [this](const QString& id, const QString&) {
         rowFor(id)->setFinished();
         updateCatalog();
