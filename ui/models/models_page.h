@@ -35,6 +35,8 @@ public:
     // The engine bridge's scan (loadable models, the embedded one first) and the loaded folder.
     void setModels(const QList<app::LocalModel>& models, const QString& loadedFolder);
     // Connects the download manager (not owned; outlives the page) and asks it for the cache scan.
+    // Call it in the same event-loop turn that built the service: the jobs it restores from the
+    // journal are announced through queued signals, so none is missed.
     void setDownloadService(app::DownloadService* service);
     // True once the download service answered its first cache scan (or when there is none).
     bool isSettled() const { return !m_service || m_scanned; }
