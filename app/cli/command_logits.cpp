@@ -4,10 +4,7 @@
 
 #include "app/cli/model_option.h"
 #include "inference/cpu/cpu_model.h"
-#ifdef FATHOM_HAVE_CUDA
-#include "inference/cuda/cuda_device.h"
-#include "inference/cuda/cuda_model.h"
-#endif
+#include "inference/engine/backend_loader.h"
 #include "inference/util/error.h"
 
 #include <cstdio>
@@ -45,6 +42,8 @@ int runLogits(int argc, char** argv)
 {
     const CliArgs args(argc, argv, 2, {}, {"model", "tokens", "out", "backend", "threads"});
     const inference::Backend which = backend(args);
+    // The CUDA plugin (fathom-cuda) is looked for first: without it, say what to install at once.
+    const inference::BackendPlugin* cuda = inference::BackendLoader::requireAvailable(which);
     const std::string dir = modelDir(args);
     const std::vector<std::int32_t> tokens = args.getIds("tokens");
     const std::string out = args.get("out");
@@ -53,24 +52,15 @@ int runLogits(int argc, char** argv)
     const inference::ModelConfig config = inference::ModelConfig::fromFile(dir + "/config.json");
     const inference::WeightStore weights = inference::WeightStore::openFolder(dir);
     weights.validateAgainst(config, dir);
-#ifdef FATHOM_HAVE_CUDA
     // CUDA only when asked for: without --backend cuda, logits stay the CPU reference's.
-    if (which == inference::Backend::Cuda) {
-        const inference::cuda::DeviceInfo& dev = inference::cuda::probeDevice();
-        std::string why = dev.usable ? std::string() : dev.reason;
-        if (dev.usable)
-            inference::cuda::CudaModel::supports(config, &why);  // sets why only when it cannot
-        if (!why.empty())
-            throwUserError("--backend cuda cannot run " + dir + ": " + why);
-        inference::cuda::CudaModelOptions options;
-        options.contextLength = static_cast<std::int64_t>(tokens.size());
-        inference::cuda::CudaModel gpu(config, weights, options);
-        writeNpy(out, gpu.forward(tokens, 0, false), static_cast<std::int64_t>(tokens.size()), config.vocabSize);
+    if (cuda) {
+        std::string why;
+        if (cuda->deviceCount(&why) <= 0)
+            throwUserError("--backend cuda cannot run " + dir + ": " + (why.empty() ? "no usable GPU" : why));
+        const inference::BackendRunnerArgs run{dir, &config, &weights, static_cast<std::int64_t>(tokens.size()), 0};
+        writeNpy(out, cuda->logits(run, tokens), static_cast<std::int64_t>(tokens.size()), config.vocabSize);
         return 0;
     }
-#else
-    (void)which;
-#endif
     inference::cpu::CpuModel model(config, weights, static_cast<int>(args.getInt("threads", 0)));
     inference::KvCache cache = model.makeCache(static_cast<std::int64_t>(tokens.size()));
     const std::vector<float> logits = model.forward(tokens, 0, cache);

@@ -15,6 +15,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QIcon>
 #include <QTimer>
 
 #include <cstdio>
@@ -49,7 +50,9 @@ int main(int argc, char** argv)
     QApplication::setApplicationName(QStringLiteral("fathom"));
     QApplication::setApplicationDisplayName(QStringLiteral("Fathom"));
     QApplication::setApplicationVersion(QStringLiteral(FATHOM_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("fathom"));
+    // The desktop file's and icon's reverse-DNS id (packaging/): Wayland matches windows to it.
+    QApplication::setDesktopFileName(QStringLiteral("io.github.fathom_app.Fathom"));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("io.github.fathom_app.Fathom")));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Fathom: a desktop chat and code assistant"));
@@ -66,6 +69,8 @@ int main(int argc, char** argv)
     parser.addOption({QStringLiteral("page"), QStringLiteral("Start on this page: chat (default) or models."),
                       QStringLiteral("PAGE")});
     parser.addOption({QStringLiteral("no-model"), QStringLiteral("Do not load the default model at start.")});
+    parser.addPositionalArgument(QStringLiteral("files"), QStringLiteral("Source files to open in the editor."),
+                                 QStringLiteral("[FILE...]"));
     parser.process(app);
 
     fathom::ui::StartOptions options;
@@ -85,6 +90,15 @@ int main(int argc, char** argv)
     }
     if (parser.isSet(QStringLiteral("theme"))) options.theme = fathom::ui::Theme::parse(parser.value(QStringLiteral("theme")));
     options.loadDefaultModel = !parser.isSet(QStringLiteral("no-model"));
+    // `fathom FILE...`: what the desktop file's MIME association runs (Exec=fathom %F).
+    for (const QString& file : parser.positionalArguments()) {
+        const QFileInfo info(file);
+        if (!info.isFile() || !info.isReadable()) {
+            std::fprintf(stderr, "fathom: %s: no such readable file\n", qPrintable(file));
+            return 1;
+        }
+        options.openFiles << info.absoluteFilePath();
+    }
     const QString screenshot = parser.value(QStringLiteral("screenshot"));
     const QString page = parser.value(QStringLiteral("page"));
     if (!page.isEmpty() && page != QLatin1String("chat") && page != QLatin1String("models")) {

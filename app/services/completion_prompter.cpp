@@ -117,9 +117,6 @@ inference::Request CompletionPrompter::build(const CompletionRequest& request) c
     r.maxTokens = request.maxTokens;
     r.priority = inference::Priority::Interactive;
     r.sampling.temperature = 0;  // completions should not change between two identical requests
-    // Greedy decoding of small models loops ("x, x, x, ..."); a mild penalty keeps suggestions useful
-    // and is what tests/inference/tiny_coder_test.cpp measures the embedded model with.
-    r.sampling.repetitionPenalty = 1.2f;
     return r;
 }
 

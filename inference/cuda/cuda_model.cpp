@@ -18,21 +18,24 @@ bool CudaModel::supports(const ModelConfig& c, std::string* reason)
             *reason = why;
         return false;
     };
-    if (c.qLoraRank != 0)
-        return no("q_lora_rank is set (DeepSeek-V2/V3 attention); the CUDA backend runs q_lora_rank null models (V2-Lite, Coder-V2-Lite)");
-    if (c.kvLoraRank != 512 || c.qkRopeHeadDim != 64)
-        return no("the MLA decode kernel needs kv_lora_rank 512 and qk_rope_head_dim 64, this model has " +
+    // V2-Lite's attention (512 + 64 latent, heads in 16s) runs the tensor-core mla_decode; any other
+    // shape runs mla_decode_generic. q_lora_rank adds q_a_proj -> q_a_layernorm -> q_b_proj. Expert
+    // sizes are zero-padded to 64 rows; hidden sizes that moe_prefill's tiles do not fit (not a
+    // multiple of 128) run the decode expert kernel per prompt token. What remains are the limits
+    // of the shared kernels: 16-byte vectors (multiples of 8) and their register/shared-memory sizes.
+    if (c.hiddenSize % 8 != 0 || c.hiddenSize > 8192)
+        return no("hidden_size must be a multiple of 8 up to 8192, not " + std::to_string(c.hiddenSize));
+    if (c.kvLoraRank % 8 != 0 || c.kvLoraRank > 1024 || c.qkRopeHeadDim % 8 != 0 || c.qkRopeHeadDim > 256)
+        return no("kv_lora_rank (up to 1024) and qk_rope_head_dim (up to 256) must be multiples of 8, not " +
                   std::to_string(c.kvLoraRank) + " and " + std::to_string(c.qkRopeHeadDim));
-    if (c.numHeads % 16 != 0)
-        return no("num_attention_heads must be a multiple of 16, not " + std::to_string(c.numHeads));
-    if (c.hiddenSize % 128 != 0 || c.hiddenSize > 8192)
-        return no("hidden_size must be a multiple of 128 up to 8192, not " + std::to_string(c.hiddenSize));
-    if (c.qkNopeHeadDim % 8 != 0 || c.vHeadDim % 8 != 0)
-        return no("qk_nope_head_dim and v_head_dim must be multiples of 8");
-    if ((c.nRoutedExperts > 0 && c.moeIntermediateSize % 64 != 0) || c.intermediateSize % 64 != 0)
-        return no("intermediate sizes must be multiples of 64 for the expert kernels");
+    if (c.qkNopeHeadDim % 8 != 0 || c.vHeadDim % 8 != 0 || c.qkNopeHeadDim <= 0 || c.vHeadDim <= 0)
+        return no("qk_nope_head_dim and v_head_dim must be positive multiples of 8");
+    if (c.qLoraRank != 0 && (c.qLoraRank % 8 != 0 || c.qLoraRank > 8192))
+        return no("q_lora_rank must be a multiple of 8 up to 8192, not " + std::to_string(c.qLoraRank));
     if (c.nRoutedExperts > 512 || c.numExpertsPerTok > 16)
         return no("more than 512 routed experts or 16 per token");
+    if (c.nRoutedExperts > 0 && c.numExpertsPerTok + c.nSharedExperts > 32)
+        return no("more than 32 experts per token (routed + shared)");
     return true;
 }
 
@@ -74,8 +77,12 @@ void CudaModel::Impl::setup(const WeightStore& w)
     rank = static_cast<int>(c.kvLoraRank);
     vdim = static_cast<int>(c.vHeadDim);
     kvWidth = rank + rope;
-    qkvRows = NH * qDim + kvWidth;
     vocab = static_cast<int>(c.vocabSize);
+    qLora = static_cast<int>(c.qLoraRank);
+    qaRows = qLora > 0 ? qLora : NH * qDim;
+    qkvRows = qaRows + kvWidth;
+    fastMla = rank == 512 && rope == 64 && NH % 16 == 0;
+    groupedExperts = H % 128 == 0;
     pages = static_cast<int>((std::max<std::int64_t>(options.contextLength, 1) + 63) / 64);
     capacity = pages * 64;
     chunk = std::max(1, std::min(options.prefillChunk, capacity));
@@ -127,7 +134,7 @@ void CudaModel::Impl::setup(const WeightStore& w)
         check(cudaMemcpy(ropeCos.as(), t.cos.data(), t.cos.size() * 4, cudaMemcpyHostToDevice), "uploading rope tables");
         check(cudaMemcpy(ropeSin.as(), t.sin.data(), t.sin.size() * 4, cudaMemcpyHostToDevice), "uploading rope tables");
     }
-    splits = kernels::mlaDecodeSplits(capacity);
+    splits = fastMla ? kernels::mlaDecodeSplits(capacity) : 1;
     const std::size_t n = static_cast<std::size_t>(chunk);
     token.allocate(4, "decode inputs");
     pos.allocate(4, "decode inputs");
@@ -139,6 +146,12 @@ void CudaModel::Impl::setup(const WeightStore& w)
     xb.allocate(n * H * 2, "activations");
     qkv.allocate(n * qkvRows * 4, "activations");
     qAbs.allocate(static_cast<std::size_t>(NH) * rank * 2, "activations");
+    if (!fastMla)
+        qAbs32.allocate(static_cast<std::size_t>(NH) * rank * 4, "activations");
+    if (qLora > 0) {
+        qNorm.allocate(n * qLora * 4, "activations");  // fp32 row 0 for decode, bf16 rows for prefill
+        qFull.allocate(n * NH * qDim * 4, "activations");
+    }
     partO.allocate(static_cast<std::size_t>(splits) * NH * rank * 4, "attention workspace");
     partML.allocate(static_cast<std::size_t>(splits) * NH * 2 * 4, "attention workspace");
     oLat.allocate(static_cast<std::size_t>(NH) * rank * 4, "activations");
@@ -174,6 +187,7 @@ void CudaModel::Impl::setup(const WeightStore& w)
 const ModelConfig& CudaModel::config() const { return m_impl->config; }
 std::int64_t CudaModel::capacity() const { return m_impl->capacity; }
 const LoadStats& CudaModel::loadStats() const { return m_impl->weights->stats(); }
+const KernelPathCounts& CudaModel::kernelPaths() const { return m_impl->paths; }
 
 std::size_t CudaModel::deviceBytes() const
 {

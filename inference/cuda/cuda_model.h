@@ -29,6 +29,17 @@ struct GpuSampling {
     bool operator==(const GpuSampling&) const = default;
 };
 
+// Which kernels the backend enqueued (host-side counts, one per launch enqueued; a replayed decode
+// graph counts once, when it is captured). Tests use them to prove V2-Lite's shape runs the
+// specialised kernels and other shapes the generic ones.
+struct KernelPathCounts {
+    std::int64_t mlaDecodeFast = 0;     // kernels/mla_decode (tensor cores)
+    std::int64_t mlaDecodeGeneric = 0;  // kernels/mla_decode_generic
+    std::int64_t expertsGrouped = 0;    // kernels/moe_prefill for a prefill layer
+    std::int64_t expertsPerToken = 0;   // kernels/moe_expert_decode once per token for a prefill layer
+    std::int64_t qLoraLayers = 0;       // layers run through q_a_proj -> q_a_layernorm -> q_b_proj
+};
+
 class CudaModel final {
 public:
     // Uploads the weights and allocates every buffer up front. Throws fathom::Error: UserInput when
@@ -45,6 +56,7 @@ public:
     std::int64_t capacity() const;        // tokens the cache holds
     const LoadStats& loadStats() const;   // weight upload: bytes, seconds, GB/s
     std::size_t deviceBytes() const;      // weights + cache + buffers
+    const KernelPathCounts& kernelPaths() const;
 
     // Runs tokens at positions startPos .. startPos+n-1 (cache rows from startPos on are
     // overwritten) and returns fp32 logits [n, vocab], or [1, vocab] of the last token when lastOnly.

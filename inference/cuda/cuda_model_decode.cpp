@@ -6,6 +6,7 @@
 #include "kernels/embedding.cuh"
 #include "kernels/gemv.cuh"
 #include "kernels/mla_decode.cuh"
+#include "kernels/mla_decode_generic.cuh"
 #include "kernels/mla_kv_append.cuh"
 #include "kernels/moe_expert_decode.cuh"
 #include "kernels/moe_route.cuh"
@@ -83,7 +84,7 @@ void CudaModel::Impl::enqueueDecode(const GpuSampling& sampling)
         n1.eps = eps;
         kernels::launchRmsNorm(n1, s);
 
-        kernels::GemvParams g;  // [q | kv_a] = W_qkva x
+        kernels::GemvParams g;  // [q | kv_a] = W_qkva x  (q: q_proj, or q_a_proj with q_lora_rank)
         g.w = L.qkva;
         g.x = x.as();
         g.y = qkvp;
@@ -91,8 +92,29 @@ void CudaModel::Impl::enqueueDecode(const GpuSampling& sampling)
         g.cols = H;
         kernels::launchGemv(g, s);
 
+        const float* q = qkvp;  // fp32 [NH, qDim] this token's q heads
+        if (qLora > 0) {        // q = q_b_proj(q_a_layernorm(q_a)), all fp32 in and out
+            kernels::RmsNormParams qn;
+            qn.residual = qkvp;
+            qn.weight = L.qANorm;
+            qn.out = qNorm.as();
+            qn.n_rows = 1;
+            qn.dim = qLora;
+            qn.eps = eps;
+            kernels::launchRmsNorm(qn, s);
+            kernels::GemvParams qb;
+            qb.w = L.qB;
+            qb.x = qNorm.as();
+            qb.y = qFull.as();
+            qb.rows = NH * qDim;
+            qb.cols = qLora;
+            kernels::launchGemv(qb, s);
+            q = qFull.as<float>();
+            ++paths.qLoraLayers;
+        }
+
         kernels::MlaKvAppendParams a;
-        a.kv = qkvp + NH * qDim;
+        a.kv = qkvp + qaRows;
         a.kv_row_stride = kvWidth;
         a.norm_weight = L.kvANorm;
         a.eps = eps;
@@ -108,11 +130,11 @@ void CudaModel::Impl::enqueueDecode(const GpuSampling& sampling)
         a.rope_dim = rope;
         kernels::launchMlaKvAppend(a, s);
 
-        kernels::GemvParams qa;  // q_abs[h] = W_uk[h]^T q_nope[h], per head, to bf16
+        kernels::GemvParams qa;  // q_abs[h] = W_uk[h]^T q_nope[h], per head (bf16 for the tensor cores)
         qa.w = L.ukT;
-        qa.x = qkvp;
-        qa.y = qAbs.as();
-        qa.y_bf16 = true;
+        qa.x = q;
+        qa.y = fastMla ? qAbs.as() : qAbs32.as();
+        qa.y_bf16 = fastMla;
         qa.rows = rank;
         qa.cols = nope;
         qa.batch = NH;
@@ -121,24 +143,46 @@ void CudaModel::Impl::enqueueDecode(const GpuSampling& sampling)
         qa.y_batch_stride = rank;
         kernels::launchGemv(qa, s);
 
-        kernels::MlaDecodeParams d;
-        d.q_abs = qAbs.as();
-        d.q_pe = qkvp + nope;
-        d.q_pe_head_stride = qDim;
-        d.cos = ropeCos.as<float>();
-        d.sin = ropeSin.as<float>();
-        d.max_position = capacity;
-        d.cache = a.cache;
-        d.block_table = blockTable.as<std::int32_t>();
-        d.max_blocks = pages;
-        d.last_position = pos.as<std::int32_t>();
-        d.scale = scale;
-        d.num_heads = NH;
-        d.num_splits = splits;
-        d.partial_o = partO.as<float>();
-        d.partial_ml = partML.as<float>();
-        d.out = oLat.as<float>();
-        kernels::launchMlaDecode(d, s);
+        if (!fastMla) {
+            kernels::MlaDecodeGenericParams d;
+            d.q_abs = qAbs32.as<float>();
+            d.q_pe = q + nope;
+            d.q_pe_head_stride = qDim;
+            d.cos = ropeCos.as<float>();
+            d.sin = ropeSin.as<float>();
+            d.max_position = capacity;
+            d.cache = a.cache;
+            d.block_table = blockTable.as<std::int32_t>();
+            d.max_blocks = pages;
+            d.last_position = pos.as<std::int32_t>();
+            d.scale = scale;
+            d.num_heads = NH;
+            d.kv_lora_rank = rank;
+            d.rope_dim = rope;
+            d.out = oLat.as<float>();
+            kernels::launchMlaDecodeGeneric(d, s);
+            ++paths.mlaDecodeGeneric;
+        } else {
+            kernels::MlaDecodeParams d;
+            d.q_abs = qAbs.as();
+            d.q_pe = q + nope;
+            d.q_pe_head_stride = qDim;
+            d.cos = ropeCos.as<float>();
+            d.sin = ropeSin.as<float>();
+            d.max_position = capacity;
+            d.cache = a.cache;
+            d.block_table = blockTable.as<std::int32_t>();
+            d.max_blocks = pages;
+            d.last_position = pos.as<std::int32_t>();
+            d.scale = scale;
+            d.num_heads = NH;
+            d.num_splits = splits;
+            d.partial_o = partO.as<float>();
+            d.partial_ml = partML.as<float>();
+            d.out = oLat.as<float>();
+            kernels::launchMlaDecode(d, s);
+            ++paths.mlaDecodeFast;
+        }
 
         kernels::GemvParams uv;  // o[h] = W_uv[h] o_lat[h]: the v rows of kv_b, per head
         uv.w = L.kvB + static_cast<std::size_t>(nope) * rank;

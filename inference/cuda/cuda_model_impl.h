@@ -22,6 +22,12 @@ struct CudaModel::Impl {
 
     // Shapes.
     int H = 0, NH = 0, nope = 0, rope = 0, qDim = 0, rank = 0, vdim = 0, kvWidth = 0, qkvRows = 0, vocab = 0;
+    int qLora = 0;   // q_lora_rank (0: q_proj straight from the hidden state)
+    int qaRows = 0;  // rows of the q part of qkva: q_lora_rank, or heads * qDim
+    // Kernel choice, fixed at setup: V2-Lite's shape takes the specialised kernels, others the generic ones.
+    bool fastMla = false;          // mla_decode (tensor cores, 512 + 64 latent, heads % 16 == 0), else mla_decode_generic
+    bool groupedExperts = false;   // moe_prefill (hidden % 128 == 0), else moe_expert_decode once per prefill token
+    KernelPathCounts paths;
     int pages = 0, capacity = 0, chunk = 0, splits = 0;
     int maxTopK = 0, maxSlots = 0, maxExperts = 0;
     float scale = 0.f, eps = 1e-6f;
@@ -43,7 +49,10 @@ struct CudaModel::Impl {
     DeviceBuffer x;            // fp32 [H] decode norm output (GEMV input)
     DeviceBuffer xb;           // bf16 [chunk, H] norm output for GEMMs and the MoE kernels
     DeviceBuffer qkv;          // fp32 [chunk, qkvRows] q_proj | kv_a output
-    DeviceBuffer qAbs;         // bf16 [NH, rank] decode: q_nope absorbed through W_uk
+    DeviceBuffer qAbs;         // bf16 [NH, rank] decode: q_nope absorbed through W_uk (mla_decode)
+    DeviceBuffer qAbs32;       // fp32 [NH, rank] the same for mla_decode_generic
+    DeviceBuffer qNorm;        // fp32 [chunk, q_lora] (decode) / bf16 (prefill): q_a_layernorm output, q_b_proj's input
+    DeviceBuffer qFull;        // fp32 [chunk, NH * qDim] q_b_proj output (q_lora_rank set; else q lives in qkv)
     DeviceBuffer partO, partML;  // fp32 mla_decode split workspaces
     DeviceBuffer oLat;         // fp32 [NH, rank] decode attention output in latent space
     DeviceBuffer oHeads;       // fp32 [NH * vdim] decode: after W_uv
@@ -71,6 +80,7 @@ struct CudaModel::Impl {
     void enqueueDecode(const GpuSampling& sampling);
     void runDecode(std::int32_t* tokenIn, std::int64_t position, const GpuSampling& sampling);
     void enqueuePrefill(const std::int32_t* tokens, int n, std::int64_t startPos, bool lastOnly);
+    void enqueueExpertsPerToken(const CudaLayerWeights& L, int n);
 };
 
 // Routes n tokens of xb for one MoE layer into topkIds / topkW (cuda_model_decode.cpp).

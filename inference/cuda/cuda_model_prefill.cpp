@@ -7,6 +7,7 @@
 #include "kernels/gemv.cuh"
 #include "kernels/mla_kv_append.cuh"
 #include "kernels/mla_prefill.cuh"
+#include "kernels/moe_expert_decode.cuh"
 #include "kernels/moe_prefill.cuh"
 #include "kernels/rmsnorm.cuh"
 #include "kernels/rope.cuh"
@@ -28,6 +29,33 @@ void linear(CudaModel::Impl& m, const void* x, const void* w, float* y, int n, i
 }
 
 }  // namespace
+
+// h[t] += experts(xb[t]) for t < n, one moe_expert_decode launch per token: the fallback for hidden
+// sizes moe_prefill's 128-wide tiles do not fit (small models, where n launches cost little). The
+// launches share the expert workspaces; they are serialized on the stream and each leaves them ready.
+void CudaModel::Impl::enqueueExpertsPerToken(const CudaLayerWeights& L, int n)
+{
+    const int topK = L.moe ? static_cast<int>(config.numExpertsPerTok) : 0;
+    for (int t = 0; t < n; ++t) {
+        kernels::MoeExpertDecodeParams ex;
+        ex.x = xb.as<__nv_bfloat16>() + static_cast<std::size_t>(t) * H;
+        ex.w13 = reinterpret_cast<const __nv_bfloat16*>(L.w13);
+        ex.w2 = reinterpret_cast<const __nv_bfloat16*>(L.w2);
+        ex.topk_ids = L.moe ? topkIds.as<int>() + static_cast<std::size_t>(t) * topK : nullptr;
+        ex.topk_weights = L.moe ? topkW.as<float>() + static_cast<std::size_t>(t) * topK : nullptr;
+        ex.out_f32 = h.as<float>() + static_cast<std::size_t>(t) * H;
+        ex.accumulate = 1;
+        ex.h_ws = expertWs.as<float>();
+        ex.sync_ws = expertSync.as<int>();
+        ex.hidden = H;
+        ex.inter = L.inter;
+        ex.n_routed = L.nRouted;
+        ex.top_k = topK;
+        ex.n_shared_slots = L.nSharedSlots;
+        kernels::moeExpertDecode(ex, stream);
+    }
+    ++paths.expertsPerToken;
+}
 
 void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int64_t startPos, bool lastOnly)
 {
@@ -64,8 +92,27 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
 
         linear(*this, xb.as(), L.qkva, qkvp, n, H, qkvRows, 0.f, "the q / kv_a projection");
 
+        const float* q = qkvp;  // fp32 q heads of row t at q + t * qRowStride
+        std::int64_t qRowStride = qkvRows;
+        if (qLora > 0) {        // q = q_b_proj(q_a_layernorm(q_a)): norm to bf16, then one more GEMM
+            kernels::RmsNormParams qn;
+            qn.residual = qkvp;
+            qn.residual_stride = qkvRows;
+            qn.weight = L.qANorm;
+            qn.out = qNorm.as();
+            qn.out_bf16 = true;
+            qn.n_rows = n;
+            qn.dim = qLora;
+            qn.eps = eps;
+            kernels::launchRmsNorm(qn, s);
+            linear(*this, qNorm.as(), L.qB, qFull.as<float>(), n, qLora, NH * qDim, 0.f, "q_b_proj");
+            q = qFull.as<float>();
+            qRowStride = static_cast<std::int64_t>(NH) * qDim;
+            ++paths.qLoraLayers;
+        }
+
         kernels::MlaKvAppendParams a;
-        a.kv = qkvp + NH * qDim;
+        a.kv = qkvp + qaRows;
         a.kv_row_stride = qkvRows;
         a.norm_weight = L.kvANorm;
         a.eps = eps;
@@ -82,7 +129,7 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
         kernels::launchMlaKvAppend(a, s);
 
         kernels::RopeParams r;  // q heads: copy nope, rotate rope, to bf16 for the attention GEMMs
-        r.in = qkvp;
+        r.in = q;
         r.out = qb.as();
         r.out_bf16 = true;
         r.positions = positions.as<std::int32_t>();
@@ -93,7 +140,7 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
         r.n_heads = NH;
         r.head_dim = qDim;
         r.rope_offset = nope;
-        r.in_row_stride = qkvRows;
+        r.in_row_stride = qRowStride;
         r.in_head_stride = qDim;
         r.out_row_stride = static_cast<std::int64_t>(NH) * qDim;
         r.out_head_stride = qDim;
@@ -127,6 +174,11 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
 
         if (L.moe)
             enqueueRoute(*this, L, n);
+        if (!groupedExperts) {  // hidden not a multiple of 128: the decode expert kernel per token
+            enqueueExpertsPerToken(L, n);
+            continue;
+        }
+        ++paths.expertsGrouped;
         kernels::MoePrefillParams mp;  // h += experts(xb)
         mp.x = xb.as<__nv_bfloat16>();
         mp.w13 = reinterpret_cast<const __nv_bfloat16*>(L.w13);

@@ -144,13 +144,13 @@ void stream(const Plan& plan, std::byte* arena, cudaStream_t s)
 CudaWeights::CudaWeights(const ModelConfig& c, const WeightStore& w, cudaStream_t s)
 {
     const auto t0 = std::chrono::steady_clock::now();
-    if (c.qLoraRank != 0)
-        throwUserError("the CUDA backend does not run models with q_lora_rank set (DeepSeek-V2/V3) yet; use the CPU backend");
     const std::int64_t H = c.hiddenSize, NH = c.numHeads, nope = c.qkNopeHeadDim, rope = c.qkRopeHeadDim;
     const std::int64_t rank = c.kvLoraRank, vdim = c.vHeadDim, qDim = nope + rope;
+    const bool qLora = c.qLoraRank > 0;
+    const std::int64_t qRows = qLora ? c.qLoraRank : NH * qDim;  // rows of the q part of qkva
     Plan plan;
     struct Offsets {
-        std::size_t in, post, qkva, kvANorm, kvB, ukT, o, router = 0, bias = 0, w13 = 0, w2 = 0;
+        std::size_t in, post, qkva, kvANorm, kvB, ukT, o, qANorm = 0, qB = 0, router = 0, bias = 0, w13 = 0, w2 = 0;
     };
     std::vector<Offsets> off(static_cast<std::size_t>(c.numLayers));
     m_layers.resize(static_cast<std::size_t>(c.numLayers));
@@ -169,16 +169,21 @@ CudaWeights::CudaWeights(const ModelConfig& c, const WeightStore& w, cudaStream_
         o.kvB = plan.tensor(w.get(p + "self_attn.kv_b_proj.weight"));
         o.o = plan.tensor(w.get(p + "self_attn.o_proj.weight"));
 
-        const TensorView& q = w.get(p + "self_attn.q_proj.weight");
+        // q_proj, or q_a_proj with its norm and q_b_proj when q_lora_rank is set (V2 / V3 attention).
+        const TensorView& q = w.get(p + (qLora ? "self_attn.q_a_proj.weight" : "self_attn.q_proj.weight"));
+        if (qLora) {
+            o.qANorm = plan.tensor(w.get(p + "self_attn.q_a_layernorm.weight"));
+            o.qB = plan.tensor(w.get(p + "self_attn.q_b_proj.weight"));
+        }
         const TensorView& kva = w.get(p + "self_attn.kv_a_proj_with_mqa.weight");
-        if (!plan.seen("qkva", q, o.qkva)) {  // [q_proj; kv_a]: one GEMV reads both
-            o.qkva = plan.reserve(static_cast<std::size_t>((NH * qDim + rank + rope) * H) * 2);
+        if (!plan.seen("qkva", q, o.qkva)) {  // [q_proj or q_a_proj; kv_a]: one GEMV reads both
+            o.qkva = plan.reserve(static_cast<std::size_t>((qRows + rank + rope) * H) * 2);
             plan.remember(o.qkva);
             const std::int64_t step = std::max<std::int64_t>(1, static_cast<std::int64_t>(kStaging / (H * 2)));
-            for (std::int64_t r = 0; r < NH * qDim; r += step)
-                plan.add(o.qkva + r * H * 2, std::min(step, NH * qDim - r) * H * 2,
-                         [qp = &q, r, n = std::min(step, NH * qDim - r)](bf16* out) { rowsToBf16(*qp, r, n, out); });
-            plan.add(o.qkva + NH * qDim * H * 2, (rank + rope) * H * 2,
+            for (std::int64_t r = 0; r < qRows; r += step)
+                plan.add(o.qkva + r * H * 2, std::min(step, qRows - r) * H * 2,
+                         [qp = &q, r, n = std::min(step, qRows - r)](bf16* out) { rowsToBf16(*qp, r, n, out); });
+            plan.add(o.qkva + qRows * H * 2, (rank + rope) * H * 2,
                      [kp = &kva, n = rank + rope](bf16* out) { rowsToBf16(*kp, 0, n, out); });
         }
         const TensorView& kvb = w.get(p + "self_attn.kv_b_proj.weight");
@@ -200,7 +205,8 @@ CudaWeights::CudaWeights(const ModelConfig& c, const WeightStore& w, cudaStream_
         L.moe = moe;
         L.nRouted = moe ? static_cast<int>(c.nRoutedExperts) : 0;
         L.nSharedSlots = moe ? static_cast<int>(c.nSharedExperts) : 1;
-        L.inter = static_cast<int>(moe ? c.moeIntermediateSize : c.intermediateSize);
+        const std::int64_t realInter = moe ? c.moeIntermediateSize : c.intermediateSize;
+        L.inter = static_cast<int>((realInter + 63) / 64 * 64);  // zero-padded to the kernels' 64-row block
         const std::int64_t inter = L.inter, slots = L.nRouted + L.nSharedSlots;
         if (moe) {
             o.router = plan.tensor(w.get(p + "mlp.gate.weight"));
@@ -216,7 +222,7 @@ CudaWeights::CudaWeights(const ModelConfig& c, const WeightStore& w, cudaStream_
                 return std::make_pair(p + "mlp.", std::int64_t(0));
             if (e < L.nRouted)
                 return std::make_pair(p + "mlp.experts." + std::to_string(e) + ".", std::int64_t(0));
-            return std::make_pair(p + "mlp.shared_experts.", (e - L.nRouted) * inter);
+            return std::make_pair(p + "mlp.shared_experts.", (e - L.nRouted) * realInter);
         };
         const TensorView& firstGate = w.get(slotSource(0).first + "gate_proj.weight");
         if (!plan.seen("w13", firstGate, o.w13)) {
@@ -228,25 +234,34 @@ CudaWeights::CudaWeights(const ModelConfig& c, const WeightStore& w, cudaStream_
                 const TensorView& g = w.get(pre + "gate_proj.weight");
                 const TensorView& u = w.get(pre + "up_proj.weight");
                 const TensorView& d = w.get(pre + "down_proj.weight");
-                // w13 in pieces of at most 64 blocks (64 gate + 64 up rows each).
+                // w13 in pieces of at most 64 blocks (64 gate + 64 up rows each); rows past the
+                // model's intermediate size (the last block when it is not a multiple of 64) are zero.
                 const std::int64_t blocks = inter / 64, perPiece = std::max<std::int64_t>(1, kStaging / (128 * H * 2));
                 for (std::int64_t b0 = 0; b0 < blocks; b0 += perPiece) {
                     const std::int64_t nb = std::min(perPiece, blocks - b0);
                     plan.add(o.w13 + ((e * 2 * inter) + b0 * 128) * H * 2, nb * 128 * H * 2,
-                             [gp = &g, up = &u, row0 = row0, b0, nb, H](bf16* out) {
+                             [gp = &g, up = &u, row0 = row0, b0, nb, H, realInter](bf16* out) {
+                                 if ((b0 + nb) * 64 > realInter)  // only a padded last block needs zeros
+                                     std::memset(out, 0, static_cast<std::size_t>(nb * 128 * H) * 2);
                                  for (std::int64_t b = 0; b < nb; ++b) {
-                                     rowsToBf16(*gp, row0 + (b0 + b) * 64, 64, out + b * 128 * H);
-                                     rowsToBf16(*up, row0 + (b0 + b) * 64, 64, out + (b * 128 + 64) * H);
+                                     const std::int64_t first = (b0 + b) * 64;
+                                     const std::int64_t n = std::min<std::int64_t>(64, realInter - first);
+                                     if (n <= 0)
+                                         continue;
+                                     rowsToBf16(*gp, row0 + first, n, out + b * 128 * H);
+                                     rowsToBf16(*up, row0 + first, n, out + (b * 128 + 64) * H);
                                  }
                              });
                 }
-                // w2[e] = down_proj columns [row0, row0+inter) of [H, cols].
-                plan.add(o.w2 + e * H * inter * 2, H * inter * 2, [dp = &d, row0 = row0, inter, H](bf16* out) {
+                // w2[e] = down_proj columns [row0, row0+realInter) of [H, cols], zero-padded to inter.
+                plan.add(o.w2 + e * H * inter * 2, H * inter * 2, [dp = &d, row0 = row0, inter, realInter, H](bf16* out) {
                     const std::int64_t cols = dp->shape[1];
                     std::vector<bf16> row(static_cast<std::size_t>(cols));
+                    if (realInter < inter)
+                        std::memset(out, 0, static_cast<std::size_t>(H * inter) * 2);
                     for (std::int64_t r = 0; r < H; ++r) {
                         rowsToBf16(*dp, r, 1, row.data());
-                        std::memcpy(out + r * inter, row.data() + row0, static_cast<std::size_t>(inter) * 2);
+                        std::memcpy(out + r * inter, row.data() + row0, static_cast<std::size_t>(realInter) * 2);
                     }
                 });
             }
@@ -267,6 +282,8 @@ CudaWeights::CudaWeights(const ModelConfig& c, const WeightStore& w, cudaStream_
         L.inputNorm = at(o.in);
         L.postNorm = at(o.post);
         L.qkva = at(o.qkva);
+        L.qANorm = qLora ? at(o.qANorm) : nullptr;
+        L.qB = qLora ? at(o.qB) : nullptr;
         L.kvANorm = at(o.kvANorm);
         L.kvB = at(o.kvB);
         L.ukT = at(o.ukT);

@@ -20,7 +20,11 @@ using bf16 = std::uint16_t;  // device bf16 bits; the kernels read them as __nv_
 struct CudaLayerWeights {
     const bf16* inputNorm = nullptr;    // [hidden]
     const bf16* postNorm = nullptr;     // [hidden]
-    const bf16* qkva = nullptr;         // [heads*(nope+rope) + kv_lora+rope, hidden]: q_proj rows, then kv_a_proj_with_mqa rows
+    // [q_rows + kv_lora+rope, hidden]: q_proj rows (q_rows = heads*(nope+rope)), or q_a_proj rows
+    // (q_rows = q_lora_rank) when q_lora_rank is set, then kv_a_proj_with_mqa rows: one GEMV reads both.
+    const bf16* qkva = nullptr;
+    const bf16* qANorm = nullptr;       // [q_lora_rank] q_a_layernorm (q_lora_rank set), else null
+    const bf16* qB = nullptr;           // [heads*(nope+rope), q_lora_rank] q_b_proj (q_lora_rank set), else null
     const bf16* kvANorm = nullptr;      // [kv_lora]
     const bf16* kvB = nullptr;          // [heads*(nope+v), kv_lora] kv_b_proj as on the hub (per head: nope rows, v rows)
     const bf16* ukT = nullptr;          // [heads, kv_lora, nope]: W_uk transposed per head, so q absorption is a plain GEMV
@@ -29,7 +33,9 @@ struct CudaLayerWeights {
     const bf16* router = nullptr;       // [n_routed, hidden] mlp.gate.weight (MoE layers)
     const float* routerBias = nullptr;  // fp32 [n_routed] e_score_correction_bias (noaux_tc only)
     // Experts in kmoe's layout (kernels/moe_expert_decode.cuh): slots 0..n_routed-1 routed, then
-    // n_shared_slots shared pieces of `inter` rows; a dense MLP is one shared slot.
+    // n_shared_slots shared pieces of `inter` rows; a dense MLP is one shared slot. `inter` is the
+    // model's size rounded up to 64 (the kernels' block); padded gate/up rows and down columns are
+    // zero, so they add silu(0) * 0 = 0 exactly.
     const bf16* w13 = nullptr;          // [slots, 2*inter, hidden], gate/up rows interleaved in blocks of 64
     const bf16* w2 = nullptr;           // [slots, hidden, inter]
     int nRouted = 0, nSharedSlots = 0, inter = 0;

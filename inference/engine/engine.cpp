@@ -1,7 +1,9 @@
 // Engine::load: config.json, the weights and (when present) tokenizer.json are validated completely
-// before a backend is built; the CPU backend is the one every build has.
+// before a backend is built; the CPU backend is the one every build has, the CUDA one a plugin
+// (libfathom_cuda_backend.so from the fathom-cuda package, found by BackendLoader).
 #include "inference/engine/engine.h"
 
+#include "inference/engine/backend_loader.h"
 #include "inference/engine/cpu_runner.h"
 #include "inference/engine/queued_engine.h"
 #include "inference/model/json_file.h"
@@ -12,17 +14,10 @@
 #include <algorithm>
 #include <filesystem>
 
-#ifdef FATHOM_HAVE_CUDA
-#include "inference/cuda/cuda_device.h"
-#include "inference/cuda/cuda_model.h"
-#include "inference/cuda/cuda_runner.h"
-#endif
-
 namespace fathom::inference {
 
 namespace {
 
-#ifdef FATHOM_HAVE_CUDA
 // The CPU backend, named with the reason the GPU was not used ("CPU (8 threads; CUDA not used: no
 // NVIDIA GPU found)"): the one place a person sees why, without printing on every run.
 class AnnotatedRunner final : public ModelRunner {
@@ -46,7 +41,6 @@ private:
     std::unique_ptr<ModelRunner> m_inner;
     std::string m_note;
 };
-#endif
 
 void step(const LoadProgress& progress, double fraction, const std::string& stage)
 {
@@ -93,10 +87,7 @@ private:
 std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOptions& options,
                                      const LoadProgress& progress)
 {
-#ifndef FATHOM_HAVE_CUDA
-    if (options.backend == Backend::Cuda)
-        throwUserError("this build of Fathom has no CUDA backend; use the CPU backend");
-#endif
+    BackendLoader::requireAvailable(options.backend);  // before reading anything: say what to install
     step(progress, 0.0, "reading config.json");
     const ModelConfig config = ModelConfig::fromFile(modelDir + "/config.json");
     step(progress, 0.1, "validating weights");
@@ -119,37 +110,17 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
         context = std::min(context, config.maxPositionEmbeddings);
     std::unique_ptr<ModelRunner> runner;
     std::string cudaNote;
-#ifdef FATHOM_HAVE_CUDA
-    // Auto takes the GPU when there is one and the kernels cover the model, else the CPU (saying why
-    // once); an explicit --backend cuda that cannot run is the user's error to see.
-    if (options.backend != Backend::Cpu) {
-        std::string why;
-        const cuda::DeviceInfo& dev = cuda::probeDevice();
-        if (!dev.usable)
-            why = dev.reason;
-        else if (cuda::CudaModel::supports(config, &why)) {
-            step(progress, 0.8, "uploading weights to " + dev.name);
-            try {
-                runner = std::make_unique<CudaRunner>(config, weights, context);
-            } catch (const Error& e) {
-                if (options.backend == Backend::Cuda || e.kind() != ErrorKind::Resource)
-                    throw;
-                why = e.what();
-            }
-        }
-        if (!runner && options.backend == Backend::Cuda)
-            throwUserError("the CUDA backend cannot run " + modelDir + ": " + why);
-        if (!runner)
-            cudaNote = "CUDA not used: " + why;
+    // Auto takes the GPU when fathom-cuda is installed, finds one and its kernels cover the model,
+    // else the CPU (saying why once); an explicit --backend cuda that cannot run is the user's error.
+    if (options.backend != Backend::Cpu && BackendLoader::load("cuda").plugin) {
+        step(progress, 0.8, "uploading weights to the GPU");
+        runner = BackendLoader::makeRunner(options.backend, {modelDir, &config, &weights, context, 0}, &cudaNote);
     }
-#endif
     if (!runner) {
         step(progress, 0.8, "preparing the CPU backend");
         runner = std::make_unique<CpuRunner>(config, std::move(weights), options.threads, context);
-#ifdef FATHOM_HAVE_CUDA
         if (!cudaNote.empty())
-            runner = std::make_unique<AnnotatedRunner>(std::move(runner), cudaNote);
-#endif
+            runner = std::make_unique<AnnotatedRunner>(std::move(runner), "CUDA not used: " + cudaNote);
     }
     ModelInfo info;
     info.folder = modelDir;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "inference/util/error.h"
+#include "kernels/mla_decode_generic.cuh"
 #include "kernels/moe_expert_decode.cuh"
 #include "kernels/moe_prefill.cuh"
 #include "kernels/moe_route.cuh"
@@ -134,4 +135,34 @@ TEST(KernelArgs, swigluRejectsWidthNotMultipleOf8)
 {
     expectError([&] { swiglu(SwigluParams{fake<const __nv_bfloat16>(), fake<__nv_bfloat16>(), 2, 7}, nullptr); },
                 {"swiglu", "n 7"});
+}
+
+namespace {
+MlaDecodeGenericParams genericMlaParams()
+{
+    MlaDecodeGenericParams p;
+    p.q_abs = p.q_pe = p.cos = p.sin = fake<float>();
+    p.cache = fake<void>();
+    p.block_table = p.last_position = fake<std::int32_t>();
+    p.out = fake<float>();
+    p.max_position = p.max_blocks = 1;
+    p.num_heads = 4;
+    p.kv_lora_rank = 32;
+    p.rope_dim = 16;
+    return p;
+}
+}  // namespace
+
+TEST(KernelArgs, genericMlaDecodeRejectsLatentWiderThan1024)
+{
+    auto p = genericMlaParams();
+    p.kv_lora_rank = 1032;
+    expectError([&] { launchMlaDecodeGeneric(p, nullptr); }, {"mla_decode_generic", "kv_lora_rank"});
+}
+
+TEST(KernelArgs, genericMlaDecodeRejectsOddRopeDim)
+{
+    auto p = genericMlaParams();
+    p.rope_dim = 15;
+    expectError([&] { launchMlaDecodeGeneric(p, nullptr); }, {"mla_decode_generic", "rope_dim"});
 }

@@ -13,6 +13,7 @@
 
 #include "tests/gpu/kernel_cases_attn.h"  // kattn rows
 #include "tests/gpu/kernel_cases_mla.h"
+#include "tests/gpu/kernel_cases_mla_generic.h"  // kfix rows
 #include "tests/gpu/moe_op_checks.h"       // kmoe rows
 
 #include <chrono>
@@ -98,6 +99,14 @@ std::vector<OpRow> opRows()
         addAttnRow<MlaPrefillCase>(rows, "mla_prefill", MlaPrefillShape{16, 100, 64, 0}, 1e-2);
         addAttnRow<MlaPrefillCase>(rows, "mla_prefill", MlaPrefillShape{16, 0, 256, 0}, 1e-2);
         addAttnRow<MlaPrefillCase>(rows, "mla_prefill", MlaPrefillShape{16, 30, 90, 40}, 1e-2);  // chunked queries
+        // Generic MLA decode (fp32 q and softmax, bf16 cache as the twin reads it): golden fixtures'
+        // 4x32+16, the tiny coder's 4x64+16, V2-Lite's 512+64 with a head count the fast kernel refuses.
+        using MG = MlaDecodeGenericShape;
+        addAttnRow<MlaDecodeGenericCase>(rows, "mla_decode_generic", MG{4, 32, 16, 1}, 1e-4);
+        addAttnRow<MlaDecodeGenericCase>(rows, "mla_decode_generic", MG{4, 32, 16, 37}, 1e-4);
+        addAttnRow<MlaDecodeGenericCase>(rows, "mla_decode_generic", MG{4, 64, 16, 300}, 1e-4);   // crosses pages and chunks
+        addAttnRow<MlaDecodeGenericCase>(rows, "mla_decode_generic", MG{3, 40, 8, 129}, 1e-4);    // odd sizes
+        addAttnRow<MlaDecodeGenericCase>(rows, "mla_decode_generic", MG{20, 512, 64, 1000}, 1e-4);
     }
     // ---- end kattn rows ----
 
@@ -165,6 +174,16 @@ std::vector<OpRow> opRows()
                     [] { return checkSamplingDistribution({20000, 64, 1.3f, 20, 0.8f}); }, 5.0});
     rows.push_back({"sampling", "DistributionPlain",
                     [] { return checkSamplingDistribution({20000, 48, 0.9f, 0, 1.f}); }, 5.0});
+    // kfix: the golden fixtures' and tiny coder's MoE shapes (hidden 64 / 256, inter 32 padded to 64,
+    // 192), so a small-shape failure in cuda_model_test can be told apart from the backend's wiring.
+    rows.push_back({"moe_route", "GoldenV2GroupLimited40", [] { return checkMoeRoute({40, 64, 16, 4, 4, 2, 1, 0, false, 16.0f}); }, 1e-5});
+    rows.push_back({"moe_route", "GoldenV3NoauxTc40", [] { return checkMoeRoute({40, 64, 16, 4, 4, 2, 2, 1, true, 2.5f}); }, 1e-5});
+    rows.push_back({"moe_expert_decode", "GoldenV2Top4Shared2",
+                    [] { return checkMoeExpertDecode({1, 64, 64, 16, 4, 2, false, true}); }, 1e-2});
+    rows.push_back({"moe_expert_decode", "TinyCoderTop2Shared1",
+                    [] { return checkMoeExpertDecode({1, 256, 192, 8, 2, 1, false, true}); }, 1e-2});
+    rows.push_back({"moe_prefill", "TinyCoder40Tokens",
+                    [] { return checkMoePrefill({40, 256, 192, 8, 2, 1, false, true}); }, 1e-2});
     // ---- end kmoe rows ----
 
     return rows;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/philox.h"
+#include "kernels/twins/mla_decode_generic_twin.h"
 #include "kernels/twins/moe_expert_decode_twin.h"
 #include "kernels/twins/moe_route_twin.h"
 #include "kernels/twins/sampling_twin.h"
@@ -146,4 +147,32 @@ TEST(KernelTwins, philoxMatchesRandom123KnownAnswer)
 {
     // Random123 kat_vectors: philox4x32-10, counter 0 and key 0 -> first word 0x6627e8d5.
     EXPECT_EQ(fathom::kernels::philox32(0, 0, 0), 0x6627e8d5u);
+}
+
+// kfix: the generic MLA decode twin on cases with known answers.
+TEST(KernelTwins, mlaDecodeGenericOverOneTokenReturnsItsLatent)
+{
+    const int rank = 8, rope = 4;
+    std::vector<float> lat{1, -2, 3, 4, 0.5f, 6, 7, -8, 9, 10, 11, 12};  // one row [rank + rope]
+    std::vector<float> qAbs(2 * rank, 0.3f), qPe(2 * rope, -1.f), cos(2, 1.f), sin(2, 0.f), out(2 * rank, 0.f);
+    fathom::kernels::mlaDecodeGenericTwin(qAbs.data(), qPe.data(), 2, rank, rope, 0, cos.data(), sin.data(), lat.data(),
+                                          0.25f, out.data());
+    for (int h = 0; h < 2; ++h)
+        for (int c = 0; c < rank; ++c)
+            EXPECT_FLOAT_EQ(out[h * rank + c], lat[c]);
+}
+
+TEST(KernelTwins, mlaDecodeGenericWeighsTokensBySoftmaxOfRopedScores)
+{
+    // rank 2, rope 2, positions 0..1; the rope at pos 1 is a 90 degree turn: q_pe (1, 0) -> (0, 1).
+    const int rank = 2, rope = 2;
+    std::vector<float> lat{1, 0, 0, 0,    // token 0: latent (1, 0), k_pe (0, 0)
+                           0, 1, 0, 2};   // token 1: latent (0, 1), k_pe (0, 2)
+    std::vector<float> qAbs{0, 0}, qPe{1, 0}, cos{1, 0}, sin{0, 1}, out(2);
+    fathom::kernels::mlaDecodeGenericTwin(qAbs.data(), qPe.data(), 1, rank, rope, 1, cos.data(), sin.data(), lat.data(),
+                                          0.5f, out.data());
+    // Scores: token 0 -> 0, token 1 -> 0.5 * (0*0 + 1*2) = 1.
+    const double w1 = std::exp(1.0) / (1.0 + std::exp(1.0));
+    EXPECT_NEAR(out[0], 1 - w1, 1e-6);
+    EXPECT_NEAR(out[1], w1, 1e-6);
 }

@@ -402,7 +402,7 @@ void MainWindow::updateModelPicker()
     const QString loaded = m_bridge->modelFolder();
     if (loaded.isEmpty()) m_modelPicker->addItem(m_models.isEmpty() ? tr("No model on this computer") : tr("Choose a model…"), QString());
     for (const app::LocalModel& m : std::as_const(m_models))
-        m_modelPicker->addItem(m.embedded ? tr("%1 (embedded)").arg(m.name) : m.name, m.folder);
+        m_modelPicker->addItem(m.embedded ? tr("Fathom Tiny Coder (embedded)") : m.name, m.folder);
     if (!loaded.isEmpty() && m_modelPicker->findData(loaded) < 0) m_modelPicker->addItem(QFileInfo(loaded).fileName(), loaded);
     m_modelPicker->insertSeparator(m_modelPicker->count());
     m_modelPicker->addItem(tr("Manage models…"), QStringLiteral("manage"));

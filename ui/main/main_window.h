@@ -41,6 +41,7 @@ struct StartOptions {
     qint64 openConversation = 0;          // 0 = start on a new chat
     std::optional<ThemeMode> theme;       // overrides the stored ui.theme
     bool loadDefaultModel = true;         // load the default / embedded model when found
+    QStringList openFiles;                // absolute paths from `fathom FILE...`: open in the editor
 };
 
 class MainWindow final : public QMainWindow {

@@ -1,0 +1,36 @@
+# Fills a man page template (cmake -P): @VERSION@, @DATE@, @HOMEPAGE@, and @COMMANDS@ with one
+# roff entry per line of `fathom-cli help` ("  fathom-cli NAME OPTIONS..."), so the page lists
+# exactly the commands the binary has.
+# Arguments: -DCLI=path/to/fathom-cli -DTEMPLATE=x.1.in -DOUT=x.1 -DVERSION= -DDATE= -DHOMEPAGE=
+cmake_minimum_required(VERSION 3.25)  # CMP0053: "@COMMANDS@" below stays a literal
+execute_process(COMMAND ${CLI} help OUTPUT_VARIABLE help RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${CLI} help failed (${rc}); cannot list its commands in the man page")
+endif()
+string(REPLACE "\n" ";" lines "${help}")
+set(COMMANDS "")
+foreach(line IN LISTS lines)
+  if(line MATCHES "^  fathom-cli ([a-z][a-z0-9-]*)(.*)$")
+    set(name ${CMAKE_MATCH_1})
+    string(STRIP "${CMAKE_MATCH_2}" options)
+    # roff: a minus sign is \-, a backslash \e; a line must not start with a dot or quote.
+    string(REPLACE "\\" "\\e" options "${options}")
+    string(REPLACE "-" "\\-" options "${options}")
+    string(REPLACE "-" "\\-" name_roff "${name}")
+    string(APPEND COMMANDS ".TP\n.B ${name_roff}\n")
+    if(NOT options STREQUAL "")
+      string(APPEND COMMANDS "${options}\n")
+    else()
+      string(APPEND COMMANDS "(no options)\n")
+    endif()
+  endif()
+endforeach()
+if(COMMANDS STREQUAL "")
+  message(FATAL_ERROR "`${CLI} help` listed no commands")
+endif()
+file(READ ${TEMPLATE} text)
+string(REPLACE "@COMMANDS@" "${COMMANDS}" text "${text}")
+string(REPLACE "@VERSION@" "${VERSION}" text "${text}")
+string(REPLACE "@DATE@" "${DATE}" text "${text}")
+string(REPLACE "@HOMEPAGE@" "${HOMEPAGE}" text "${text}")
+file(WRITE ${OUT} "${text}")
