@@ -105,7 +105,8 @@ void InstalledModelsView::rebuild()
     QStringList shown;
     for (const app::LocalModel& m : m_local) {
         if (!m.embedded) continue;
-        add(tr("%1  (built into Fathom)").arg(m.name), displayPath(m.folder), m.folder, {}, m.folder, 0);
+        // Named as the chat's model picker names it.
+        add(tr("Fathom Tiny Coder  (built into Fathom)"), displayPath(m.folder), m.folder, {}, m.folder, 0);
         shown << m.folder;
     }
     QStringList bridgeFolders;
