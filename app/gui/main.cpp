@@ -1,11 +1,13 @@
 // `fathom`: the desktop app. Also `fathom --version`, and `fathom --screenshot FILE.png
-// [--open-conversation ID] [--theme light|dark] [--database FILE]`, which renders the main window
-// offscreen at a fixed size once everything it shows has loaded, saves it and exits.
+// [--open-conversation ID] [--theme light|dark] [--database FILE] [--page chat|models]`, which renders
+// the main window offscreen at a fixed size once everything it shows has loaded, saves it and exits.
+#include "app/hub/download_service.h"
 #include "app/services/chat_session.h"
 #include "app/services/chat_store.h"
 #include "app/services/engine_bridge.h"
 #include "ui/chat/chat_view.h"
 #include "ui/main/main_window.h"
+#include "ui/models/models_page.h"
 
 #include "fathom_version.h"
 
@@ -64,6 +66,8 @@ int main(int argc, char** argv)
                       QStringLiteral("THEME")});
     parser.addOption({QStringLiteral("database"), QStringLiteral("Use this chat database instead of the default."),
                       QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("page"), QStringLiteral("Start on this page: chat (default) or models."),
+                      QStringLiteral("PAGE")});
     parser.addOption({QStringLiteral("no-model"), QStringLiteral("Do not load the default model at start.")});
     parser.addPositionalArgument(QStringLiteral("files"), QStringLiteral("Source files to open in the editor."),
                                  QStringLiteral("[FILE...]"));
@@ -96,11 +100,23 @@ int main(int argc, char** argv)
         options.openFiles << info.absoluteFilePath();
     }
     const QString screenshot = parser.value(QStringLiteral("screenshot"));
+    const QString page = parser.value(QStringLiteral("page"));
+    if (!page.isEmpty() && page != QLatin1String("chat") && page != QLatin1String("models")) {
+        std::fprintf(stderr, "fathom: --page takes chat or models, not %s\n", qPrintable(page));
+        return 1;
+    }
 
     fathom::app::ChatStore store;
     fathom::app::EngineBridge bridge;
     fathom::app::ChatSession session(&store, &bridge);
     fathom::ui::MainWindow window(&store, &bridge, &session);
+    // Downloads and cache scans run on the service's own thread; unfinished downloads of the last
+    // run come back from the app database.
+    fathom::app::DownloadService::Config downloads;
+    downloads.databasePath = options.databasePath;
+    fathom::app::DownloadService downloadService(downloads);
+    window.modelsPage()->setDownloadService(&downloadService);
+    if (page == QLatin1String("models")) window.showModels();
 
     if (screenshot.isEmpty()) {
         window.start(options);
@@ -125,7 +141,15 @@ int main(int argc, char** argv)
             app.quit();
         });
     };
-    QObject::connect(&window, &fathom::ui::MainWindow::settled, &window, capture);
+    // Both the window (chats, model scan, model load) and the models page's cache scan have answered.
+    bool captured = false;
+    auto captureWhenSettled = [&] {
+        if (captured || !window.isSettled() || !window.modelsPage()->isSettled()) return;
+        captured = true;
+        capture();
+    };
+    QObject::connect(&window, &fathom::ui::MainWindow::settled, &window, captureWhenSettled);
+    QObject::connect(window.modelsPage(), &fathom::ui::ModelsPage::settled, &window, captureWhenSettled);
     QTimer::singleShot(kScreenshotTimeoutMs, &window, [&] {
         std::fprintf(stderr, "fathom: the window did not finish loading within %d s; saving it as it is\n",
                      kScreenshotTimeoutMs / 1000);
