@@ -10,6 +10,7 @@
 #include "inference/engine/cpu_runner.h"
 #include "inference/engine/engine.h"
 #include "inference/engine/queued_engine.h"
+#include "inference/model/known_shapes.h"
 #include "inference/model/model_config.h"
 #include "inference/model/weight_store.h"
 #include "inference/prompt/fim_prompt.h"
@@ -35,21 +36,6 @@ using namespace fathom;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// DeepSeek-V2-Lite's config.json (hub values), for --random-weights --shape v2-lite.
-const char* kV2Lite = R"({
-  "architectures": ["DeepseekV2ForCausalLM"], "model_type": "deepseek_v2",
-  "vocab_size": 102400, "hidden_size": 2048, "intermediate_size": 10944, "moe_intermediate_size": 1408,
-  "num_hidden_layers": 27, "num_attention_heads": 16, "num_key_value_heads": 16,
-  "q_lora_rank": null, "kv_lora_rank": 512, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128,
-  "n_routed_experts": 64, "n_shared_experts": 2, "num_experts_per_tok": 6, "n_group": 1, "topk_group": 1,
-  "topk_method": "greedy", "scoring_func": "softmax", "norm_topk_prob": false, "routed_scaling_factor": 1.0,
-  "first_k_dense_replace": 1, "moe_layer_freq": 1, "rms_norm_eps": 1e-06, "rope_theta": 10000,
-  "max_position_embeddings": 163840,
-  "rope_scaling": {"type": "yarn", "factor": 40, "original_max_position_embeddings": 4096,
-                   "beta_fast": 32, "beta_slow": 1, "mscale": 0.707, "mscale_all_dim": 0.707},
-  "tie_word_embeddings": false, "bos_token_id": 100000, "eos_token_id": 100001, "torch_dtype": "bfloat16"
-})";
 
 double ms(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
 
@@ -174,7 +160,7 @@ int run(int argc, char** argv)
         engine = inference::Engine::load(modelDir, options);
     } else {
         if (arg(argc, argv, "--shape", "v2-lite") != "v2-lite") throw std::runtime_error("--shape must be v2-lite");
-        const auto config = inference::ModelConfig::fromJson(nlohmann::json::parse(kV2Lite), "v2-lite shape");
+        const auto config = inference::deepseekV2LiteConfig();
         auto weights = inference::WeightStore::synthetic(config, inference::DType::BF16, 1, true);
         std::unique_ptr<inference::ModelRunner> runner;
         if (options.backend == inference::Backend::Cuda) {
