@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 namespace fathom::kernels::detail {
 

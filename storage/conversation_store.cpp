@@ -1,6 +1,6 @@
 #include "storage/conversation_store.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 #include "storage/database.h"
 #include "storage/statement.h"
 #include "storage/transaction.h"

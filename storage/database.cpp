@@ -1,6 +1,6 @@
 #include "storage/database.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 #include "storage/migrations.h"
 #include "storage/statement.h"
 

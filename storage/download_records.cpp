@@ -1,6 +1,6 @@
 #include "storage/download_records.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 #include "storage/database.h"
 #include "storage/statement.h"
 #include "storage/transaction.h"

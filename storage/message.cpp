@@ -1,6 +1,6 @@
 #include "storage/message.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 namespace fathom::storage {
 

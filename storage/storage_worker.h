@@ -4,7 +4,7 @@
 // to the GUI thread (QMetaObject::invokeMethod, queued).
 #pragma once
 
-#include "inference/util/error.h"
+#include "base/error.h"
 #include "storage/database.h"
 
 #include <condition_variable>

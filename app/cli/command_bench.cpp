@@ -8,7 +8,7 @@
 #include "inference/cpu/cpu_model.h"
 #include "inference/cpu/matmul.h"
 #include "inference/model/known_shapes.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <nlohmann/json.hpp>
 

@@ -13,7 +13,7 @@
 #include "inference/prompt/thinking.h"
 #include "inference/tokenizer/stream_decoder.h"
 #include "inference/tokenizer/tokenizer.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 #include "storage/conversation_export.h"
 #include "storage/conversation_store.h"
 #include "storage/database.h"

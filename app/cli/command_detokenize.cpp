@@ -4,7 +4,7 @@
 #include "app/cli/commands.h"
 
 #include "inference/tokenizer/tokenizer.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <cstdio>
 

@@ -5,7 +5,7 @@
 #include "app/cli/commands.h"
 #include "app/hub/download_manager.h"
 #include "app/hub/hub_names.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -1,7 +1,7 @@
 // `fathom-cli download` in a build without Qt (FATHOM_GUI=OFF): the hub client needs Qt Network,
 // so this build says so plainly instead of pretending the command does not exist.
 #include "app/cli/commands.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 namespace fathom::cli {
 

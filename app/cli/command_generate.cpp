@@ -4,7 +4,7 @@
 
 #include "app/cli/model_option.h"
 #include "inference/tokenizer/tokenizer.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <condition_variable>
 #include <cstdio>

@@ -5,7 +5,7 @@
 #include "app/cli/model_option.h"
 #include "inference/cpu/cpu_model.h"
 #include "inference/engine/backend_loader.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <cstdio>
 #include <fstream>

@@ -5,7 +5,7 @@
 
 #include "inference/tokenizer/tokenizer.h"
 #include "inference/tokenizer/tokenizer_files.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <cstdio>
 #include <string>

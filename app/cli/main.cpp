@@ -2,7 +2,7 @@
 // into the contract's exit codes: 0 success, 1 user error (one line on stderr), 2 internal error.
 #include "app/cli/commands.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <cstdio>
 #include <cstring>

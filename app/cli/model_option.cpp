@@ -1,7 +1,7 @@
 // modelDir / backend: the two options every engine command shares.
 #include "app/cli/model_option.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <filesystem>
 #include <vector>

@@ -1,7 +1,7 @@
 // DownloadWorker: the objects of DownloadService that live on its worker thread.
 #include "app/hub/download_worker.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #ifdef FATHOM_HUB_HAVE_STORAGE
 #include "app/hub/sqlite_download_journal.h"

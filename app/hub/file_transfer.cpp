@@ -2,7 +2,7 @@
 // size and hash match what the hub promised (X-Linked-Size, X-Linked-Etag / ETag).
 #include "app/hub/file_transfer.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <QDir>
 #include <QFileInfo>

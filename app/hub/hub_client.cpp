@@ -3,7 +3,7 @@
 #include "app/hub/hub_client.h"
 
 #include "app/hub/hub_names.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,7 +1,7 @@
 // Name checks for hub input; see hub_names.h. Each throw says which name was wrong and why.
 #include "app/hub/hub_names.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <QStringList>
 

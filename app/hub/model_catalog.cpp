@@ -2,7 +2,7 @@
 #include "app/hub/model_catalog.h"
 
 #include "app/hub/hub_names.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <QDir>
 #include <QFile>

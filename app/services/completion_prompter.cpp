@@ -7,7 +7,7 @@
 #include "inference/prompt/format_detect.h"
 #include "inference/tokenizer/stream_decoder.h"
 #include "inference/tokenizer/tokenizer.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <algorithm>
 #include <cctype>

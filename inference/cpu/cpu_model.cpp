@@ -6,7 +6,7 @@
 #include "inference/cpu/matmul.h"
 #include "inference/cpu/rmsnorm.h"
 #include "inference/cpu/rope.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <string>
 

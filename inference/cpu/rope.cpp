@@ -2,7 +2,7 @@
 // pos × inv_freq rounded to fp32 as PyTorch forms them, cos/sin then taken in double.
 #include "inference/cpu/rope.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <algorithm>
 #include <cmath>

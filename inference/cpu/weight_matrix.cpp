@@ -2,7 +2,7 @@
 #include "inference/cpu/weight_matrix.h"
 
 #include "inference/cpu/simd.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <string>
 

@@ -2,7 +2,7 @@
 // what was being done; running out of GPU memory is ErrorKind::Resource, never an abort.
 #pragma once
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>

@@ -5,7 +5,7 @@
 #include "inference/cuda/cuda_model.h"
 #include "inference/cuda/cuda_runner.h"
 #include "inference/engine/backend_plugin.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 namespace {
 

@@ -2,7 +2,7 @@
 #include "inference/cuda/cuda_runner.h"
 
 #include "inference/cuda/cuda_device.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <cstdio>
 

@@ -3,7 +3,7 @@
 // PCIe copies overlap. Pieces are made per row block, so no layout ever needs a whole-model copy.
 #include "inference/cuda/cuda_weights.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <algorithm>
 #include <chrono>

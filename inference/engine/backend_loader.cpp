@@ -3,7 +3,7 @@
 #include "inference/engine/backend_loader.h"
 
 #include "fathom_version.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <dlfcn.h>
 

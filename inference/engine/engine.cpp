@@ -9,7 +9,7 @@
 #include "inference/model/json_file.h"
 #include "inference/tokenizer/stream_decoder.h"
 #include "inference/tokenizer/tokenizer.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -4,7 +4,7 @@
 
 #include "inference/engine/stop_matcher.h"
 #include "inference/sampling/sampler.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <algorithm>
 #include <chrono>

@@ -2,7 +2,7 @@
 // WeightStore against them (RELIABILITY.md 6 and 8).
 #include "inference/model/weight_store_impl.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <set>
 

@@ -1,7 +1,7 @@
 // Bounded JSON reading for the small files of a model folder (see json_file.h).
 #include "inference/model/json_file.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <fstream>
 #include <sstream>

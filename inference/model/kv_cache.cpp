@@ -1,7 +1,7 @@
 // KvCache: storage grows with the tokens actually held (a 4k-token V2-Lite cache is 255 MB in fp32).
 #include "inference/model/kv_cache.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <string>
 

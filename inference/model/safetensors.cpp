@@ -2,7 +2,7 @@
 // the layout parser; see safetensors.h.
 #include "inference/model/safetensors.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <cerrno>
 #include <cstring>

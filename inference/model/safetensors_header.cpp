@@ -1,7 +1,7 @@
 // Event-driven (SAX) safetensors header parsing and layout validation; see safetensors_header.h.
 #include "inference/model/safetensors_header.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <algorithm>
 #include <cstring>

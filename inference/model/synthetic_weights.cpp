@@ -3,7 +3,7 @@
 // of the thread count (each element's value is a hash of its tensor and index).
 #include "inference/model/weight_store_impl.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <algorithm>
 #include <atomic>

@@ -2,7 +2,7 @@
 // reference computes in fp32), plus the narrowing used to write synthetic weights and fixtures.
 #include "inference/model/tensor.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <bit>
 #include <cmath>

@@ -3,7 +3,7 @@
 #include "inference/model/weight_store_impl.h"
 
 #include "inference/model/json_file.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <filesystem>
 #include <set>

@@ -1,7 +1,7 @@
 // Format names and dispatch to the per-family renderers.
 #include "inference/prompt/chat_format.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 namespace fathom::inference {
 

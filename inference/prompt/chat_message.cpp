@@ -1,7 +1,7 @@
 // JSON -> ChatMessage, with errors that point at the message index and field.
 #include "inference/prompt/chat_message.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <nlohmann/json.hpp>
 

@@ -3,7 +3,7 @@
 #include "inference/prompt/fim_prompt.h"
 
 #include "inference/tokenizer/tokenizer.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <algorithm>
 

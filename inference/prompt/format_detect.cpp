@@ -3,7 +3,7 @@
 #include "inference/prompt/format_detect.h"
 
 #include "inference/tokenizer/tokenizer_files.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <filesystem>
 

@@ -2,7 +2,7 @@
 #include "inference/tokenizer/added_tokens.h"
 
 #include "inference/tokenizer/bpe_model.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <nlohmann/json.hpp>
 

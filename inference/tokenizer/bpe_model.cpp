@@ -3,7 +3,7 @@
 #include "inference/tokenizer/bpe_model.h"
 
 #include "inference/tokenizer/byte_level.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <nlohmann/json.hpp>
 

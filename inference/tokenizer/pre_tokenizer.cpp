@@ -1,7 +1,7 @@
 // Reads the pre_tokenizer JSON into RegexSplit steps and runs them piece by piece, as HF does.
 #include "inference/tokenizer/pre_tokenizer.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <nlohmann/json.hpp>
 

@@ -3,7 +3,7 @@
 // (MULTILINE: in Ruby `$` always means end of line), LF as the only newline.
 #include "inference/tokenizer/regex_split.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <pcre2.h>
 

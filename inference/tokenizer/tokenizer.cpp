@@ -4,7 +4,7 @@
 #include "inference/tokenizer/byte_level.h"
 #include "inference/tokenizer/tokenizer_files.h"
 #include "inference/tokenizer/utf8.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <nlohmann/json.hpp>
 

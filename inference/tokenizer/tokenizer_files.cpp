@@ -1,7 +1,7 @@
 // File lookup and parsing for the tokenizer; every error names the file it is about.
 #include "inference/tokenizer/tokenizer_files.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <filesystem>
 #include <fstream>

@@ -1,6 +1,6 @@
 #include "app/cli/cli_args.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <gtest/gtest.h>
 

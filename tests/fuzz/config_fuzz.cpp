@@ -3,7 +3,7 @@
 #include "inference/model/json_file.h"
 #include "inference/model/model_config.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -2,7 +2,7 @@
 // layout whose every view lies inside the input, or throw fathom::Error; anything else is a bug.
 #include "inference/model/safetensors_header.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <cstddef>
 #include <cstdint>

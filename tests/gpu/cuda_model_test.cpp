@@ -24,7 +24,7 @@
 #include "inference/cuda/cuda_model.h"
 #include "inference/model/model_config.h"
 #include "inference/model/weight_store.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "inference/util/error.h"
+#include "base/error.h"
 #include "kernels/mla_decode_generic.cuh"
 #include "kernels/moe_expert_decode.cuh"
 #include "kernels/moe_prefill.cuh"

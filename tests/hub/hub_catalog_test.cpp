@@ -1,7 +1,7 @@
 // The built-in model catalog, its validation, what a user may type as a model, and the cache scanner.
 #include "app/hub/hub_cache_scanner.h"
 #include "app/hub/model_catalog.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <QDir>
 #include <QRegularExpression>

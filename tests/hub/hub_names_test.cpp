@@ -2,7 +2,7 @@
 // fnmatch globs of --include.
 #include "app/hub/hub_names.h"
 #include "app/hub/hub_endpoint.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <gtest/gtest.h>
 

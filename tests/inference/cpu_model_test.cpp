@@ -1,7 +1,7 @@
 // CpuModel on tiny synthetic DeepSeek-V2 / V3 shapes: decoding token by token, resuming from a
 // cached prefix and both MLA forms all give the logits of one full pass; bad input is refused.
 #include "inference/cpu/cpu_model.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 #include "tests/inference/model_files.h"
 
 #include <gtest/gtest.h>

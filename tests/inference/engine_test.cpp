@@ -6,7 +6,7 @@
 #endif
 #include "inference/engine/queued_engine.h"
 #include "inference/engine/stop_matcher.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 #include "tests/inference/model_files.h"
 
 #include <gtest/gtest.h>

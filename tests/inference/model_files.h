@@ -62,7 +62,7 @@ std::string errorOf(F&& f);
 
 }  // namespace fathom::test
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <gtest/gtest.h>
 

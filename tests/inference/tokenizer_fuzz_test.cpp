@@ -4,7 +4,7 @@
 
 #include "inference/prompt/chat_message.h"
 #include "inference/tokenizer/tokenizer_files.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <gtest/gtest.h>
 

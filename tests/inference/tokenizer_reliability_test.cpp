@@ -2,7 +2,7 @@
 // error naming the file and the problem, or (for hostile but valid text) in bounded time.
 #include "tests/inference/tokenizer_test_support.h"
 
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 #include "inference/engine/backend_loader.h"
 #include "inference/engine/cpu_runner.h"
 #include "inference/engine/engine.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <gtest/gtest.h>
 

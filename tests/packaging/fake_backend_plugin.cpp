@@ -5,7 +5,7 @@
 #include "fathom_version.h"
 #include "inference/engine/backend_plugin.h"
 #include "inference/engine/cpu_runner.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 
 #include <atomic>
 #include <cstdlib>

@@ -1,5 +1,5 @@
 // Export (Markdown, JSON) and JSON import: the whole tree survives a round trip.
-#include "inference/util/error.h"
+#include "base/error.h"
 #include "storage/conversation_export.h"
 #include "storage/conversation_store.h"
 #include "storage/database.h"

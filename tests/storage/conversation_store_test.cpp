@@ -1,5 +1,5 @@
 // ConversationStore: conversations, the message tree, branches.
-#include "inference/util/error.h"
+#include "base/error.h"
 #include "storage/conversation_store.h"
 #include "storage/database.h"
 #include "storage/transaction.h"

@@ -1,5 +1,5 @@
 // Database: how the file is opened and configured.
-#include "inference/util/error.h"
+#include "base/error.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "storage/statement.h"

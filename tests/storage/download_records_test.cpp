@@ -1,7 +1,7 @@
 // DownloadRecords: the API the download manager resumes from.
 #include "storage/database.h"
 #include "storage/download_records.h"
-#include "inference/util/error.h"
+#include "base/error.h"
 #include "tests/storage/test_db.h"
 
 #include <gtest/gtest.h>

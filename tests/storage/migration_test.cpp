@@ -1,6 +1,6 @@
 // Migrations: every earlier schema version upgrades to the newest, keeping its data; a failing step
 // leaves the previous version intact; leftover `streaming` replies become `interrupted` on open.
-#include "inference/util/error.h"
+#include "base/error.h"
 #include "storage/conversation_store.h"
 #include "storage/database.h"
 #include "storage/migrations.h"

@@ -1,5 +1,5 @@
 // Settings: typed values over a defaults table.
-#include "inference/util/error.h"
+#include "base/error.h"
 #include "storage/database.h"
 #include "storage/settings.h"
 #include "tests/storage/test_db.h"

@@ -1,4 +1,4 @@
-#include "inference/util/error.h"
+#include "base/error.h"
 
 namespace fathom {
 

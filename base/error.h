@@ -24,7 +24,7 @@ private:
     ErrorKind m_kind;
 };
 
-// "FILE: problem" — the form every file-related message takes (STYLE.md rule 12).
+// "FILE: problem" — the form every file-related message takes (CONTRIBUTING.md, "Errors").
 [[noreturn]] void throwFileError(const std::string& file, const std::string& problem);
 [[noreturn]] void throwUserError(const std::string& message);
 [[noreturn]] void throwInternalError(const std::string& message);
