@@ -250,7 +250,7 @@ __global__ void __launch_bounds__(256) combineKernel(MoePrefillParams p)
 
 }  // namespace
 
-void moePrefill(const MoePrefillParams& p, cudaStream_t stream)
+void launchMoePrefill(const MoePrefillParams& p, cudaStream_t stream)
 {
     using detail::require;
     const char* op = "moe_prefill";

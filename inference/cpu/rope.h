@@ -31,4 +31,13 @@ private:
     float m_mscale = 1.0f;
 };
 
+// cos/sin of every position exactly as apply() uses them, mscale folded in: fp32 [positions, dim/2]
+// each. The CUDA backend uploads these, so both backends rotate by the same numbers.
+struct RopeTables {
+    int positions = 0;
+    int half = 0;
+    std::vector<float> cos, sin;
+};
+RopeTables ropeTables(const YarnRope& rope, int positions);
+
 }  // namespace fathom::inference::cpu

@@ -6,7 +6,7 @@
 #include "kernels/mla_decode.cuh"
 #include "kernels/mla_prefill.cuh"
 #include "kernels/rmsnorm.cuh"
-#include "kernels/twins/rope_tables.h"
+#include "inference/cpu/rope.h"
 #include "tests/gpu/attn_gpu_util.h"
 
 #include <cublas_v2.h>
@@ -156,8 +156,7 @@ Result benchMlaDecode(int ctx, cudaStream_t s)
         t[i] = i;
     uploadRaw(table, t);
     uploadRaw(last, std::vector<std::int32_t>{ctx - 1});
-    kernels::RopeSpec spec;
-    const kernels::RopeTables tab = kernels::buildRopeTables(spec, ctx);
+    const inference::cpu::RopeTables tab = inference::cpu::ropeTables(inference::cpu::YarnRope(64, 10000, inference::RopeScaling{}), ctx);
     DevBuf dcos, dsin;
     upload(dcos, tab.cos);
     upload(dsin, tab.sin);
