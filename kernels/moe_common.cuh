@@ -1,4 +1,4 @@
-// Small helpers shared by the kmoe ops (routing, experts, SwiGLU, sampling): argument checks that
+// Small helpers shared by the MoE-side ops (routing, experts, SwiGLU, sampling): argument checks that
 // throw fathom::Error, CUDA error checks, bf16 unpacking and warp reductions. Included by .cu only.
 #pragma once
 

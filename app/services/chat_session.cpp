@@ -12,8 +12,8 @@
 namespace fathom::app {
 
 namespace {
-constexpr qint64 kSaveEveryTokens = 32;  // RELIABILITY.md: a streaming reply is saved at least
-constexpr qint64 kSaveEveryMs = 250;     // every 250 ms or 32 tokens
+constexpr qint64 kSaveEveryTokens = 32;  // docs/RELIABILITY.md: a streaming reply is saved
+constexpr qint64 kSaveEveryMs = 250;     // at least every 250 ms or 32 tokens
 }  // namespace
 
 ChatSession::ChatSession(ChatStore* store, EngineBridge* bridge, QObject* parent)

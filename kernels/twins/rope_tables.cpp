@@ -1,7 +1,7 @@
-// YaRN as DeepSeek's modeling code computes it (DeepseekV2YarnRotaryEmbedding): per-frequency blend
-// of the original and the factor-interpolated frequencies by a linear ramp over the correction
-// range, whose ends use floor / ceil (easy to get wrong: ANCHORS.md), and cos/sin scaled by
-// yarn_mscale(factor, mscale) / yarn_mscale(factor, mscale_all_dim).
+// YaRN as DeepSeek's modeling code computes it (DeepseekV2YarnRotaryEmbedding): per-frequency blend of
+// the original and the factor-interpolated frequencies by a linear ramp over the correction range, whose
+// ends use floor / ceil (easy to get wrong: docs/ARCHITECTURE.md, 'Details that are easy to get wrong'),
+// and cos/sin scaled by yarn_mscale(factor, mscale) / yarn_mscale(factor, mscale_all_dim).
 #include "kernels/twins/rope_tables.h"
 
 #include <algorithm>

@@ -18,7 +18,7 @@ using namespace fathom::inference;
 namespace {
 
 // Weight bytes one decode token reads (bf16): attention, dense MLP or router + chosen + shared
-// experts, lm_head (ANCHORS.md: 4.9 GB for V2-Lite).
+// experts, lm_head (docs/PERFORMANCE.md, 'Rooflines': 4.9 GB for V2-Lite).
 double bytesPerToken(const ModelConfig& c)
 {
     const double H = double(c.hiddenSize), heads = double(c.numHeads);

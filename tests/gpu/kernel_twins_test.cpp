@@ -1,4 +1,4 @@
-// CPU checks of the kmoe twins against hand-computed cases: the GPU table trusts the twins, so the
+// CPU checks of the MoE-side twins against hand-computed cases: the GPU table trusts the twins, so the
 // routing rules (DeepSeek V2 / V3), SwiGLU, the sampling filters and the RNG are pinned here.
 // Runs without a GPU (no label): only built when the kernels are.
 #include <gtest/gtest.h>
@@ -149,7 +149,7 @@ TEST(KernelTwins, philoxMatchesRandom123KnownAnswer)
     EXPECT_EQ(fathom::kernels::philox32(0, 0, 0), 0x6627e8d5u);
 }
 
-// kfix: the generic MLA decode twin on cases with known answers.
+// The generic MLA decode twin on cases with known answers.
 TEST(KernelTwins, mlaDecodeGenericOverOneTokenReturnsItsLatent)
 {
     const int rank = 8, rope = 4;

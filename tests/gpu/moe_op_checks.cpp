@@ -1,4 +1,4 @@
-// Checks behind the kmoe rows of tests/gpu/kernel_ops_test.cpp: kernel against CPU twin on fresh
+// Checks behind the MoE-side rows of tests/gpu/kernel_ops_test.cpp: kernel against CPU twin on fresh
 // random inputs, outputs poisoned with NaN first.
 #include "tests/gpu/moe_op_checks.h"
 

@@ -1,4 +1,4 @@
-// The kmoe rows' checks for the GPU op table: each draws fresh random inputs, poisons the outputs,
+// The MoE-side rows' checks for the GPU op table: each draws fresh random inputs, poisons the outputs,
 // runs the kernel and its CPU twin, and returns the error (and what else went wrong).
 #pragma once
 

@@ -1,9 +1,9 @@
 // Asks the engine for ghost-text completions for one CodeEditor, like Qt Creator's Copilot client
-// (STYLE.md rule 9): a single-shot debounce after typing pauses, one request in flight at a time
-// (FIM at Priority::Interactive through app::EngineBridge), each carrying the document revision and
-// cursor position; answers for another revision are dropped, a cursor move or an edit elsewhere
-// cancels the request in the engine. Streams the answer into the editor as it arrives, trimmed to a
-// single block (CompletionTrimmer).
+// (CONTRIBUTING.md, 'Style' 9): a single-shot debounce after typing pauses, one request in flight at a
+// time (FIM at Priority::Interactive through app::EngineBridge), each carrying the document revision and
+// cursor position; answers for another revision are dropped, a cursor move or an edit elsewhere cancels
+// the request in the engine. Streams the answer into the editor as it arrives, trimmed to a single block
+// (CompletionTrimmer).
 #pragma once
 
 #include "app/services/chat_types.h"
