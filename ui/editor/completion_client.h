@@ -12,7 +12,6 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
-#include <QSet>
 #include <QTimer>
 
 namespace fathom::ui {
@@ -58,7 +57,6 @@ signals:
     void failed(const QString& message);
 
 private:
-    void connectBridge();
     void onBufferChanged(quint64 revision, bool suggestionKept);
     void onUserEdited();
     void onCursorMoved();
@@ -72,13 +70,11 @@ private:
 
     CodeEditor* m_editor;
     QPointer<app::EngineBridge> m_bridge;
-    QList<QMetaObject::Connection> m_bridgeConnections;
     QTimer m_debounce;
     bool m_auto = true;
     int m_maxTokens = 64;
     int m_promptBudget = 1536;
 
-    QSet<quint64> m_mine;           // tickets this client sent that the engine has not finished
     quint64 m_ticket = 0;           // the current request, 0 = none
     quint64 m_revision = 0;         // document revision the current request (and its suggestion) is for
     int m_position = 0;             // cursor position it was asked at
