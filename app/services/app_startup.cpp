@@ -115,8 +115,9 @@ void AppStartup::loadDefaultModel()
         finishWhenIdle();
         return;
     }
-    setState(State::LoadingModel);
+    // The bridge first, so whoever sees LoadingModel also sees the bridge loading.
     m_bridge->loadModel(m_defaultModel, engineOptions(m_settings));
+    setState(State::LoadingModel);
 }
 
 void AppStartup::finishWhenIdle()

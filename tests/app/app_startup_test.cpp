@@ -99,6 +99,10 @@ private slots:
         auto log = std::make_shared<LoadLog>();
         Services s(recordingLoader(log));
         QSignalSpy ready(&s.startup, &app::AppStartup::ready);
+        bool loadingWhenLoadingModel = false;  // what the window's progress bar relies on
+        connect(&s.startup, &app::AppStartup::stateChanged, this, [&](State state) {
+            if (state == State::LoadingModel) loadingWhenLoadingModel = s.bridge.isLoading();
+        });
         s.start(options(freshDatabase()));
         QCOMPARE(s.startup.state(), State::OpeningDatabase);
         QVERIFY(s.waitReady());
@@ -108,6 +112,7 @@ private slots:
         QCOMPARE(s.states, (QList<State>{State::OpeningDatabase, State::ReadingChats, State::LoadingModel, State::Ready}));
         QVERIFY(s.startup.isDatabaseOpen());
         QVERIFY(s.startup.databaseError().isEmpty());
+        QVERIFY(loadingWhenLoadingModel);
         std::lock_guard lock(log->mutex);
         QCOMPARE(log->folders, QStringList{QFileInfo(kModel).canonicalFilePath()});
         QCOMPARE(s.startup.defaultModelFolder(), QFileInfo(kModel).canonicalFilePath());
