@@ -97,7 +97,8 @@ int runGenerate(int argc, char** argv)
 
     inference::Request request;
     if (args.has("prompt")) {
-        // Raw continuation: BOS only when tokenizer_config.json asks for it (DESIGN.md contract).
+        // Raw continuation: BOS only when tokenizer_config.json asks for it (docs/ARCHITECTURE.md,
+        // 'Command-line contract').
         const auto tokenizer = inference::Tokenizer::load(dir);
         if (tokenizer->addBosToken() && tokenizer->bosId())
             request.promptTokens.push_back(*tokenizer->bosId());

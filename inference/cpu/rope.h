@@ -1,6 +1,6 @@
-// Rotary position embedding with DeepSeek's YaRN scaling, applied to INTERLEAVED pairs
-// (x0,x1),(x2,x3),… of the rope dims (ANCHORS.md: V2's permute + rotate_half and V3's complex
-// product are this same function).
+// Rotary position embedding with DeepSeek's YaRN scaling, applied to INTERLEAVED pairs (x0,x1),(x2,x3),…
+// of the rope dims (docs/ARCHITECTURE.md, 'Details that are easy to get wrong': V2's permute +
+// rotate_half and V3's complex product are this same function).
 #pragma once
 
 #include "inference/model/model_config.h"

@@ -1,6 +1,6 @@
 // Prefill over n tokens: cuBLAS GEMMs for the projections (bf16 in, fp32 out; o_proj adds straight
 // into the residual with beta = 1), our kernels for norms, rope, the latent cache and attention,
-// and kmoe's grouped expert GEMMs. Not graph-captured: sizes change with every prompt.
+// and the grouped expert GEMMs of kernels/moe_prefill.cu. Not graph-captured: sizes change with every prompt.
 #include "inference/cuda/cuda_model_impl.h"
 
 #include "kernels/embedding.cuh"

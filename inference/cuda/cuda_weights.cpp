@@ -239,7 +239,7 @@ CudaWeights::CudaWeights(const ModelConfig& c, const WeightStore& w, const std::
                 });
         }
 
-        // MLP / MoE experts in kmoe's slot layout.
+        // MLP / MoE experts in the MoE kernels' slot layout.
         const bool moe = c.isMoeLayer(l);
         L.moe = moe;
         L.nRouted = moe ? static_cast<int>(c.nRoutedExperts) : 0;

@@ -33,7 +33,7 @@ struct CudaLayerWeights {
     bool moe = false;
     const float* router = nullptr;      // fp32 [n_routed, hidden] mlp.gate.weight (MoE layers; the router runs in fp32)
     const float* routerBias = nullptr;  // fp32 [n_routed] e_score_correction_bias (noaux_tc only)
-    // Experts in kmoe's layout (kernels/moe_expert_decode.cuh): slots 0..n_routed-1 routed, then
+    // Experts in the MoE kernels' layout (kernels/moe_expert_decode.cuh): slots 0..n_routed-1 routed, then
     // n_shared_slots shared pieces of `inter` rows; a dense MLP is one shared slot. `inter` is the
     // model's size rounded up to 64 (the kernels' block); padded gate/up rows and down columns are
     // zero, so they add silu(0) * 0 = 0 exactly.

@@ -1,7 +1,7 @@
-// Kernel bench: achieved GB/s (or TFLOP/s) of the hot decode/prefill kernels on V2-Lite shapes, next
-// to the 4.15 TB/s copy ceiling of ANCHORS.md and a copy measured here (STYLE.md rule 3). Each
-// kernel runs as a captured graph of back-to-back launches over rotating buffers (> 4x the L2), the
-// way a decode step replays it; the median of several replays is reported. JSON on stdout.
+// Kernel bench: achieved GB/s (or TFLOP/s) of the hot decode/prefill kernels on V2-Lite shapes, next to
+// the 4.15 TB/s copy ceiling of docs/PERFORMANCE.md and a copy measured here (CONTRIBUTING.md, 'Style'
+// 3). Each kernel runs as a captured graph of back-to-back launches over rotating buffers (> 4x the L2),
+// the way a decode step replays it; the median of several replays is reported. JSON on stdout.
 #include "kernels/gemv.cuh"
 #include "kernels/mla_decode.cuh"
 #include "kernels/mla_prefill.cuh"
@@ -85,7 +85,8 @@ double measureCopyGBs(cudaStream_t s)
     return 2.0 * n / (us * 1e3);  // bytes read + written
 }
 
-// Random bf16 in [-1, 1) (never time on zeros or constants: METHOD.md), a 16 MB host pattern tiled.
+// Random bf16 in [-1, 1), a 16 MB host pattern tiled: never time on zeros or constants
+// (docs/PERFORMANCE.md, 'How to measure').
 void fillRandomBf16(DevBuf& d)
 {
     Rng rng(12345);

@@ -1,4 +1,4 @@
-// moe_bench: times the kmoe kernels on the DeepSeek-V2-Lite shape with distinct random weights per
+// moe_bench: times the MoE-side kernels on the DeepSeek-V2-Lite shape with distinct random weights per
 // layer (more than L2 holds), each case captured in a CUDA graph, and prints JSON with the achieved
 // bandwidth next to the measured copy ceiling. Usage: moe_bench [--layers 26] [--reps 20] [--tokens 512]
 #include <cuda_bf16.h>
@@ -22,7 +22,7 @@ using namespace fathom::kernels;
 
 namespace {
 
-constexpr double kCeilingGBs = 4150.0;  // ANCHORS.md: measured H200 device-to-device copy
+constexpr double kCeilingGBs = 4150.0;  // docs/PERFORMANCE.md: measured H200 device-to-device copy
 
 void ok(cudaError_t e, const char* what)
 {

@@ -1,4 +1,4 @@
-// The kmoe launchers check their arguments before touching the device: a broken call from the
+// The MoE-side launchers check their arguments before touching the device: a broken call from the
 // backend is one clear error naming the op and the value, never a kernel reading out of bounds.
 // Runs without a GPU (no label): the checks come before any CUDA call.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// kattn's rows for kernel_ops_test: for each op a Shape (printable) and a Case that draws fresh
+// The attention-side rows of kernel_ops_test: for each op a Shape (printable) and a Case that draws fresh
 // inputs, runs the CUDA launcher and the CPU twin on the same (bf16-rounded) numbers.
 #pragma once
 

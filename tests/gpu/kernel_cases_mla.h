@@ -1,4 +1,4 @@
-// kattn's MLA rows for kernel_ops_test: latent-cache append, absorbed decode and prefill over a
+// The MLA rows of kernel_ops_test: latent-cache append, absorbed decode and prefill over a
 // paged cache whose block table is a random permutation (so paging bugs show), with every slot
 // the op must not read or write left as NaN poison.
 #pragma once

@@ -1,4 +1,4 @@
-// kfix's row for kernel_ops_test: the generic MLA decode (any latent / rope width, any head count)
+// The generic-MLA row of kernel_ops_test: the generic MLA decode (any latent / rope width, any head count)
 // over a paged cache whose block table is a random permutation, unused pages poisoned with NaN.
 #pragma once
 
