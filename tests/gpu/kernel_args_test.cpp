@@ -104,7 +104,7 @@ TEST(KernelArgs, expertDecodeRejectsTwoOutputs)
 TEST(KernelArgs, expertDecodeRejectsFusedRoutingWithoutLogitsWorkspace)
 {
     auto p = expertParams();
-    p.gate_w = fake<const __nv_bfloat16>();
+    p.gate_w = fake<const float>();
     expectError([&] { launchMoeExpertDecode(p, nullptr); }, {"moe_expert_decode", "logits_ws"});
 }
 

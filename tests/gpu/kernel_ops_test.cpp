@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "tests/gpu/kernel_cases_attn.h"  // kattn rows
+#include "tests/gpu/kernel_cases_attn.h"  // attention rows
 #include "tests/gpu/kernel_cases_mla.h"
-#include "tests/gpu/kernel_cases_mla_generic.h"  // kfix rows
-#include "tests/gpu/moe_op_checks.h"       // kmoe rows
+#include "tests/gpu/kernel_cases_mla_generic.h"  // generic-shape MLA rows
+#include "tests/gpu/moe_op_checks.h"       // MoE and sampling rows
 
 #include <chrono>
 #include <cstdio>
@@ -33,7 +33,7 @@ struct OpRow {
 // gtest prints a row by its name instead of its bytes.
 void PrintTo(const OpRow& row, std::ostream* os) { *os << row.op << " " << row.shape; }
 
-// kattn rows: a Case type draws fresh inputs (seeded from the clock, the seed reported on failure),
+// Attention rows: a Case type draws fresh inputs (seeded from the clock, the seed reported on failure),
 // runs the launcher and the CPU twin; err = relative L2, ok = no element finite in one output only.
 template <typename Case, typename Shape>
 std::function<CheckResult()> attnCheck(const char* op, Shape shape)
@@ -66,7 +66,7 @@ std::vector<OpRow> opRows()
     using namespace fathom::gputest;
     std::vector<OpRow> rows;
 
-    // ---- kattn rows: embedding, norms, rope, GEMV, MLA (tolerance: ~1e-5 fp32 paths, ~1e-2 bf16) ----
+    // ---- attention rows: embedding, norms, rope, GEMV, MLA (tolerance: ~1e-5 fp32 paths, ~1e-2 bf16) ----
     {
         using namespace fathom::attntest;
         using G = GemvShape;
@@ -108,10 +108,10 @@ std::vector<OpRow> opRows()
         addAttnRow<MlaDecodeGenericCase>(rows, "mla_decode_generic", MG{3, 40, 8, 129}, 1e-4);    // odd sizes
         addAttnRow<MlaDecodeGenericCase>(rows, "mla_decode_generic", MG{20, 512, 64, 1000}, 1e-4);
     }
-    // ---- end kattn rows ----
+    // ---- end attention rows ----
 
 
-    // ---- kmoe rows: MoE routing and experts, SwiGLU, sampling ----
+    // ---- MoE and sampling rows: MoE routing and experts, SwiGLU, sampling ----
     // RouteShape: n_tokens, hidden, n_routed, top_k, n_group, topk_group, method, scoring, norm, scale.
     const RouteShape v2lite{1, 2048, 64, 6, 1, 1, 0, 0, false, 1.0f};
     const RouteShape v2{1, 5120, 160, 6, 8, 3, 1, 0, false, 16.0f};
@@ -175,7 +175,7 @@ std::vector<OpRow> opRows()
     rows.push_back({"sampling", "MinPAndPenalties", [] { return checkSampling({40, 102400, 1.0f, 0, 1.f, 0.05f, 1.2f, 0.5f, 0.3f, 200}); }, 0.05});
     rows.push_back({"sampling", "AllFiltersRaggedVocab", [] { return checkSampling({40, 5003, 1.1f, 40, 0.8f, 0.01f, 1.1f, 0.1f, 0.1f, 64}); }, 0.05});
     rows.push_back({"sampling", "DistributionPlain", [] { return checkSamplingDistribution({20000, 48, 0.9f, 0, 1.f}); }, 5.0});
-    // kfix: the golden fixtures' and tiny coder's MoE shapes (hidden 64 / 256, inter 32 padded to 64,
+    // The golden fixtures' and tiny coder's MoE shapes (hidden 64 / 256, inter 32 padded to 64,
     // 192), so a small-shape failure in cuda_model_test can be told apart from the backend's wiring.
     rows.push_back({"moe_route", "GoldenV2GroupLimited40", [] { return checkMoeRoute({40, 64, 16, 4, 4, 2, 1, 0, false, 16.0f}); }, 1e-5});
     rows.push_back({"moe_route", "GoldenV3NoauxTc40", [] { return checkMoeRoute({40, 64, 16, 4, 4, 2, 2, 1, true, 2.5f}); }, 1e-5});
@@ -185,7 +185,7 @@ std::vector<OpRow> opRows()
                     [] { return checkMoeExpertDecode({1, 256, 192, 8, 2, 1, false, true}); }, 1e-2});
     rows.push_back({"moe_prefill", "TinyCoder40Tokens",
                     [] { return checkMoePrefill({40, 256, 192, 8, 2, 1, false, true}); }, 1e-2});
-    // ---- end kmoe rows ----
+    // ---- end MoE and sampling rows ----
 
     return rows;
 }

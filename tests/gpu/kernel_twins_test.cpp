@@ -1,4 +1,4 @@
-// CPU checks of the kmoe twins against hand-computed cases: the GPU table trusts the twins, so the
+// CPU checks of the MoE and attention twins against hand-computed cases: the GPU table trusts the twins, so the
 // routing rules (DeepSeek V2 / V3), SwiGLU are pinned here (the sampling rule is pinned in tests/inference/sampler_test.cpp).
 // Runs without a GPU (no label): only built when the kernels are.
 #include <gtest/gtest.h>
@@ -112,7 +112,7 @@ TEST(KernelTwins, swigluIsSiluOfGateTimesUp)
 }
 
 
-// kfix: the generic MLA decode twin on cases with known answers.
+// The generic MLA decode twin on cases with known answers.
 TEST(KernelTwins, mlaDecodeGenericOverOneTokenReturnsItsLatent)
 {
     const int rank = 8, rope = 4;
