@@ -2,6 +2,9 @@
 #include "app/cli/model_option.h"
 
 #include "base/error.h"
+#include "inference/cpu/thread_pool.h"
+
+#include <algorithm>
 
 #include <filesystem>
 #include <vector>
@@ -34,6 +37,12 @@ std::string modelDir(const CliArgs& args)
         if (std::filesystem::exists(c + "/config.json"))
             return c;
     throwUserError("no --model given and the embedded tiny model was not found; pass --model DIR");
+}
+
+int threadsOption(const CliArgs& args, std::int64_t fallback)
+{
+    const std::int64_t clampedFallback = std::clamp<std::int64_t>(fallback, 0, inference::cpu::kMaxCpuThreads);
+    return static_cast<int>(args.getInt("threads", clampedFallback, 0, inference::cpu::kMaxCpuThreads));
 }
 
 inference::Backend backend(const CliArgs& args)
