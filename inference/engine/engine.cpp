@@ -6,7 +6,7 @@
 #include "inference/engine/backend_loader.h"
 #include "inference/engine/cpu_runner.h"
 #include "inference/engine/queued_engine.h"
-#include "inference/model/json_file.h"
+#include "inference/model/generation_config.h"
 #include "inference/tokenizer/stream_decoder.h"
 #include "inference/tokenizer/tokenizer.h"
 #include "base/error.h"
@@ -57,13 +57,8 @@ std::vector<std::int32_t> eosTokens(const std::string& dir, const ModelConfig& c
     const std::string path = dir + "/generation_config.json";
     if (!std::filesystem::exists(path))
         return eos;
-    const nlohmann::json j = readJsonFile(path, 1 << 20, 100'000);
-    if (!j.is_object() || !j.contains("eos_token_id"))
-        return eos;
-    const nlohmann::json& e = j["eos_token_id"];
-    for (const nlohmann::json& v : e.is_array() ? e : nlohmann::json::array({e}))
-        if (v.is_number_integer() && v.get<std::int64_t>() >= 0 && v.get<std::int64_t>() < config.vocabSize)
-            eos.push_back(v.get<std::int32_t>());
+    for (const std::int32_t id : readGenerationEosTokens(path, config.vocabSize))
+        eos.push_back(id);
     return eos;
 }
 
