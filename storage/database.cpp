@@ -1,6 +1,7 @@
 #include "storage/database.h"
 
 #include "base/error.h"
+#include "base/path_check.h"
 #include "storage/migrations.h"
 #include "storage/statement.h"
 
@@ -14,6 +15,10 @@ Database::Database(const std::string& path, const DatabaseOptions& options) : m_
 {
     // FULLMUTEX: a ReplyWriter may flush from its timer thread while its owner thread idles; the
     // connection's own mutex makes those hand-offs safe (they never overlap in a transaction).
+    // A folder, a symlink loop or a missing parent would otherwise reach the user as SQLite's
+    // "unable to open database file".
+    if (path != ":memory:" && path.rfind("file:", 0) != 0)
+        requireFileLocation(path);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI;
     int rc = sqlite3_open_v2(path.c_str(), &m_db, flags, nullptr);
     if (rc != SQLITE_OK) {

@@ -5,6 +5,7 @@
 #include "app/cli/model_option.h"
 #include "inference/tokenizer/tokenizer.h"
 #include "base/error.h"
+#include "base/path_check.h"
 
 #include <condition_variable>
 #include <cstdint>
@@ -68,7 +69,7 @@ int runGenerate(int argc, char** argv)
     const bool hasIds = args.has("tokens") || args.has("tokens-file");
     if (args.has("prompt") == hasIds)
         throwUserError("give exactly one of --prompt TEXT, --tokens 1,2,3 or --tokens-file FILE");
-    const bool hasTokenizer = std::filesystem::exists(dir + "/tokenizer.json");
+    const bool hasTokenizer = pathExists(dir + "/tokenizer.json");
     if (!hasTokenizer && (args.has("prompt") || !args.has("ids")))
         throwUserError(dir + ": no tokenizer.json, so text cannot be " +
                        (args.has("prompt") ? "encoded; pass --tokens" : "printed; add --ids"));

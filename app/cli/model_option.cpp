@@ -2,6 +2,7 @@
 #include "app/cli/model_option.h"
 
 #include "base/error.h"
+#include "base/path_check.h"
 #include "inference/cpu/thread_pool.h"
 
 #include <algorithm>
@@ -24,8 +25,11 @@ std::string executableDir()
 
 std::string modelDir(const CliArgs& args)
 {
-    if (args.has("model"))
-        return args.get("model");
+    if (args.has("model")) {
+        const std::string dir = args.get("model");
+        requireFolder(dir);  // a symlink loop or an unreadable folder is named as such, exit 1
+        return dir;
+    }
     const std::string name = "models/fathom-tiny-coder";
     std::vector<std::string> candidates;
     if (const std::string exe = executableDir(); !exe.empty())

@@ -10,6 +10,7 @@
 #include "inference/tokenizer/stream_decoder.h"
 #include "inference/tokenizer/tokenizer.h"
 #include "base/error.h"
+#include "base/path_check.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -55,7 +56,7 @@ std::vector<std::int32_t> eosTokens(const std::string& dir, const ModelConfig& c
     if (config.eosTokenId >= 0)
         eos.push_back(static_cast<std::int32_t>(config.eosTokenId));
     const std::string path = dir + "/generation_config.json";
-    if (!std::filesystem::exists(path))
+    if (!pathExists(path))
         return eos;
     for (const std::int32_t id : readGenerationEosTokens(path, config.vocabSize))
         eos.push_back(id);
@@ -83,6 +84,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
                                      const LoadProgress& progress)
 {
     BackendLoader::requireAvailable(options.backend);  // before reading anything: say what to install
+    requireFolder(modelDir);  // permission, symlink loop, not a folder: one user error naming it
     step(progress, 0.0, "reading config.json");
     const ModelConfig config = ModelConfig::fromFile(modelDir + "/config.json");
     step(progress, 0.1, "validating weights");
@@ -90,7 +92,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
     weights.validateAgainst(config, modelDir);
     // The tokenizer is optional for the engine (requests are token ids); with it, events carry text.
     std::shared_ptr<const Tokenizer> tokenizer;
-    if (std::filesystem::exists(modelDir + "/tokenizer.json")) {
+    if (pathExists(modelDir + "/tokenizer.json")) {
         step(progress, 0.7, "reading tokenizer.json");
         tokenizer = Tokenizer::load(modelDir);
     }
