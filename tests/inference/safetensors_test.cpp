@@ -218,8 +218,8 @@ TEST(Safetensors, rejectsBytesAfterTheLastTensor)
 // their misaligned tensors copied to aligned memory.
 TEST(Safetensors, loadsTensorsMisalignedForTheirDtypeByCopyingThem)
 {
-    // A 98-byte header puts the data section at file byte 106: the F32 tensor "a" is 2 bytes off,
-    // the BF16 tensor "b" after it (file byte 114) is aligned and stays in the mapping.
+    // A 110-byte header puts the data section at file byte 118: the F32 tensor "a" is 2 bytes off,
+    // the BF16 tensor "b" after it (file byte 126) is aligned and stays in the mapping.
     TempDir dir;
     const std::string h = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"BF16","shape":[1],)"
                           R"("data_offsets":[8,10]}} )";  // one trailing space, as padding
