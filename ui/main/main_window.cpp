@@ -1,6 +1,7 @@
 // Layout and wiring. Start-up is a chain of answers: database opened -> settings + conversation
 // list (+ the conversation asked for); model scan -> default model load. Nothing here blocks.
 #include "ui/main/main_window.h"
+#include "ui/main/window_shortcuts.h"
 
 #include "app/services/chat_session.h"
 #include "app/services/chat_store.h"
@@ -71,6 +72,7 @@ MainWindow::MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::Ch
     shortcut(QKeySequence(Qt::CTRL | Qt::Key_K), [this] { m_sidebar->focusSearch(); });
     shortcut(QKeySequence(Qt::CTRL | Qt::Key_E), [this] { showEditor(); });
     shortcut(QKeySequence(Qt::Key_Escape), [this] { m_session->stop(); });
+    WindowShortcuts::protect(this);  // the composer and search box must not swallow them
 
     wireServices();
     updateSendButton(false);
