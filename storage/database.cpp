@@ -83,7 +83,10 @@ void Database::exec(const std::string& sql) const
         int base = rc & 0xff;
         if (base == SQLITE_NOTADB || base == SQLITE_CORRUPT)
             throwFileError(m_path, "not a Fathom database, or the file is damaged (" + why + ")");
-        bool resource = base == SQLITE_BUSY || base == SQLITE_LOCKED || base == SQLITE_FULL;
+        // The same advice as fail(): a COMMIT on a full disk fails here, not in a statement.
+        if (base == SQLITE_FULL)
+            throw Error(ErrorKind::Resource, m_path + ": " + why + "; free some disk space");
+        bool resource = base == SQLITE_BUSY || base == SQLITE_LOCKED;
         throw Error(resource ? ErrorKind::Resource : ErrorKind::Internal, m_path + ": " + why);
     }
 }

@@ -11,6 +11,7 @@
 #include "ui/chat/chat_view.h"
 #include "ui/chat/message_text_view.h"
 #include "ui/chat/message_widget.h"
+#include "ui/editor/editor_page.h"
 #include "ui/main/composer.h"
 #include "ui/main/conversation_sidebar.h"
 #include "ui/main/main_window.h"
