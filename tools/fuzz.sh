@@ -24,11 +24,14 @@ seconds=$(awk -v d="$duration" 'BEGIN {
   m = (u == "h") ? 3600 : (u == "m") ? 60 : 1; s = int(n * m + 0.5); if (s < 1) exit 1; print s }') ||
   { echo "tools/fuzz.sh: DURATION '$duration' is not a number of seconds, or Ns, Nm, Nh" >&2; exit 1; }
 
-# The target list lives in one place, tests/fuzz/CMakeLists.txt.
-mapfile -t all_targets < <(awk '/^set\(FATHOM_FUZZ_TARGETS/{on=1; sub(/^set\(FATHOM_FUZZ_TARGETS/, "")}
-  on { line = $0; done = sub(/\).*/, "", line); n = split(line, w, /[ \t]+/); for (i = 1; i <= n; i++) if (w[i] != "") print w[i]; if (done) exit }' \
-  tests/fuzz/CMakeLists.txt)
-[ ${#all_targets[@]} -gt 0 ] || { echo "tools/fuzz.sh: no FATHOM_FUZZ_TARGETS in tests/fuzz/CMakeLists.txt" >&2; exit 2; }
+command -v clang++-14 >/dev/null || { echo "tools/fuzz.sh: clang++-14 not found (bash tools/install-deps.sh installs it)" >&2; exit 1; }
+build=${FATHOM_FUZZ_BUILD_DIR:-build-fuzz}
+# Configured every time (cheap when nothing changed): the target list comes from the configure step.
+CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFATHOM_FUZZ=ON \
+  -DFATHOM_GUI=OFF -DFATHOM_CUDA=OFF >/dev/null
+# Every fathom_fuzz_target() of tests/fuzz/CMakeLists.txt, one a line.
+mapfile -t all_targets <"$build/fuzz-targets.txt"
+[ ${#all_targets[@]} -gt 0 ] || { echo "tools/fuzz.sh: $build/fuzz-targets.txt lists no targets" >&2; exit 2; }
 if [ "$what" = all ]; then
   targets=("${all_targets[@]}")
 else
@@ -37,12 +40,6 @@ else
   targets=("$what")
 fi
 
-command -v clang++-14 >/dev/null || { echo "tools/fuzz.sh: clang++-14 not found (bash tools/install-deps.sh installs it)" >&2; exit 1; }
-build=${FATHOM_FUZZ_BUILD_DIR:-build-fuzz}
-if [ ! -f "$build/CMakeCache.txt" ]; then
-  CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFATHOM_FUZZ=ON \
-    -DFATHOM_GUI=OFF -DFATHOM_CUDA=OFF -DFATHOM_TESTS=ON >/dev/null
-fi
 cmake --build "$build" -j "$(nproc)" --target "${targets[@]}" >/dev/null
 
 # Longest input per target: real files are larger, but the parsers' paths are all reached well
