@@ -2,6 +2,7 @@
 #include "inference/tokenizer/tokenizer_files.h"
 
 #include "base/error.h"
+#include "base/path_check.h"
 #include "inference/model/json_file.h"
 
 #include <cerrno>
@@ -15,6 +16,9 @@ namespace fs = std::filesystem;
 
 TokenizerFiles locateTokenizerFiles(const std::string& fileOrDir)
 {
+    // A symlink loop or an unreadable folder on the way is named as such, not as "no such file".
+    if (!pathExists(fileOrDir))
+        throwFileError(fileOrDir, "no such file or folder");
     std::error_code ec;
     fs::path p(fileOrDir);
     TokenizerFiles files;
