@@ -40,7 +40,9 @@ else
   targets=("$what")
 fi
 
-cmake --build "$build" -j "$(nproc)" --target "${targets[@]}" >/dev/null
+mkdir -p "$build/fuzz-logs"
+cmake --build "$build" -j "$(nproc)" --target "${targets[@]}" >"$build/fuzz-logs/build.log" 2>&1 ||
+  { tail -40 "$build/fuzz-logs/build.log"; echo "tools/fuzz.sh: building the fuzz targets failed (above)" >&2; exit 2; }
 
 # Longest input per target: real files are larger, but the parsers' paths are all reached well
 # below these sizes and shorter inputs mean many more executions per second.
