@@ -14,9 +14,9 @@ namespace fathom::inference {
 
 class SafetensorsFile final {
 public:
-    // Maps `path` and validates its layout (RELIABILITY.md 1-4); throws fathom::Error "PATH: problem".
-    // A tensor whose data is not aligned to its dtype in the file (headers that older writers did
-    // not pad to 8 bytes) is copied to aligned memory, so every view is dtype-aligned.
+    // Maps `path` and validates its layout (docs/RELIABILITY.md cases 1-4); throws fathom::Error "PATH:
+    // problem". A tensor whose data is not aligned to its dtype in the file (headers that older
+    // writers did not pad to 8 bytes) is copied to aligned memory, so every view is dtype-aligned.
     explicit SafetensorsFile(const std::string& path);
     ~SafetensorsFile();
     SafetensorsFile(const SafetensorsFile&) = delete;
