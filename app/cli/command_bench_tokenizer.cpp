@@ -7,12 +7,14 @@
 #include "app/cli/commands.h"
 
 #include "inference/tokenizer/tokenizer.h"
+#include "inference/model/json_file.h"
 #include "inference/tokenizer/tokenizer_files.h"
 #include "base/error.h"
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <ctime>
 #include <cstdio>
 #include <random>
@@ -140,7 +142,7 @@ std::string makeCorpus(std::size_t bytes, std::uint32_t seed)
 // texts.json ({"texts": [...]}) -> the texts joined by '\n', repeated to at least 4 MiB.
 std::string corpusFromTexts(const std::string& path)
 {
-    const nlohmann::json doc = inference::readJsonFile(path, 64u << 20);
+    const nlohmann::json doc = inference::readJsonFile(path, 64u << 20, 4u << 20);
     if (!doc.is_object() || !doc.contains("texts") || !doc["texts"].is_array())
         throwFileError(path, "expected {\"texts\": [...]}");
     std::string one;
@@ -170,7 +172,7 @@ int runBenchTokenizer(int argc, char** argv)
     const auto tok = inference::Tokenizer::load(args.get("tokenizer"));
     const double loadMs = secondsSince(t0) * 1e3;
 
-    const std::int64_t mb = args.getInt("mb", 4);
+    const std::int64_t mb = args.getInt("mb", 4, 1, 4096);
     if (mb < 1 || mb > 1024)
         throwUserError("--mb must be between 1 and 1024");
     std::string corpus, corpusName = "generated code+prose+CJK";
@@ -181,7 +183,7 @@ int runBenchTokenizer(int argc, char** argv)
         corpus = corpusFromTexts(args.get("texts-json"));
         corpusName = args.get("texts-json") + " texts joined by newlines, repeated to >= 4 MiB";
     } else {
-        corpus = makeCorpus(static_cast<std::size_t>(mb) << 20, static_cast<std::uint32_t>(args.getInt("seed", 1)));
+        corpus = makeCorpus(static_cast<std::size_t>(mb) << 20, static_cast<std::uint32_t>(args.getInt("seed", 1, 0, UINT32_MAX)));
     }
 
     tok->clearCache();

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <mutex>
 
@@ -43,7 +44,7 @@ int listConversations(const CliArgs& args, const storage::Database& db)
     ConversationStore store(db);
     nlohmann::json list = nlohmann::json::array();
     if (args.has("conversation")) {
-        list.push_back(storage::exportJson(store, args.getInt("conversation", 0), storage::ExportIds::Database));
+        list.push_back(storage::exportJson(store, args.getInt("conversation", 0, 1, INT64_MAX), storage::ExportIds::Database));
     } else {
         for (const auto& c : store.listConversations())
             list.push_back(storage::exportJson(store, c.id, storage::ExportIds::Database));
@@ -126,7 +127,7 @@ int chatTurn(const CliArgs& args, const storage::Database& db)
     const std::string text = args.get("message");
     std::optional<storage::Conversation> conversation;
     if (args.has("conversation"))
-        conversation = store.conversation(args.getInt("conversation", 0));  // a clear error when missing
+        conversation = store.conversation(args.getInt("conversation", 0, 1, INT64_MAX));  // a clear error when missing
 
     // Model: --model, else the conversation's, else the global default, else the embedded model.
     std::string modelPath = args.get("model", "");
@@ -143,8 +144,8 @@ int chatTurn(const CliArgs& args, const storage::Database& db)
                            {"top_k", settings.getInt("chat.top_k")},
                            {"min_p", settings.getDouble("chat.min_p")},
                            {"repetition_penalty", settings.getDouble("chat.repetition_penalty")},
-                           {"seed", args.getInt("seed", 0)},
-                           {"max_tokens", args.getInt("max-tokens", settings.getInt("chat.max_tokens"))}};
+                           {"seed", args.getInt("seed", 0, 0, INT64_MAX)},
+                           {"max_tokens", args.getInt("max-tokens", settings.getInt("chat.max_tokens"), 1, kInt32Max)}};
     if (conversation && conversation->samplingJson)  // per-conversation overrides win over the defaults
         for (const auto& [key, value] : nlohmann::json::parse(*conversation->samplingJson).items())
             if (used.contains(key) && value.is_number() && !args.has(key == "max_tokens" ? "max-tokens" : key))
@@ -165,7 +166,7 @@ int chatTurn(const CliArgs& args, const storage::Database& db)
     // Everything that can fail on a bad model folder happens before anything is stored.
     inference::EngineOptions options;
     options.backend = backend(args);
-    options.threads = static_cast<int>(args.getInt("threads", settings.getInt("engine.cpu_threads")));
+    options.threads = threadsOption(args, settings.getInt("engine.cpu_threads"));
     options.contextLength = settings.getInt("chat.context_length");
     const auto tokenizer = inference::Tokenizer::load(modelPath);
     const inference::DetectedChatFormat format = inference::detectChatFormat(modelPath);

@@ -46,7 +46,7 @@ int runDownload(int argc, char** argv)
     if (!hub.base().isValid() || (hub.base().scheme() != u"https" && hub.base().scheme() != u"http"))
         throwUserError("--endpoint '" + endpoint.toStdString() + "' is not an http(s) URL");
     app::DownloadManager::Options options;
-    options.maxParallelFiles = int(args.getInt("parallel", options.maxParallelFiles));
+    options.maxParallelFiles = int(args.getInt("parallel", options.maxParallelFiles, 1, 64));
     options.stallTimeoutMs = int(args.getDouble("stall-seconds", options.stallTimeoutMs / 1000.0) * 1000);
     if (options.maxParallelFiles < 1 || options.maxParallelFiles > 64 || options.stallTimeoutMs < 100)
         throwUserError("--parallel must be 1..64 and --stall-seconds at least 0.1");

@@ -5,9 +5,11 @@
 #include "app/cli/model_option.h"
 #include "inference/tokenizer/tokenizer.h"
 #include "base/error.h"
+#include "base/path_check.h"
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
@@ -82,15 +84,16 @@ int runGenerate(int argc, char** argv)
     const CliArgs args(argc, argv, 2, {"ids", "stats"},
                        {"model", "prompt", "tokens", "max-tokens", "temperature", "top-p", "top-k", "min-p",
                         "repetition-penalty", "presence-penalty", "frequency-penalty", "seed", "backend", "threads",
-                        "context"});
+                        "context", "tokens-file"});
     inference::EngineOptions options;
     options.backend = backend(args);
-    options.threads = static_cast<int>(args.getInt("threads", 0));
-    options.contextLength = args.getInt("context", 4096);
+    options.threads = threadsOption(args);
+    options.contextLength = args.getInt("context", 4096, 1, kMaxContextOption);
     const std::string dir = modelDir(args);
-    if (args.has("prompt") == args.has("tokens"))
-        throwUserError("give exactly one of --prompt TEXT or --tokens 1,2,3");
-    const bool hasTokenizer = std::filesystem::exists(dir + "/tokenizer.json");
+    const bool hasIds = args.has("tokens") || args.has("tokens-file");
+    if (args.has("prompt") == hasIds)
+        throwUserError("give exactly one of --prompt TEXT, --tokens 1,2,3 or --tokens-file FILE");
+    const bool hasTokenizer = pathExists(dir + "/tokenizer.json");
     if (!hasTokenizer && (args.has("prompt") || !args.has("ids")))
         throwUserError(dir + ": no tokenizer.json, so text cannot be " +
                        (args.has("prompt") ? "encoded; pass --tokens" : "printed; add --ids"));
@@ -107,19 +110,17 @@ int runGenerate(int argc, char** argv)
         if (request.promptTokens.empty())
             throwUserError("--prompt is empty");
     } else {
-        request.promptTokens = args.getIds("tokens");
+        request.promptTokens = args.getPromptIds(/*required=*/true);
     }
-    request.maxTokens = static_cast<int>(args.getInt("max-tokens", 128));
-    if (request.maxTokens <= 0)
-        throwUserError("--max-tokens must be at least 1");
+    request.maxTokens = static_cast<int>(args.getInt("max-tokens", 128, 1, kInt32Max));
     request.sampling.temperature = static_cast<float>(args.getDouble("temperature", 0.7));
     request.sampling.topP = static_cast<float>(args.getDouble("top-p", 1.0));
-    request.sampling.topK = static_cast<int>(args.getInt("top-k", 0));
+    request.sampling.topK = static_cast<int>(args.getInt("top-k", 0, 0, kInt32Max));
     request.sampling.minP = static_cast<float>(args.getDouble("min-p", 0.0));
     request.sampling.repetitionPenalty = static_cast<float>(args.getDouble("repetition-penalty", 1.0));
     request.sampling.presencePenalty = static_cast<float>(args.getDouble("presence-penalty", 0.0));
     request.sampling.frequencyPenalty = static_cast<float>(args.getDouble("frequency-penalty", 0.0));
-    request.sampling.seed = static_cast<std::uint64_t>(args.getInt("seed", 0));
+    request.sampling.seed = static_cast<std::uint64_t>(args.getInt("seed", 0, 0, INT64_MAX));
     if (request.sampling.temperature < 0 || request.sampling.topP <= 0 || request.sampling.topP > 1 ||
         request.sampling.topK < 0 || request.sampling.minP < 0 || request.sampling.minP > 1 ||
         request.sampling.repetitionPenalty <= 0)

@@ -7,6 +7,8 @@
 #include "inference/engine/backend_loader.h"
 #include "base/error.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 
@@ -36,35 +38,62 @@ void writeNpy(const std::string& path, const std::vector<float>& data, std::int6
         throwFileError(path, "could not be written (disk full?)");
 }
 
+// The first non-finite logit, as "position P (token T), vocab entry V"; "" when all are finite.
+// NaN weights or an overflow in the forward pass show up here, and must not end in a .npy of NaN
+// with exit status 0.
+std::string firstNonFinite(const std::vector<float>& logits, const std::vector<std::int32_t>& tokens, std::int64_t vocab)
+{
+    for (std::size_t i = 0; i < logits.size(); ++i)
+        if (!std::isfinite(logits[i])) {
+            const std::size_t pos = i / static_cast<std::size_t>(vocab);
+            return "position " + std::to_string(pos) + " (token " + std::to_string(tokens[pos]) + "), vocab entry " +
+                   std::to_string(i % static_cast<std::size_t>(vocab)) + " is " +
+                   (std::isnan(logits[i]) ? "NaN" : "infinite");
+        }
+    return {};
+}
+
 }  // namespace
 
 int runLogits(int argc, char** argv)
 {
-    const CliArgs args(argc, argv, 2, {}, {"model", "tokens", "out", "backend", "threads"});
+    const CliArgs args(argc, argv, 2, {}, {"model", "tokens", "tokens-file", "out", "backend", "threads", "context"});
     const inference::Backend which = backend(args);
     // The CUDA plugin (fathom-cuda) is looked for first: without it, say what to install at once.
     const inference::BackendPlugin* cuda = inference::BackendLoader::requireAvailable(which);
     const std::string dir = modelDir(args);
-    const std::vector<std::int32_t> tokens = args.getIds("tokens");
+    const std::vector<std::int32_t> tokens = args.getPromptIds(/*required=*/true);
     const std::string out = args.get("out");
-    if (tokens.empty())
-        throwUserError("--tokens needs at least one id");
+    const int threads = threadsOption(args);
+    const std::int64_t contextOption = args.getInt("context", 4096, 1, kMaxContextOption);
     const inference::ModelConfig config = inference::ModelConfig::fromFile(dir + "/config.json");
+    // The same context rule as generate (Engine::load): --context, at most max_position_embeddings.
+    std::int64_t context = contextOption;
+    if (config.maxPositionEmbeddings > 0)
+        context = std::min(context, config.maxPositionEmbeddings);
+    const auto n = static_cast<std::int64_t>(tokens.size());
+    if (n > context)
+        throwUserError("context full: " + std::to_string(n) + " tokens but the context holds " + std::to_string(context) +
+                       (context < contextOption ? " (the model's max_position_embeddings)" : " (--context)") +
+                       "; pass fewer tokens or raise --context");
     const inference::WeightStore weights = inference::WeightStore::openFolder(dir);
     weights.validateAgainst(config, dir);
+    std::vector<float> logits;
     // CUDA only when asked for: without --backend cuda, logits stay the CPU reference's.
     if (cuda) {
         std::string why;
         if (cuda->deviceCount(&why) <= 0)
             throwUserError("--backend cuda cannot run " + dir + ": " + (why.empty() ? "no usable GPU" : why));
-        const inference::BackendRunnerArgs run{dir, &config, &weights, static_cast<std::int64_t>(tokens.size()), 0};
-        writeNpy(out, cuda->logits(run, tokens), static_cast<std::int64_t>(tokens.size()), config.vocabSize);
-        return 0;
+        const inference::BackendRunnerArgs run{dir, &config, &weights, n, 0};
+        logits = cuda->logits(run, tokens);
+    } else {
+        inference::cpu::CpuModel model(config, weights, threads);
+        inference::KvCache cache = model.makeCache(n);
+        logits = model.forward(tokens, 0, cache);
     }
-    inference::cpu::CpuModel model(config, weights, static_cast<int>(args.getInt("threads", 0)));
-    inference::KvCache cache = model.makeCache(static_cast<std::int64_t>(tokens.size()));
-    const std::vector<float> logits = model.forward(tokens, 0, cache);
-    writeNpy(out, logits, static_cast<std::int64_t>(tokens.size()), config.vocabSize);
+    if (const std::string bad = firstNonFinite(logits, tokens, config.vocabSize); !bad.empty())
+        throwUserError(dir + ": the model produced non-finite logits at " + bad + "; nothing was written to " + out);
+    writeNpy(out, logits, n, config.vocabSize);
     return 0;
 }
 

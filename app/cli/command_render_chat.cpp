@@ -10,6 +10,7 @@
 #include "inference/prompt/chat_prompt.h"
 #include "inference/prompt/format_detect.h"
 #include "inference/tokenizer/tokenizer.h"
+#include "inference/model/json_file.h"
 #include "inference/tokenizer/tokenizer_files.h"
 #include "base/error.h"
 
@@ -45,7 +46,7 @@ int runRenderChat(int argc, char** argv)
         }
     }
     const std::string path = args.get("messages");
-    const auto messages = inference::parseChatMessages(inference::readJsonFile(path, 256u << 20), path);
+    const auto messages = inference::parseChatMessages(inference::readJsonFile(path, 256u << 20, 16u << 20), path);
     if (args.has("ids")) {
         if (!args.has("tokenizer") && !args.has("model"))
             throwUserError("--ids needs --tokenizer FILE_OR_DIR or --model DIR");

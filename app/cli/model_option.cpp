@@ -2,6 +2,10 @@
 #include "app/cli/model_option.h"
 
 #include "base/error.h"
+#include "base/path_check.h"
+#include "inference/cpu/thread_pool.h"
+
+#include <algorithm>
 
 #include <filesystem>
 #include <vector>
@@ -21,8 +25,11 @@ std::string executableDir()
 
 std::string modelDir(const CliArgs& args)
 {
-    if (args.has("model"))
-        return args.get("model");
+    if (args.has("model")) {
+        const std::string dir = args.get("model");
+        requireFolder(dir);  // a symlink loop or an unreadable folder is named as such, exit 1
+        return dir;
+    }
     const std::string name = "models/fathom-tiny-coder";
     std::vector<std::string> candidates;
     if (const std::string exe = executableDir(); !exe.empty())
@@ -34,6 +41,12 @@ std::string modelDir(const CliArgs& args)
         if (std::filesystem::exists(c + "/config.json"))
             return c;
     throwUserError("no --model given and the embedded tiny model was not found; pass --model DIR");
+}
+
+int threadsOption(const CliArgs& args, std::int64_t fallback)
+{
+    const std::int64_t clampedFallback = std::clamp<std::int64_t>(fallback, 0, inference::cpu::kMaxCpuThreads);
+    return static_cast<int>(args.getInt("threads", clampedFallback, 0, inference::cpu::kMaxCpuThreads));
 }
 
 inference::Backend backend(const CliArgs& args)

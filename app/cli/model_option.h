@@ -16,4 +16,8 @@ std::string modelDir(const CliArgs& args);
 // --backend cpu|cuda|auto (default auto). cuda in a build without the CUDA backend is a user error.
 inference::Backend backend(const CliArgs& args);
 
+// --threads N: 0 (all cores) to inference::cpu::kMaxCpuThreads; above the hardware's count it is
+// clamped by the thread pool. `fallback` is used when absent (a setting, say) and is clamped too.
+int threadsOption(const CliArgs& args, std::int64_t fallback = 0);
+
 }  // namespace fathom::cli

@@ -20,10 +20,20 @@ struct ThreadPool::Job {
     std::exception_ptr error;
 };
 
-ThreadPool::ThreadPool(int threads)
+int hardwareThreadLimit()
 {
-    if (threads <= 0)
-        threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, static_cast<unsigned>(kMaxCpuThreads)));
+}
+
+int effectiveThreadCount(int requested)
+{
+    const int limit = hardwareThreadLimit();
+    return requested <= 0 ? limit : std::min(requested, limit);
+}
+
+ThreadPool::ThreadPool(int requested)
+{
+    const int threads = effectiveThreadCount(requested);
     for (int i = 1; i < threads; ++i)
         m_workers.emplace_back([this, i] { workerLoop(i); });
 }

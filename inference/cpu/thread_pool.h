@@ -13,9 +13,22 @@
 
 namespace fathom::inference::cpu {
 
+// The most threads a pool ever runs, whatever is asked or the hardware reports (docs/RELIABILITY.md):
+// a typo like --threads 100000 must not start tens of thousands of threads and exhaust the user's
+// process limit. The CLI refuses larger values; settings and APIs are clamped.
+constexpr int kMaxCpuThreads = 256;
+
+// The hardware's thread count (at least 1), capped at kMaxCpuThreads: the useful maximum, which the
+// settings dialog offers.
+int hardwareThreadLimit();
+
+// What a pool asked for `requested` threads runs: requested <= 0 means all of hardwareThreadLimit(),
+// more than that is clamped to it (oversubscribing the cores only adds contention).
+int effectiveThreadCount(int requested);
+
 class ThreadPool final {
 public:
-    // threads <= 0: std::thread::hardware_concurrency(). The calling thread counts as one of them.
+    // effectiveThreadCount(threads) threads; the calling thread counts as one of them.
     explicit ThreadPool(int threads);
     ~ThreadPool();
     ThreadPool(const ThreadPool&) = delete;

@@ -6,10 +6,11 @@
 #include "inference/engine/backend_loader.h"
 #include "inference/engine/cpu_runner.h"
 #include "inference/engine/queued_engine.h"
-#include "inference/model/json_file.h"
+#include "inference/model/generation_config.h"
 #include "inference/tokenizer/stream_decoder.h"
 #include "inference/tokenizer/tokenizer.h"
 #include "base/error.h"
+#include "base/path_check.h"
 
 #include <algorithm>
 #include <chrono>
@@ -62,15 +63,10 @@ std::vector<std::int32_t> eosTokens(const std::string& dir, const ModelConfig& c
     if (config.eosTokenId >= 0)
         eos.push_back(static_cast<std::int32_t>(config.eosTokenId));
     const std::string path = dir + "/generation_config.json";
-    if (!std::filesystem::exists(path))
+    if (!pathExists(path))
         return eos;
-    const nlohmann::json j = readJsonFile(path, 1 << 20, 100'000);
-    if (!j.is_object() || !j.contains("eos_token_id"))
-        return eos;
-    const nlohmann::json& e = j["eos_token_id"];
-    for (const nlohmann::json& v : e.is_array() ? e : nlohmann::json::array({e}))
-        if (v.is_number_integer() && v.get<std::int64_t>() >= 0 && v.get<std::int64_t>() < config.vocabSize)
-            eos.push_back(v.get<std::int32_t>());
+    for (const std::int32_t id : readGenerationEosTokens(path, config.vocabSize))
+        eos.push_back(id);
     return eos;
 }
 
@@ -95,6 +91,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
                                      const LoadProgress& progress)
 {
     BackendLoader::requireAvailable(options.backend);  // before reading anything: say what to install
+    requireFolder(modelDir);  // permission, symlink loop, not a folder: one user error naming it
     step(progress, 0.0, "reading config.json");
     const ModelConfig config = ModelConfig::fromFile(modelDir + "/config.json");
     step(progress, 0.1, "validating weights");
@@ -102,7 +99,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
     weights.validateAgainst(config, modelDir);
     // The tokenizer is optional for the engine (requests are token ids); with it, events carry text.
     std::shared_ptr<const Tokenizer> tokenizer;
-    if (std::filesystem::exists(modelDir + "/tokenizer.json")) {
+    if (pathExists(modelDir + "/tokenizer.json")) {
         step(progress, 0.7, "reading tokenizer.json");
         tokenizer = Tokenizer::load(modelDir);
     }

@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -12,7 +13,7 @@ namespace fathom::inference {
 
 namespace {
 
-constexpr int kMaxDepth = 64;
+constexpr int kMaxDepth = kJsonMaxDepth;
 
 // nlohmann prefixes messages with "[json.exception.parse_error.101] "; people need only the rest.
 std::string stripJsonPrefix(const std::string& what)
@@ -23,7 +24,7 @@ std::string stripJsonPrefix(const std::string& what)
 
 }  // namespace
 
-nlohmann::json parseJsonText(const std::string& text, const std::string& source, std::size_t maxValues)
+nlohmann::json parseJsonText(std::string_view text, const std::string& source, std::size_t maxValues)
 {
     // The callback sees every value before it is kept, so a "[[[[..." or "[0,0,0,..." bomb stops early.
     std::size_t values = 0;
@@ -36,7 +37,7 @@ nlohmann::json parseJsonText(const std::string& text, const std::string& source,
         return true;
     };
     try {
-        return nlohmann::json::parse(text, limitDepth, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+        return nlohmann::json::parse(text.begin(), text.end(), limitDepth, /*allow_exceptions=*/true, /*ignore_comments=*/false);
     } catch (const nlohmann::json::exception& e) {
         throwFileError(source, "not valid UTF-8 JSON: " + stripJsonPrefix(e.what()));
     }
@@ -46,10 +47,12 @@ nlohmann::json readJsonFile(const std::string& path, std::size_t maxBytes, std::
 {
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
-    if (ec || !std::filesystem::exists(status))
+    if (ec && ec != std::errc::no_such_file_or_directory)  // a symlink loop, a folder without x
+        throwFileError(path, "cannot be read: " + ec.message());
+    if (!std::filesystem::exists(status))
         throwFileError(path, "file not found");
     if (!std::filesystem::is_regular_file(status))
-        throwFileError(path, "not a regular file");
+        throwFileError(path, std::filesystem::is_directory(status) ? "is a folder, not a file" : "not a regular file");
     const auto size = std::filesystem::file_size(path, ec);
     if (ec)
         throwFileError(path, "cannot read its size: " + ec.message());
@@ -58,7 +61,7 @@ nlohmann::json readJsonFile(const std::string& path, std::size_t maxBytes, std::
                                  " are accepted for this kind of file");
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        throwFileError(path, "cannot open for reading");
+        throwFileError(path, "cannot open for reading: " + std::generic_category().message(errno));
     std::ostringstream buf;
     buf << in.rdbuf();
     if (in.bad())

@@ -277,7 +277,7 @@ ModelConfig ModelConfig::fromJson(const nlohmann::json& j, const std::string& so
 
 ModelConfig ModelConfig::fromFile(const std::string& path)
 {
-    return fromJson(readJsonFile(path, 1 << 20, 100'000), path);
+    return fromJson(readJsonFile(path, kConfigJsonLimits), path);
 }
 
 bool ModelConfig::isMoeLayer(std::int64_t layer) const

@@ -5,6 +5,7 @@
 #include "base/error.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -48,6 +49,18 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : m_path(path)
     }
     try {
         m_layout = parseSafetensors(static_cast<const std::byte*>(m_map), m_size, path);
+        // The mapping is page-aligned, so a view is misaligned exactly when its file offset is.
+        // Kernels and the CPU ops read elements in place, so give those tensors aligned copies
+        // (new[] aligns to at least 16 bytes); the cost is their size in host memory, once.
+        for (TensorView& t : m_layout.tensors) {
+            if (t.nbytes == 0 || reinterpret_cast<std::uintptr_t>(t.data) % dtypeSize(t.dtype) == 0)
+                continue;
+            std::unique_ptr<std::byte[]> copy(new std::byte[t.nbytes]);  // no zeroing: overwritten at once
+            std::memcpy(copy.get(), t.data, t.nbytes);
+            t.data = copy.get();
+            m_realignedBytes += t.nbytes;
+            m_realigned.push_back(std::move(copy));
+        }
     } catch (...) {
         ::munmap(m_map, m_size);
         m_map = nullptr;

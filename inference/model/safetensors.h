@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,8 @@ namespace fathom::inference {
 class SafetensorsFile final {
 public:
     // Maps `path` and validates its layout (docs/RELIABILITY.md cases 1-4); throws fathom::Error "PATH:
-    // problem".
+    // problem". A tensor whose data is not aligned to its dtype in the file (headers that older
+    // writers did not pad to 8 bytes) is copied to aligned memory, so every view is dtype-aligned.
     explicit SafetensorsFile(const std::string& path);
     ~SafetensorsFile();
     SafetensorsFile(const SafetensorsFile&) = delete;
@@ -24,12 +26,16 @@ public:
     std::size_t fileSize() const { return m_size; }
     const std::vector<TensorView>& tensors() const { return m_layout.tensors; }
     const std::map<std::string, std::string>& metadata() const { return m_layout.metadata; }
+    // Bytes of tensors that were copied for alignment (0 for a file from any current writer).
+    std::size_t realignedBytes() const { return m_realignedBytes; }
 
 private:
     std::string m_path;
     void* m_map = nullptr;  // PROT_READ mapping of the whole file
     std::size_t m_size = 0;
     SafetensorsLayout m_layout;
+    std::vector<std::unique_ptr<std::byte[]>> m_realigned;  // copies of misaligned tensors' data
+    std::size_t m_realignedBytes = 0;
 };
 
 }  // namespace fathom::inference

@@ -286,9 +286,8 @@ SafetensorsLayout parseSafetensors(const std::byte* bytes, std::size_t size, con
             throwFileError(file, "tensor " + e.name + " is " + e.dtype + " " + shapeText(e.shape) + " = " +
                                      std::to_string(nbytes) + " bytes but its data_offsets span " +
                                      std::to_string(end - begin));
-        if ((layout.dataOffset + begin) % dtypeSize(t.dtype) != 0)
-            throwFileError(file, "tensor " + e.name + " starts at file byte " + std::to_string(layout.dataOffset + begin) +
-                                     ", not a multiple of its " + std::to_string(dtypeSize(t.dtype)) + "-byte dtype");
+        // Data not aligned to its dtype (older writers did not pad the header) is valid: the view
+        // points at it as it is, and SafetensorsFile copies such tensors to aligned memory.
         t.data = bytes + layout.dataOffset + begin;
         t.nbytes = static_cast<std::size_t>(nbytes);
         layout.tensors.push_back(std::move(t));

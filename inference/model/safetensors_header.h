@@ -24,7 +24,8 @@ struct SafetensorsLayout {
 // Validates everything docs/RELIABILITY.md cases 1-4 list: header length (0, past the file, over the
 // limit), UTF-8 JSON object, string-only __metadata__, supported dtype, shape element count, and data
 // offsets that start at 0, are in order, neither overlap nor leave gaps, end at the file's end and
-// match shape × dtype size. Throws fathom::Error "FILE: problem". Memory stays proportional to the
+// match shape × dtype size. Data need not be aligned to its dtype: views may point anywhere in
+// `bytes` (SafetensorsFile realigns them). Throws fathom::Error "FILE: problem". Memory stays proportional to the
 // header: the JSON is read event by event, never built as a document.
 SafetensorsLayout parseSafetensors(const std::byte* bytes, std::size_t size, const std::string& file);
 

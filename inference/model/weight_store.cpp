@@ -2,7 +2,7 @@
 // validated (docs/RELIABILITY.md cases 1-5) before the store is handed out.
 #include "inference/model/weight_store_impl.h"
 
-#include "inference/model/json_file.h"
+#include "inference/model/shard_index.h"
 #include "base/error.h"
 
 #include <filesystem>
@@ -29,47 +29,13 @@ void addFile(std::map<std::string, TensorView>& tensors, Files& files, std::uniq
     files.push_back(std::move(file));
 }
 
-// Shard names come from a downloaded file: they must stay inside the model folder.
-void checkShardName(const std::string& index, const std::string& tensor, const std::string& shard)
-{
-    const std::string where = " (listed for tensor " + tensor + ")";
-    if (shard.empty())
-        throwFileError(index, "shard name is empty" + where);
-    if (shard.find('\0') != std::string::npos)
-        throwFileError(index, "shard name contains a NUL byte" + where);
-    if (shard.front() == '/' || shard.front() == '\\' || (shard.size() > 1 && shard[1] == ':'))
-        throwFileError(index, "shard \"" + shard + "\" is an absolute path" + where + "; shards must be in the model folder");
-    std::size_t start = 0;
-    while (start <= shard.size()) {
-        std::size_t end = shard.find_first_of("/\\", start);
-        if (end == std::string::npos)
-            end = shard.size();
-        if (shard.compare(start, end - start, "..") == 0)
-            throwFileError(index, "shard \"" + shard + "\" contains \"..\"" + where + "; shards must be in the model folder");
-        start = end + 1;
-    }
-}
-
 Files openSharded(const fs::path& dir, const fs::path& indexPath)
 {
     const std::string index = indexPath.string();
-    // A V3 index (~92k tensors) is ~9 MB; the caps leave 5x room while bounding a hostile file's
-    // parsed size to a few hundred MB.
-    const nlohmann::json j = readJsonFile(index, 64u << 20, 1'000'000);
-    if (!j.is_object() || !j.contains("weight_map") || !j.at("weight_map").is_object())
-        throwFileError(index, "must be a JSON object with a \"weight_map\" object");
-    const auto& map = j.at("weight_map");
-    if (map.empty())
-        throwFileError(index, "\"weight_map\" lists no tensors");
-
-    std::map<std::string, std::vector<std::string>> byShard;  // shard -> tensors the index puts there
-    for (const auto& [tensor, shard] : map.items()) {
-        if (!shard.is_string())
-            throwFileError(index, "\"weight_map\" entry for tensor " + tensor + " must be a file name string");
-        const auto& name = shard.get_ref<const std::string&>();
-        checkShardName(index, tensor, name);
-        byShard[name].push_back(tensor);
-    }
+    // Size, depth and shard names are checked there (kShardIndexLimits in json_file.h).
+    const ShardIndex parsed = readShardIndex(index);
+    const auto& byShard = parsed.byShard;
+    const auto& map = parsed.shardOf;
 
     Files files;
     for (const auto& [shard, listed] : byShard) {
@@ -91,9 +57,9 @@ Files openSharded(const fs::path& dir, const fs::path& indexPath)
             if (it == map.end())
                 throwFileError(path.string(), "holds tensor " + t.name + ", which " + indexPath.filename().string() +
                                                   " does not list");
-            if (it->get_ref<const std::string&>() != shard)
+            if (it->second != shard)
                 throwFileError(path.string(), "holds tensor " + t.name + ", which " + indexPath.filename().string() +
-                                                  " places in " + it->get_ref<const std::string&>());
+                                                  " places in " + it->second);
         }
         files.push_back(std::move(file));
     }

@@ -2,6 +2,7 @@
 // model_type is the fallback for folders without one (e.g. Coder-V2 Base).
 #include "inference/prompt/format_detect.h"
 
+#include "inference/model/json_file.h"
 #include "inference/tokenizer/tokenizer_files.h"
 #include "base/error.h"
 
@@ -62,7 +63,7 @@ DetectedChatFormat detectChatFormat(const std::string& modelDir)
     }
     const fs::path c = fs::path(modelDir) / "config.json";
     if (fs::is_regular_file(c, ec)) {
-        const nlohmann::json config = readJsonFile(c.string(), 16u << 20);
+        const nlohmann::json config = readJsonFile(c.string(), kConfigJsonLimits);
         if (config.is_object() && config.contains("model_type") && config["model_type"].is_string())
             modelType = config["model_type"].get<std::string>();
     }

@@ -3,6 +3,7 @@
 #include "inference/tokenizer/tokenizer.h"
 
 #include "inference/tokenizer/byte_level.h"
+#include "inference/model/json_file.h"
 #include "inference/tokenizer/tokenizer_files.h"
 #include "inference/tokenizer/utf8.h"
 #include "base/error.h"
@@ -14,8 +15,6 @@
 namespace fathom::inference {
 
 namespace {
-
-constexpr std::size_t kMaxTokenizerJsonBytes = 512u << 20;
 
 std::string typeOf(const nlohmann::json& spec)
 {
@@ -29,7 +28,7 @@ std::string typeOf(const nlohmann::json& spec)
 std::unique_ptr<Tokenizer> Tokenizer::load(const std::string& fileOrDir)
 {
     const TokenizerFiles files = locateTokenizerFiles(fileOrDir);
-    const std::string text = readTextFile(files.tokenizerJson, kMaxTokenizerJsonBytes);
+    const std::string text = readTextFile(files.tokenizerJson, kTokenizerJsonLimits.maxBytes);
     std::unique_ptr<Tokenizer> tok = fromJson(text, files.tokenizerJson);
     if (!files.tokenizerConfigJson.empty()) {
         const TokenizerConfig cfg = readTokenizerConfig(files.tokenizerConfigJson);
@@ -53,12 +52,9 @@ std::unique_ptr<Tokenizer> Tokenizer::load(const std::string& fileOrDir)
 
 std::unique_ptr<Tokenizer> Tokenizer::fromJson(std::string_view json, const std::string& name)
 {
-    nlohmann::json doc;
-    try {
-        doc = nlohmann::json::parse(json);
-    } catch (const nlohmann::json::parse_error& e) {
-        throwFileError(name, std::string("is not valid JSON (") + e.what() + ")");
-    }
+    // Bounded like config.json: a 50 MB "[[[[..." or "[0,0,..." stops at the depth or value cap
+    // instead of building a multi-GB document.
+    const nlohmann::json doc = parseJsonText(json, name, kTokenizerJsonLimits.maxValues);
     if (!doc.is_object())
         throwFileError(name, "must hold a JSON object");
     if (!doc.contains("model"))
@@ -135,7 +131,7 @@ void Tokenizer::checkDecoder(const nlohmann::json& spec)
 
 void Tokenizer::checkModelVocabSize(const std::string& configPath)
 {
-    const nlohmann::json cfg = readJsonFile(configPath, 16u << 20);
+    const nlohmann::json cfg = readJsonFile(configPath, kConfigJsonLimits);
     auto it = cfg.is_object() ? cfg.find("vocab_size") : cfg.end();
     if (it == cfg.end() || !it->is_number_integer())
         return;  // the model loader reports a bad config.json; here it only bounds the ids

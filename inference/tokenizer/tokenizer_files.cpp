@@ -2,7 +2,10 @@
 #include "inference/tokenizer/tokenizer_files.h"
 
 #include "base/error.h"
+#include "base/path_check.h"
+#include "inference/model/json_file.h"
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,6 +16,9 @@ namespace fs = std::filesystem;
 
 TokenizerFiles locateTokenizerFiles(const std::string& fileOrDir)
 {
+    // A symlink loop or an unreadable folder on the way is named as such, not as "no such file".
+    if (!pathExists(fileOrDir))
+        throwFileError(fileOrDir, "no such file or folder");
     std::error_code ec;
     fs::path p(fileOrDir);
     TokenizerFiles files;
@@ -39,9 +45,17 @@ TokenizerFiles locateTokenizerFiles(const std::string& fileOrDir)
 
 std::string readTextFile(const std::string& path, std::size_t maxBytes)
 {
+    std::error_code ec;
+    const fs::file_status status = fs::status(path, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory)  // a symlink loop, a folder without x
+        throwFileError(path, "cannot be read: " + ec.message());
+    if (!fs::exists(status))
+        throwFileError(path, "file not found");
+    if (fs::is_directory(status))
+        throwFileError(path, "is a folder, not a file");
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        throwFileError(path, "cannot be opened");
+        throwFileError(path, "cannot be opened: " + std::generic_category().message(errno));
     in.seekg(0, std::ios::end);
     const auto size = static_cast<std::streamoff>(in.tellg());
     if (size < 0)
@@ -55,16 +69,6 @@ std::string readTextFile(const std::string& path, std::size_t maxBytes)
     if (!in)
         throwFileError(path, "could not be read completely");
     return text;
-}
-
-nlohmann::json readJsonFile(const std::string& path, std::size_t maxBytes)
-{
-    const std::string text = readTextFile(path, maxBytes);
-    try {
-        return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        throwFileError(path, std::string("is not valid JSON (") + e.what() + ")");
-    }
 }
 
 namespace {
@@ -87,7 +91,7 @@ std::optional<std::string> tokenContent(const nlohmann::json& cfg, const char* k
 TokenizerConfig readTokenizerConfig(const std::string& path)
 {
     try {
-        return parseTokenizerConfig(readJsonFile(path, 64u << 20), path);
+        return parseTokenizerConfig(readJsonFile(path, kTokenizerConfigLimits), path);
     } catch (const nlohmann::json::exception& e) {
         throwFileError(path, std::string("has an unexpected structure (") + e.what() + ")");
     }

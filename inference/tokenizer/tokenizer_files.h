@@ -20,8 +20,9 @@ struct TokenizerFiles {
 // fathom::Error(UserInput) when there is no tokenizer.json.
 TokenizerFiles locateTokenizerFiles(const std::string& fileOrDir);
 
-// Reads a whole file (at most maxBytes) and parses it as JSON; errors name the file.
-nlohmann::json readJsonFile(const std::string& path, std::size_t maxBytes);
+// Reads a whole file (at most maxBytes, checked before reading); errors name the file and the
+// reason. JSON files are read with readJsonFile (inference/model/json_file.h), which also caps
+// values and depth.
 std::string readTextFile(const std::string& path, std::size_t maxBytes);
 
 // The fields of tokenizer_config.json Fathom uses.
@@ -32,6 +33,7 @@ struct TokenizerConfig {
     std::string chatTemplate;             // "" when none; the "default" one when several are named
 };
 
+// Read under kTokenizerConfigLimits (json_file.h).
 TokenizerConfig readTokenizerConfig(const std::string& path);
 // Same from parsed JSON; `path` names the file in errors.
 TokenizerConfig parseTokenizerConfig(const nlohmann::json& cfg, const std::string& path);

@@ -8,13 +8,17 @@
 #include "inference/cpu/rope.h"
 #include "inference/cpu/simd.h"
 #include "inference/cpu/swiglu_mlp.h"
+#include "inference/cpu/thread_pool.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <numbers>
 #include <random>
+#include <thread>
 #include <vector>
 
 using namespace fathom::inference;
@@ -451,4 +455,21 @@ TEST(CpuOps, threadPoolCoversRangeOnceAndPropagatesErrors)
         if (b == 50)
             throw std::runtime_error("chunk failed");
     }, 1), std::runtime_error);
+}
+
+// Issue 18: --threads 100000 started ~32,000 threads and exhausted the process limit.
+TEST(ThreadPool, clampsThreadCountToTheHardwareAndTheDocumentedMaximum)
+{
+    const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int limit = std::min(hardware, kMaxCpuThreads);
+    EXPECT_EQ(hardwareThreadLimit(), limit);
+    EXPECT_EQ(effectiveThreadCount(0), limit);
+    EXPECT_EQ(effectiveThreadCount(-5), limit);
+    EXPECT_EQ(effectiveThreadCount(1), 1);
+    EXPECT_EQ(effectiveThreadCount(100000), limit);
+    ThreadPool pool(100000);
+    EXPECT_EQ(pool.size(), limit);
+    std::atomic<std::int64_t> sum{0};
+    pool.parallelFor(1000, [&](std::int64_t b, std::int64_t e, int) { sum += e - b; });
+    EXPECT_EQ(sum.load(), 1000);
 }

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
@@ -213,15 +214,39 @@ TEST(Safetensors, rejectsBytesAfterTheLastTensor)
     EXPECT_HAS(openError("{}", 8), "header lists no tensors but the data section has 8 bytes");
 }
 
-TEST(Safetensors, rejectsTensorMisalignedForItsDtype)
+// Issue 18: older writers did not pad the header, so data can start at any byte; such files load,
+// their misaligned tensors copied to aligned memory.
+TEST(Safetensors, loadsTensorsMisalignedForTheirDtypeByCopyingThem)
 {
-    // A 54-byte header puts the data section at file byte 62, so an F32 tensor there is misaligned.
+    // A 110-byte header puts the data section at file byte 118: the F32 tensor "a" is 2 bytes off,
+    // the BF16 tensor "b" after it (file byte 126) is aligned and stays in the mapping.
     TempDir dir;
-    const std::string h = R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
-    ASSERT_EQ(h.size(), 54u);
-    writeRawSafetensors(dir.file("m.safetensors"), h, 4, std::nullopt, /*pad=*/false);
-    EXPECT_HAS(errorOf([&] { SafetensorsFile f(dir.file("m.safetensors")); }),
-               "m.safetensors: tensor a starts at file byte 62, not a multiple of its 4-byte dtype");
+    const std::string h = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"BF16","shape":[1],)"
+                          R"("data_offsets":[8,10]}} )";  // one trailing space, as padding
+    std::string file(8, '\0');
+    const std::uint64_t len = h.size();
+    std::memcpy(file.data(), &len, 8);
+    file += h;
+    ASSERT_EQ(file.size() % 4, 2u);
+    const float a[2] = {1.5f, -3.25f};
+    file.append(reinterpret_cast<const char*>(a), sizeof a);
+    file += std::string("\x80\x3f", 2);  // bf16 1.0
+    fathom::test::writeBytes(dir.file("m.safetensors"), file);
+    const SafetensorsFile f(dir.file("m.safetensors"));
+    ASSERT_EQ(f.tensors().size(), 2u);
+    const TensorView& ta = f.tensors()[0];
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(ta.data) % 4, 0u);
+    float back[2] = {0, 0};
+    toFloat(ta, 0, 2, back);
+    EXPECT_EQ(back[0], 1.5f);
+    EXPECT_EQ(back[1], -3.25f);
+    float b = 0;
+    toFloat(f.tensors()[1], 0, 1, &b);
+    EXPECT_EQ(b, 1.0f);
+    EXPECT_EQ(f.realignedBytes(), 8u);
+
+    fathom::test::writeSafetensors(dir.file("aligned.safetensors"), {{"x", DType::F32, {2}, {1.0f, 2.0f}}}, {});
+    EXPECT_EQ(SafetensorsFile(dir.file("aligned.safetensors")).realignedBytes(), 0u);
 }
 
 // ---- valid files -----------------------------------------------------------------------------

@@ -3,10 +3,12 @@
 #include "tests/inference/tokenizer_test_support.h"
 
 #include "base/error.h"
+#include "inference/model/json_file.h"
 
 #include <gtest/gtest.h>
 
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 
@@ -137,7 +139,7 @@ TEST(TokenizerReliability, rejectsFileThatIsNotJson)
 {
     const std::string dir = writeTokenizerDir("notJson", nullptr);
     std::ofstream(dir + "/tokenizer.json") << "{\"model\": [1, 2";
-    expectMentions(errorOf([&] { Tokenizer::load(dir); }), {"tokenizer.json", "not valid JSON"});
+    expectMentions(errorOf([&] { Tokenizer::load(dir); }), {"tokenizer.json", "not valid UTF-8 JSON"});
     expectMentions(errorOf([&] { Tokenizer::load(dir + "/missing"); }), {"missing", "no such file or folder"});
 }
 
@@ -247,4 +249,47 @@ TEST(TokenizerReliability, rejectsWrongTypedFieldsAsUserErrors)
     doc = tinyV2Json();
     doc["pre_tokenizer"]["pretokenizers"][1]["pattern"] = {{"Regex", 42}};
     EXPECT_EQ(kindOf(doc), fathom::ErrorKind::UserInput);
+}
+
+// Issue 18: a 50 MB tokenizer.json of "[" was parsed for 11.9 s at 3.9 GB before it was rejected.
+// The depth and value caps stop such files after a few bytes of work.
+TEST(TokenizerReliability, rejectsDeeplyNestedTokenizerJsonBeforeBuildingIt)
+{
+    const std::string dir = writeTokenizerDir("deepJson", nullptr);
+    std::ofstream(dir + "/tokenizer.json") << std::string(8u << 20, '[');
+    std::string e;
+    const double s = secondsOf([&] { e = errorOf([&] { Tokenizer::load(dir); }); });
+    expectMentions(e, {"tokenizer.json", "nested more than 64 levels"});
+    EXPECT_LT(s, 1.0);
+}
+
+TEST(TokenizerReliability, rejectsTokenizerJsonWithTooManyValues)
+{
+    const std::string dir = writeTokenizerDir("manyValues", nullptr);
+    std::string text = "[0";
+    text.reserve(2 * fathom::inference::kTokenizerJsonLimits.maxValues + 8);
+    for (std::size_t i = 0; i < fathom::inference::kTokenizerJsonLimits.maxValues; ++i)
+        text += ",0";
+    std::ofstream(dir + "/tokenizer.json") << text << "]";
+    expectMentions(errorOf([&] { Tokenizer::load(dir); }), {"tokenizer.json", "holds more than 4000000 values"});
+}
+
+TEST(TokenizerReliability, rejectsTokenizerJsonOverTheSizeCapWithoutReadingIt)
+{
+    const std::string dir = writeTokenizerDir("hugeJson", nullptr);
+    std::ofstream(dir + "/tokenizer.json") << "{";
+    std::filesystem::resize_file(dir + "/tokenizer.json", fathom::inference::kTokenizerJsonLimits.maxBytes + 1);  // sparse
+    std::string e;
+    const double s = secondsOf([&] { e = errorOf([&] { Tokenizer::load(dir); }); });
+    expectMentions(e, {"tokenizer.json", "134217729 bytes", "134217728"});
+    EXPECT_LT(s, 0.5);
+}
+
+TEST(TokenizerReliability, rejectsDeeplyNestedTokenizerConfig)
+{
+    const std::string dir = writeTokenizerDir("deepConfig", tinyV2Json());
+    std::ofstream(dir + "/tokenizer_config.json") << "{\"bos_token\": " << std::string(100000, '[');
+    expectMentions(errorOf([&] { Tokenizer::load(dir); }), {"tokenizer_config.json", "nested more than 64 levels"});
+    std::filesystem::resize_file(dir + "/tokenizer_config.json", fathom::inference::kTokenizerConfigLimits.maxBytes + 1);
+    expectMentions(errorOf([&] { Tokenizer::load(dir); }), {"tokenizer_config.json", "16777217 bytes"});
 }

@@ -1,5 +1,7 @@
 // WeightStore: opening folders (single file and sharded), the index checks (docs/RELIABILITY.md 5), the
 // architecture check (6, 8), expectedTensors for the real model shapes, and synthetic weights.
+#include "inference/model/generation_config.h"
+#include "inference/model/json_file.h"
 #include "inference/model/weight_store.h"
 
 #include "model_files.h"
@@ -470,3 +472,27 @@ TEST(SyntheticWeights, haveFanInScaledMatricesAndUnitNorms)
 }
 
 }  // namespace
+
+// The index and generation_config.json get config.json's kind of caps (docs/RELIABILITY.md).
+TEST(WeightStore, rejectsIndexNestedTooDeepOrOverItsSizeCap)
+{
+    ShardedModel m;
+    fathom::test::writeBytes(m.indexPath(), "{\"weight_map\": " + std::string(1000, '['));
+    EXPECT_HAS(errorOf([&] { WeightStore::openFolder(m.dir.path()); }), m.indexPath() + ": JSON is nested more than 64 levels");
+    std::filesystem::resize_file(m.indexPath(), fathom::inference::kShardIndexLimits.maxBytes + 1);
+    EXPECT_HAS(errorOf([&] { WeightStore::openFolder(m.dir.path()); }), m.indexPath() + ": file is 67108865 bytes");
+}
+
+TEST(GenerationConfig, readsEosIdsInsideTheVocabAndCapsTheFile)
+{
+    TempDir dir;
+    const std::string path = dir.file("generation_config.json");
+    fathom::test::writeBytes(path, R"({"eos_token_id": [1, 7, -1, 100, "x", 2.5], "bos_token_id": 0})");
+    EXPECT_EQ(fathom::inference::readGenerationEosTokens(path, 100), (std::vector<std::int32_t>{1, 7}));
+    fathom::test::writeBytes(path, R"({"eos_token_id": 3})");
+    EXPECT_EQ(fathom::inference::readGenerationEosTokens(path, 100), (std::vector<std::int32_t>{3}));
+    fathom::test::writeBytes(path, "[" + std::string(500, '['));
+    EXPECT_HAS(errorOf([&] { fathom::inference::readGenerationEosTokens(path, 100); }), path + ": JSON is nested more than 64");
+    std::filesystem::resize_file(path, fathom::inference::kGenerationConfigLimits.maxBytes + 1);
+    EXPECT_HAS(errorOf([&] { fathom::inference::readGenerationEosTokens(path, 100); }), path + ": file is 1048577 bytes");
+}

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 using namespace fathom::storage;
@@ -76,6 +77,29 @@ TEST(Database, reportsAMissingFolderNamingTheFile)
         EXPECT_EQ(e.kind(), fathom::ErrorKind::UserInput);
         EXPECT_NE(std::string(e.what()).find("folder/fathom.db"), std::string::npos) << e.what();
     }
+}
+
+// Issue 18: a database path that is a folder, or under a symlink loop, says so (a user error).
+TEST(Database, saysWhenThePathIsAFolderOrASymlinkLoop)
+{
+    test::TempDir dir;
+    auto openError = [](const std::string& path) {
+        try {
+            Database db(path);
+        } catch (const fathom::Error& e) {
+            EXPECT_EQ(e.kind(), fathom::ErrorKind::UserInput) << e.what();
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    const std::string folder = openError(dir.path().string());
+    EXPECT_NE(folder.find(dir.path().string() + ": is a folder; give the path of a file inside it"), std::string::npos) << folder;
+    std::filesystem::create_directory_symlink(dir.file("loop"), dir.file("loop"));
+    const std::string loop = openError(dir.file("loop/chats.db"));
+    EXPECT_NE(loop.find("loop/chats.db: too many levels of symbolic links"), std::string::npos) << loop;
+    std::ofstream(dir.file("plain")) << "x";
+    const std::string notFolder = openError(dir.file("plain/chats.db"));
+    EXPECT_NE(notFolder.find("plain/chats.db: a part of the path is not a folder"), std::string::npos) << notFolder;
 }
 
 TEST(Database, rollsBackATransactionLeftByAnException)

@@ -1,6 +1,7 @@
 // Layout and wiring. Start-up itself is app::AppStartup's; the window shows what it and the
 // services report. Nothing here blocks.
 #include "ui/main/main_window.h"
+#include "ui/main/window_shortcuts.h"
 
 #include "app/services/app_startup.h"
 #include "app/services/chat_session.h"
@@ -73,6 +74,7 @@ MainWindow::MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::Ch
     shortcut(QKeySequence(Qt::CTRL | Qt::Key_K), [this] { m_sidebar->focusSearch(); });
     shortcut(QKeySequence(Qt::CTRL | Qt::Key_E), [this] { showEditor(); });
     shortcut(QKeySequence(Qt::Key_Escape), [this] { m_session->stop(); });
+    WindowShortcuts::protect(this);  // the composer and search box must not swallow them
 
     wireStartup();
     wireStore();

@@ -2,6 +2,8 @@
 // writes it through ChatStore::setSetting.
 #include "ui/settings/settings_dialog.h"
 
+#include "inference/cpu/thread_pool.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -62,7 +64,9 @@ SettingsDialog::SettingsDialog(const QVariantMap& settings, const QList<app::Loc
                                    {{tr("Automatic (CUDA when available)"), QStringLiteral("auto")},
                                     {tr("CUDA (NVIDIA GPU)"), QStringLiteral("cuda")},
                                     {tr("CPU"), QStringLiteral("cpu")}}));
-    g->addRow(tr("CPU threads"), intSpin(QStringLiteral("engine.cpu_threads"), 0, 512, tr("all cores")));
+    // No more than the machine has: the engine would clamp a larger count anyway.
+    g->addRow(tr("CPU threads"), intSpin(QStringLiteral("engine.cpu_threads"), 0,
+                                         fathom::inference::cpu::hardwareThreadLimit(), tr("all cores")));
     g->addRow(tr("Context length"), intSpin(QStringLiteral("chat.context_length"), 256, 1 << 20));
     g->addRow(tr("Theme"), combo(QStringLiteral("ui.theme"), {{tr("System"), QStringLiteral("system")},
                                                              {tr("Light"), QStringLiteral("light")},
