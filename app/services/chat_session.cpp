@@ -47,6 +47,10 @@ ChatSession::ChatSession(ChatStore* store, EngineBridge* bridge, QObject* parent
     connect(m_bridge, &EngineBridge::generationFailed, this, [this](quint64 ticket, const QString& message) {
         onFinished(ticket, {}, MessageStatus::Error, message);
     });
+    connect(m_bridge, &EngineBridge::generationInterrupted, this,
+            [this](quint64 ticket, const MessageStats& stats, const QString& message) {
+                onFinished(ticket, stats, MessageStatus::Interrupted, message);
+            });
 }
 
 ChatSession::~ChatSession()
@@ -251,7 +255,7 @@ void ChatSession::onFinished(quint64 ticket, const MessageStats& stats, MessageS
     m_reply = {};
     if (shown) emit messageUpdated(reply);
     emit generatingChanged(false);
-    if (status == MessageStatus::Error) emit notice(error);
+    if (status == MessageStatus::Error || (status == MessageStatus::Interrupted && !error.isEmpty())) emit notice(error);
 }
 
 }  // namespace fathom::app

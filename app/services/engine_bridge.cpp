@@ -33,6 +33,10 @@ EngineBridge::EngineBridge(ModelLoader loader, QObject* parent) : QObject(parent
     connect(m_worker, &EngineWorker::token, this, &EngineBridge::tokenReceived, q);
     connect(m_worker, &EngineWorker::finished, this, &EngineBridge::generationFinished, q);
     connect(m_worker, &EngineWorker::failed, this, &EngineBridge::generationFailed, q);
+    connect(m_worker, &EngineWorker::interrupted, this, &EngineBridge::generationInterrupted, q);
+    connect(m_worker, &EngineWorker::notice, this, &EngineBridge::backendNotice, q);
+    // The remote backend's sockets belong to the bridge thread: delete it there, as the thread ends.
+    connect(&m_thread, &QThread::finished, m_worker, [w = m_worker] { w->dropRemote(); }, Qt::DirectConnection);
     m_thread.start();
 }
 
@@ -59,6 +63,14 @@ void EngineBridge::loadModel(const QString& folder, const inference::EngineOptio
     m_cancelLoad.store(false);
     QMetaObject::invokeMethod(m_worker, [w = m_worker, folder, options] { w->load(folder, options); },
                               Qt::QueuedConnection);
+}
+
+void EngineBridge::connectRemote(const RemoteEndpoint& endpoint)
+{
+    m_loading = true;
+    m_modelFolder = endpoint.ref();
+    m_loaded = false;
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, endpoint] { w->connectRemote(endpoint); }, Qt::QueuedConnection);
 }
 
 void EngineBridge::cancelLoad()

@@ -25,6 +25,9 @@ public:
     // Looks for models on disk (off the GUI thread); modelsFound answers.
     void scanModels();
     void loadModel(const QString& folder, const inference::EngineOptions& options);
+    // Uses a model on an OpenAI-compatible server instead (app/remote); modelFolder() is then the
+    // endpoint's ref ("remote:<server>/<model>") and modelLoaded / modelLoadFailed answer as for a load.
+    void connectRemote(const RemoteEndpoint& endpoint);
     // Stops a load in progress at its next progress report (modelLoadFailed(..., true) follows).
     void cancelLoad();
     // Starts a reply; the ticket names it in the signals below.
@@ -52,6 +55,10 @@ signals:
     void tokenReceived(quint64 ticket, const QString& text);
     void generationFinished(quint64 ticket, const fathom::app::MessageStats& stats, fathom::app::MessageStatus status);
     void generationFailed(quint64 ticket, const QString& message);
+    // A remote reply's stream broke after some text: keep it, marked interrupted, with the reason.
+    void generationInterrupted(quint64 ticket, const fathom::app::MessageStats& stats, const QString& message);
+    // Something the person should know while a request waits (a remote server's 429 Retry-After).
+    void backendNotice(quint64 ticket, const QString& text);
 
 private:
     QThread m_thread;
