@@ -163,6 +163,15 @@ private slots:
         expectFoldedR1(chat(backend));
     }
 
+    void foldsReasoningWhoseOpeningTagWasInThePrompt()
+    {
+        // R1's template ends the prompt with "<think>\n": without a parser only "</think>" arrives.
+        const ThinkingSplit split = ThinkingSplit::split(kReasoning + QStringLiteral("\n</think>\n\n") + kAnswer);
+        QCOMPARE(split.reasoning, kReasoning);
+        QCOMPARE(split.answer, kAnswer);
+        QCOMPARE(ThinkingSplit::split(kAnswer).answer, kAnswer);  // no tag: all answer
+    }
+
     void sendsModelKeyMessagesAndAsksForUsage()
     {
         m_server->setConfig({{QStringLiteral("require_key"), QStringLiteral("sk-test-123")}});

@@ -2,6 +2,9 @@
 // list (+ the conversation asked for); model scan -> default model load. Nothing here blocks.
 #include "ui/main/main_window.h"
 
+#include "app/remote/api_key_store.h"
+#include "app/remote/remote_connector.h"
+#include "app/remote/remote_server_list.h"
 #include "app/services/chat_session.h"
 #include "app/services/chat_store.h"
 #include "app/services/engine_bridge.h"
@@ -17,6 +20,7 @@
 #include <QDesktopServices>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -73,6 +77,7 @@ MainWindow::MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::Ch
     shortcut(QKeySequence(Qt::Key_Escape), [this] { m_session->stop(); });
 
     wireServices();
+    wireRemote();
     updateSendButton(false);
     updatePlaceholder();
     m_composer->setFocus();
@@ -180,6 +185,8 @@ void MainWindow::wireServices()
         if (!m_options.theme) applyTheme(Theme::parse(settings.value(QStringLiteral("ui.theme")).toString()));
         applyChatSettings();
         restoreGeometryFromSettings();
+        m_remote->setServers(app::RemoteServerList::fromJson(settings.value(QStringLiteral("remote.servers")).toString()));
+        updateModelPicker();
         m_settingsLoaded = true;
         maybeLoadDefaultModel();
         checkSettled();
@@ -304,6 +311,38 @@ void MainWindow::wireServices()
     connect(m_modelsPage, &ModelsPage::backRequested, this, &MainWindow::showChat);
 }
 
+void MainWindow::wireRemote()
+{
+    m_keys = new app::ApiKeyStore(QStringLiteral("Fathom remote servers"), this);
+    m_remote = new app::RemoteConnector(m_bridge, m_keys, this);
+    m_remote->setKeyPrompt([this](const app::RemoteServer& server, const QString& why) -> std::optional<QString> {
+        bool ok = false;
+        const QString key = QInputDialog::getText(this, tr("API key for %1").arg(server.name), why, QLineEdit::Password,
+                                                  QString(), &ok);
+        if (!ok || key.trimmed().isEmpty()) return std::nullopt;
+        return key.trimmed();
+    });
+    connect(m_remote, &app::RemoteConnector::failed, this, [this](const QString& message) {
+        m_loadProgress->setVisible(false);
+        m_cancelLoad->setVisible(false);
+        m_statusModel->setText(tr("No model loaded"));
+        statusBar()->showMessage(message, 15000);
+        updateModelPicker();
+        updatePlaceholder();
+    });
+    connect(m_bridge, &app::EngineBridge::backendNotice, this,
+            [this](quint64, const QString& text) { statusBar()->showMessage(text, 10000); });
+}
+
+QList<app::LocalModel> MainWindow::remoteModels() const
+{
+    QList<app::LocalModel> out;
+    for (const app::RemoteServer& server : m_remote->servers())
+        for (const QString& model : server.models)
+            out.append({tr("%1 (%2)").arg(model, server.name), app::RemoteEndpoint::refFor(server.id, model), false});
+    return out;
+}
+
 void MainWindow::start(const StartOptions& options)
 {
     m_options = options;
@@ -359,6 +398,13 @@ void MainWindow::closeEvent(QCloseEvent* event)
 
 void MainWindow::loadModel(const QString& folder)
 {
+    if (app::RemoteEndpoint::isRef(folder)) {
+        m_loadProgress->setVisible(false);
+        m_statusModel->setText(tr("Connecting…"));
+        m_remote->connectModel(folder);
+        updatePlaceholder();
+        return;
+    }
     inference::EngineOptions options;
     const QString backend = m_settings.value(QStringLiteral("engine.backend"), QStringLiteral("auto")).toString();
     options.backend = backend == QLatin1String("cpu")    ? inference::Backend::Cpu
@@ -406,6 +452,7 @@ void MainWindow::updateModelPicker()
     if (loaded.isEmpty()) m_modelPicker->addItem(m_models.isEmpty() ? tr("No model on this computer") : tr("Choose a model…"), QString());
     for (const app::LocalModel& m : std::as_const(m_models))
         m_modelPicker->addItem(m.embedded ? tr("Fathom Tiny Coder (embedded)") : m.name, m.folder);
+    for (const app::LocalModel& m : remoteModels()) m_modelPicker->addItem(m.name, m.folder);
     if (!loaded.isEmpty() && m_modelPicker->findData(loaded) < 0) m_modelPicker->addItem(QFileInfo(loaded).fileName(), loaded);
     m_modelPicker->insertSeparator(m_modelPicker->count());
     m_modelPicker->addItem(tr("Manage models…"), QStringLiteral("manage"));
@@ -424,6 +471,10 @@ void MainWindow::updatePlaceholder()
     QString text;
     if (!m_storeError.isEmpty()) {
         text = tr("<h3>Fathom could not open its chat database</h3><p>%1</p>").arg(m_storeError.toHtmlEscaped());
+    } else if (m_bridge->isLoaded() && app::RemoteEndpoint::isRef(m_bridge->modelFolder())) {
+        text = tr("<h2>What are we building today?</h2><p>Ask about code, paste an error, or describe a function "
+                  "to write.<br>Replies come from <b>%1</b> on a remote server (%2).</p>")
+                   .arg(m_bridge->modelName().toHtmlEscaped(), m_bridge->backendName().toHtmlEscaped());
     } else if (m_bridge->isLoaded()) {
         text = tr("<h2>What are we building today?</h2><p>Ask about code, paste an error, or describe a function "
                   "to write.<br>Replies come from <b>%1</b>, running on this computer.</p>")
@@ -460,9 +511,13 @@ void MainWindow::showChat()
 
 void MainWindow::openSettings()
 {
-    SettingsDialog dialog(m_settings, m_models, this);
+    SettingsDialog dialog(m_settings, m_models + remoteModels(), this, m_keys);
     if (dialog.exec() != QDialog::Accepted) return;
     const QVariantMap changed = dialog.changedValues();
+    if (changed.contains(QStringLiteral("remote.servers"))) {
+        m_remote->setServers(app::RemoteServerList::fromJson(changed.value(QStringLiteral("remote.servers")).toString()));
+        updateModelPicker();
+    }
     for (auto it = changed.constBegin(); it != changed.constEnd(); ++it) {
         m_store->setSetting(it.key(), it.value());
         m_settings.insert(it.key(), it.value());

@@ -23,7 +23,9 @@ class QStackedWidget;
 class QToolButton;
 
 namespace fathom::app {
+class ApiKeyStore;
 class ChatSession;
+class RemoteConnector;
 class ChatStore;
 class EngineBridge;
 }  // namespace fathom::app
@@ -91,11 +93,16 @@ private:
     void updateModelPicker();
     void updateSendButton(bool generating);
     void maybeLoadDefaultModel();
+    void wireRemote();
+    // Remote servers' models as picker entries (folder = "remote:<server>/<model>").
+    QList<app::LocalModel> remoteModels() const;
     void checkSettled();
 
     app::ChatStore* m_store;
     app::EngineBridge* m_bridge;
     app::ChatSession* m_session;
+    app::ApiKeyStore* m_keys = nullptr;
+    app::RemoteConnector* m_remote = nullptr;
     StartOptions m_options;
     QVariantMap m_settings;
     QList<app::LocalModel> m_models;
