@@ -339,7 +339,8 @@ QList<app::LocalModel> MainWindow::remoteModels() const
     QList<app::LocalModel> out;
     for (const app::RemoteServer& server : m_remote->servers())
         for (const QString& model : server.models)
-            out.append({tr("%1 (%2)").arg(model, server.name), app::RemoteEndpoint::refFor(server.id, model), false});
+            // "DeepSeek-R1 · GPU node (vLLM)": the org prefix would crowd the server's name out of the picker.
+            out.append({tr("%1 · %2").arg(model.section(u'/', -1), server.name), app::RemoteEndpoint::refFor(server.id, model), false});
     return out;
 }
 
