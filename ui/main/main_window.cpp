@@ -330,6 +330,10 @@ void MainWindow::wireRemote()
         updateModelPicker();
         updatePlaceholder();
     });
+    // Keys are written when the settings dialog closes, so its answer is said here.
+    connect(m_keys, &app::ApiKeyStore::written, this, [this](const QString&, bool stored, const QString& message) {
+        if (!stored) statusBar()->showMessage(message, 20000);
+    });
     connect(m_bridge, &app::EngineBridge::backendNotice, this,
             [this](quint64, const QString& text) { statusBar()->showMessage(text, 10000); });
 }

@@ -166,9 +166,18 @@ void RemoteServersPage::testSelected()
     }
     auto* once = new QObject(this);
     connect(m_keys, &app::ApiKeyStore::keyRead, once, [this, once, e, id = s.id](const QString& serverId, const QString& key,
-                                                                                 app::ApiKeyStore::Outcome) mutable {
+                                                                                 app::ApiKeyStore::Outcome outcome) mutable {
         if (serverId != id) return;
         once->deleteLater();
+        if (outcome != app::ApiKeyStore::Outcome::Found) {
+            setBusy(false);
+            m_status->setText(outcome == app::ApiKeyStore::Outcome::NoKeyring
+                                  ? tr("No desktop keyring is running, so Fathom has no key for this server yet; it asks "
+                                       "for it when you pick one of its models.")
+                                  : tr("The keyring holds no key for this server: Remove it and Add it again with its key."));
+            emit testFinished(false);
+            return;
+        }
         e.apiKey = key;
         m_pending = m_lister->list(e);
     });
