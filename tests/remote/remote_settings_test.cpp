@@ -94,6 +94,17 @@ private slots:
         page.testButton()->click();
         QVERIFY(done.wait(10000));
         QCOMPARE(page.servers().first().models, (QStringList{QStringLiteral("deepseek-chat"), QStringLiteral("deepseek-reasoner")}));
+        // A stored server whose key the (missing) keyring cannot give: said plainly, no 401.
+        s.id = QStringLiteral("keyed");
+        s.usesKey = true;
+        ui::RemoteServersPage keyed({s}, &keys);
+        keyed.list()->setCurrentRow(0);
+        QSignalSpy keyedDone(&keyed, &ui::RemoteServersPage::testFinished);
+        keyed.testButton()->click();
+        QVERIFY(keyedDone.wait(10000));
+        QCOMPARE(keyedDone.first().first().toBool(), false);
+        QVERIFY2(keyed.statusLabel()->text().contains(QStringLiteral("No desktop keyring")), qPrintable(keyed.statusLabel()->text()));
+
         page.removeButton()->click();
         QVERIFY(page.servers().isEmpty());
         QVERIFY(page.changed());
