@@ -239,7 +239,9 @@ void MainWindow::wireServices()
     });
     connect(m_session, &ChatSession::generatingChanged, this, &MainWindow::updateSendButton);
     connect(m_session, &ChatSession::liveStats, this, [this](qint64 used, double rate) {
-        m_statusContext->setText(tr("Context %1 / %2").arg(used).arg(m_bridge->contextLength()));
+        // A remote server that does not say its context length (DeepSeek's API) gets no "/ 0".
+        m_statusContext->setText(m_bridge->contextLength() > 0 ? tr("Context %1 / %2").arg(used).arg(m_bridge->contextLength())
+                                                               : tr("Context %1").arg(used));
         if (rate > 0) m_statusSpeed->setText(tr("%1 tok/s").arg(rate, 0, 'f', 1));
     });
     connect(m_session, &ChatSession::notice, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
@@ -276,7 +278,7 @@ void MainWindow::wireServices()
         m_modelError.clear();
         m_statusModel->setText(name);
         m_statusBackend->setText(backend);
-        m_statusContext->setText(tr("Context 0 / %1").arg(ctx));
+        m_statusContext->setText(ctx > 0 ? tr("Context 0 / %1").arg(ctx) : tr("Context 0"));
         m_modelsPage->setModels(m_models, m_bridge->modelFolder());
         updateModelPicker();
         updatePlaceholder();
