@@ -83,6 +83,9 @@ QJsonObject RemoteBackend::chatBody(const QList<ChatMessage>& turns, const QStri
     if (sampling.topK > 0) body.insert(QStringLiteral("top_k"), sampling.topK);
     if (sampling.minP > 0) body.insert(QStringLiteral("min_p"), double(sampling.minP));
     if (sampling.repetitionPenalty != 1.0f) body.insert(QStringLiteral("repetition_penalty"), double(sampling.repetitionPenalty));
+    // OpenAI's own penalties: every OpenAI-compatible server takes them.
+    if (sampling.presencePenalty != 0.0f) body.insert(QStringLiteral("presence_penalty"), double(sampling.presencePenalty));
+    if (sampling.frequencyPenalty != 0.0f) body.insert(QStringLiteral("frequency_penalty"), double(sampling.frequencyPenalty));
     return body;
 }
 

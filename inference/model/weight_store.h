@@ -27,8 +27,9 @@ public:
     WeightStore(WeightStore&&) noexcept;
     WeightStore& operator=(WeightStore&&) noexcept;
 
-    // Opens model.safetensors or model.safetensors.index.json (+ shards) in `dir`. Validates every
-    // file (RELIABILITY.md 1-5) before returning; throws fathom::Error naming the file and problem.
+    // Opens model.safetensors or model.safetensors.index.json (+ shards) in `dir`. Validates every file
+    // (docs/RELIABILITY.md cases 1-5) before returning; throws fathom::Error naming the file and
+    // problem.
     static WeightStore openFolder(const std::string& dir);
     // One safetensors file on its own (tests, tools).
     static WeightStore openFile(const std::string& path);
@@ -43,8 +44,9 @@ public:
     std::vector<std::string> names() const;
     std::size_t totalBytes() const;  // bytes of weight data held; aliased synthetic layers count once
 
-    // Checks the tensors against the architecture (RELIABILITY.md 6, 8): every needed tensor present
-    // with the expected shape and dtype; unexpected tensors are returned (and not used), not fatal.
+    // Checks the tensors against the architecture (docs/RELIABILITY.md cases 6, 8): every needed tensor
+    // present with the expected shape and dtype; unexpected tensors are returned (and not used), not
+    // fatal.
     std::vector<std::string> validateAgainst(const ModelConfig& config, const std::string& folder) const;
 
 private:

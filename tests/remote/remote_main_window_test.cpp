@@ -2,6 +2,7 @@
 // local ones, a remote default model connects at start (status bar names the server), a typed
 // message gets a folded R1 reply, and a rate limit shows in the status bar while it is waited out.
 #include "app/remote/remote_server_list.h"
+#include "app/services/app_startup.h"
 #include "app/services/chat_session.h"
 #include "app/services/chat_store.h"
 #include "app/services/engine_bridge.h"
@@ -26,7 +27,8 @@ struct App {
     app::ChatStore store;
     app::EngineBridge bridge;
     app::ChatSession session{&store, &bridge};
-    ui::MainWindow window{&store, &bridge, &session};
+    app::AppStartup startup{&store, &bridge, &session};
+    ui::MainWindow window{&store, &bridge, &session, &startup};
 };
 
 }  // namespace
