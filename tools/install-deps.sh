@@ -8,6 +8,7 @@ pkgs=(
   libgtest-dev libgmock-dev
   libpcre2-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libqt6svg6-dev qt6-tools-dev qt6-tools-dev-tools
+  qtkeychain-qt6-dev  # remote servers' API keys in the desktop keyring
   libgl-dev xvfb xauth fonts-dejavu-core
   clang-14 libclang-rt-14-dev
   dpkg-dev file desktop-file-utils appstream librsvg2-bin lintian

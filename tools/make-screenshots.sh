@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Renders docs/screenshot-light.png and docs/screenshot-dark.png: a demo conversation (written by
 # tests/ui/seed_demo_db.cpp, not by a model) in the main window, offscreen, with the embedded model;
-# and docs/screenshot-models.png: the model manager over a made-up Hugging Face cache (sparse files).
+# docs/screenshot-models.png: the model manager over a made-up Hugging Face cache (sparse files);
+# and docs/screenshot-remote.png: an R1 reply from a remote server, its reasoning folded (the server
+# is tests/remote/fake_openai_server.py replaying a vLLM stream on loopback; the app talks to it
+# through its real remote backend).
 # Usage: tools/make-screenshots.sh [BUILD_DIR]   (default: build)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
-cmake --build "$build" --target fathom ui_seed_demo_db >/dev/null
+cmake --build "$build" --target fathom ui_seed_demo_db remote_demo_db >/dev/null
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 id="$("$build/tests/ui/ui_seed_demo_db" "$tmp/demo.sqlite3")"
@@ -48,4 +51,16 @@ db.commit()
 PY
 env -u HF_HUB_CACHE -u HF_HOME HOME="$home" HF_ENDPOINT="http://127.0.0.1:9" QT_QPA_PLATFORM=offscreen "$build/app/fathom" \
   --database "$tmp/demo.sqlite3" --theme light --page models --screenshot "$root/docs/screenshot-models.png"
-echo "wrote docs/screenshot-light.png, docs/screenshot-dark.png and docs/screenshot-models.png"
+# A remote R1 reply: the fake server replays a recorded-style vLLM stream (reasoning parser on).
+echo '{"answers": {"/v1/chat/completions": [{"replay": "demo_r1_binary_search.sse", "delay_ms": 25}]}}' > "$tmp/control.json"
+python3 "$root/tests/remote/fake_openai_server.py" --data-dir "$root/tests/data/remote" --port-file "$tmp/port.json" \
+  --control "$tmp/control.json" < <(sleep 120) &
+server=$!
+for _ in $(seq 100); do [ -s "$tmp/port.json" ] && break; sleep 0.1; done
+port="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$tmp/port.json")"
+question='Why does this binary search loop forever? `while lo < hi: mid = (lo + hi) // 2; if a[mid] < x: lo = mid else: hi = mid`'
+rid="$(QT_QPA_PLATFORM=offscreen "$build/tests/remote/remote_demo_db" "$tmp/remote.sqlite3" "http://127.0.0.1:$port/v1" "$question")"
+QT_QPA_PLATFORM=offscreen "$build/app/fathom" --database "$tmp/remote.sqlite3" --open-conversation "$rid" \
+  --theme light --screenshot "$root/docs/screenshot-remote.png"
+kill "$server"
+echo "wrote docs/screenshot-light.png, docs/screenshot-dark.png, docs/screenshot-models.png and docs/screenshot-remote.png"

@@ -2,6 +2,8 @@
 // the person typed, a model they picked meanwhile) never moves start-up along by mistake.
 #include "app/services/app_startup.h"
 
+#include "app/remote/remote_connector.h"
+#include "app/remote/remote_server_list.h"
 #include "app/services/chat_session.h"
 #include "app/services/chat_store.h"
 #include "app/services/engine_bridge.h"
@@ -38,6 +40,7 @@ AppStartup::AppStartup(ChatStore* store, EngineBridge* bridge, ChatSession* sess
         if (m_state != State::ReadingChats) return;
         m_settings = settings;
         m_session->setGlobalSettings(settings);
+        if (m_remote) m_remote->setServers(RemoteServerList::fromJson(settings.value(QStringLiteral("remote.servers")).toString()));
         answered(Read::Settings);
     });
     connect(m_store, &ChatStore::conversationsListed, this, [this] {
@@ -103,6 +106,15 @@ void AppStartup::afterChats()
     else setState(State::ScanningModels);
 }
 
+void AppStartup::setRemoteConnector(RemoteConnector* connector)
+{
+    m_remote = connector;
+    // No key given, or the server is gone: nothing was asked of the bridge, so nothing else ends LoadingModel.
+    connect(m_remote, &RemoteConnector::failed, this, [this] {
+        if (m_state == State::LoadingModel) finishWhenIdle();
+    });
+}
+
 void AppStartup::loadDefaultModel()
 {
     if (m_options.loadDefaultModel) {
@@ -116,7 +128,15 @@ void AppStartup::loadDefaultModel()
         return;
     }
     // The bridge first, so whoever sees LoadingModel also sees the bridge loading.
-    m_bridge->loadModel(m_defaultModel, engineOptions(m_settings));
+    if (m_remote && RemoteEndpoint::isRef(m_defaultModel)) {
+        // A keyless server connects at once; a key from the keyring arrives later (the bridge then loads).
+        if (!m_remote->connectModel(m_defaultModel)) {
+            finishWhenIdle();
+            return;
+        }
+    } else {
+        m_bridge->loadModel(m_defaultModel, engineOptions(m_settings));
+    }
     setState(State::LoadingModel);
 }
 

@@ -19,6 +19,7 @@ namespace fathom::app {
 class ChatSession;
 class ChatStore;
 class EngineBridge;
+class RemoteConnector;
 
 class AppStartup final : public QObject {
     Q_OBJECT
@@ -36,6 +37,9 @@ public:
 
     AppStartup(ChatStore* store, EngineBridge* bridge, ChatSession* session, QObject* parent = nullptr);
 
+    // Lets a remote default model ("remote:<server>/<model>") connect through `connector`, which
+    // also gets the stored remote servers. Before start(); not owned.
+    void setRemoteConnector(RemoteConnector* connector);
     // Once; the answers move it along.
     void start(const Options& options);
 
@@ -71,6 +75,7 @@ private:
     ChatStore* m_store;
     EngineBridge* m_bridge;
     ChatSession* m_session;
+    RemoteConnector* m_remote = nullptr;
     Options m_options;
     State m_state = State::NotStarted;
     // Store reads not answered yet, oldest first. The storage thread runs jobs in order, so a

@@ -217,6 +217,9 @@ void ChatSession::onTurnStarted(qint64 tag, const ConversationInfo& info, const 
             [this, ticket](const MessageStats& stats, MessageStatus status) { onFinished(ticket, stats, status, {}); });
     connect(engine, &EngineRequest::failed, this,
             [this, ticket](const QString& message) { onFinished(ticket, {}, MessageStatus::Error, message); });
+    connect(engine, &EngineRequest::interrupted, this, [this, ticket](const MessageStats& stats, const QString& message) {
+        onFinished(ticket, stats, MessageStatus::Interrupted, message);
+    });
 }
 
 void ChatSession::onToken(quint64 ticket, const QString& text)
@@ -264,7 +267,7 @@ void ChatSession::onFinished(quint64 ticket, const MessageStats& stats, MessageS
     m_reply = {};
     if (shown) emit messageUpdated(reply);
     emit generatingChanged(false);
-    if (status == MessageStatus::Error) emit notice(error);
+    if (status == MessageStatus::Error || (status == MessageStatus::Interrupted && !error.isEmpty())) emit notice(error);
 }
 
 }  // namespace fathom::app

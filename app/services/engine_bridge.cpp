@@ -41,6 +41,15 @@ EngineBridge::EngineBridge(ModelLoader loader, QObject* parent) : QObject(parent
     connect(m_worker, &EngineWorker::failed, this, [this](quint64 ticket, const QString& message) {
         if (EngineRequest* r = take(ticket)) emit r->failed(message);
     }, q);
+    connect(m_worker, &EngineWorker::interrupted, this, [this](quint64 ticket, const MessageStats& stats, const QString& message) {
+        if (EngineRequest* r = take(ticket)) emit r->interrupted(stats, message);
+    }, q);
+    connect(m_worker, &EngineWorker::notice, this, [this](quint64 ticket, const QString& text) {
+        if (EngineRequest* r = request(ticket)) emit r->notice(text);
+        emit backendNotice(ticket, text);
+    }, q);
+    // The remote backend's sockets belong to the bridge thread: delete it there, as the thread ends.
+    connect(&m_thread, &QThread::finished, m_worker, [w = m_worker] { w->dropRemote(); }, Qt::DirectConnection);
     m_thread.start();
 }
 
@@ -67,6 +76,14 @@ void EngineBridge::loadModel(const QString& folder, const inference::EngineOptio
     m_cancelLoad.store(false);
     QMetaObject::invokeMethod(m_worker, [w = m_worker, folder, options] { w->load(folder, options); },
                               Qt::QueuedConnection);
+}
+
+void EngineBridge::connectRemote(const RemoteEndpoint& endpoint)
+{
+    m_loading = true;
+    m_modelFolder = endpoint.ref();
+    m_loaded = false;
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, endpoint] { w->connectRemote(endpoint); }, Qt::QueuedConnection);
 }
 
 void EngineBridge::cancelLoad()

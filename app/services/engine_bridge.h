@@ -30,6 +30,9 @@ public:
     // Looks for models on disk (off the GUI thread); modelsFound answers.
     void scanModels();
     void loadModel(const QString& folder, const inference::EngineOptions& options);
+    // Uses a model on an OpenAI-compatible server instead (app/remote); modelFolder() is then the
+    // endpoint's ref ("remote:<server>/<model>") and modelLoaded / modelLoadFailed answer as for a load.
+    void connectRemote(const RemoteEndpoint& endpoint);
     // Stops a load in progress at its next progress report (modelLoadFailed(..., true) follows).
     void cancelLoad();
     // Starts a reply. Its events arrive on the returned request, never before the caller is back
@@ -54,6 +57,9 @@ signals:
     void loadProgress(double fraction, const QString& stage);
     void modelLoaded(const QString& name, const QString& backend, qint64 contextLength);
     void modelLoadFailed(const QString& message, bool cancelled);
+    // Something the person should know while a request waits (a remote server's 429 Retry-After);
+    // the request itself hears it too (EngineRequest::notice).
+    void backendNotice(quint64 ticket, const QString& text);
 
 private:
     EngineRequest* open();

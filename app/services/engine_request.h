@@ -1,7 +1,7 @@
 // One reply or completion as the GUI thread sees it. EngineBridge routes the engine's events for
 // this request to this object alone, so a requester connects to its own request and hears nothing
 // of anyone else's. Owned by the bridge (a child of it) on the GUI thread; deleted with
-// deleteLater() right after finished() or failed(). Only EngineBridge emits its signals.
+// deleteLater() right after finished(), failed() or interrupted(). Only EngineBridge emits its signals.
 #pragma once
 
 #include "app/services/chat_types.h"
@@ -24,6 +24,9 @@ signals:
     void token(const QString& text);   // every token, text or not, so counts and rates stay true
     void finished(const fathom::app::MessageStats& stats, fathom::app::MessageStatus status);
     void failed(const QString& message);
+    // A remote reply's stream broke after some text: that text stands, marked interrupted, with the reason.
+    void interrupted(const fathom::app::MessageStats& stats, const QString& message);
+    void notice(const QString& text);  // e.g. a remote server asked to wait (429 Retry-After)
 
 private:
     quint64 m_ticket;

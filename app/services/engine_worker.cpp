@@ -2,6 +2,7 @@
 // signals, which reach the GUI through EngineBridge's queued connections.
 #include "app/services/engine_worker.h"
 
+#include "app/remote/remote_backend.h"
 #include "app/services/completion_sink.h"
 #include "inference/tokenizer/tokenizer.h"
 
@@ -38,6 +39,7 @@ EngineWorker::~EngineWorker()
 
 void EngineWorker::unload()
 {
+    dropRemote();
     m_model = {};
     m_sinks.clear();
     m_engineIds.clear();
@@ -74,8 +76,48 @@ void EngineWorker::load(const QString& folder, const inference::EngineOptions& o
     }
 }
 
+void EngineWorker::dropRemote()
+{
+    m_remoteCompletions.clear();
+    if (RemoteBackend* remote = m_remote.release()) {
+        remote->disconnect(this);
+        delete remote;  // closes its streams; their tickets get no more signals
+    }
+}
+
+void EngineWorker::connectRemote(const RemoteEndpoint& endpoint)
+{
+    unload();
+    m_remote = std::make_unique<RemoteBackend>(endpoint);
+    RemoteBackend* remote = m_remote.get();
+    connect(remote, &RemoteBackend::ready, this, &EngineWorker::loaded);
+    connect(remote, &RemoteBackend::connectFailed, this, [this](const QString& message) {
+        // Not deleted inside its own signal: dropped once this call has returned.
+        if (m_remote) m_remote.release()->deleteLater();
+        emit loadFailed(message, false);
+    });
+    connect(remote, &RemoteBackend::text, this, &EngineWorker::token);
+    connect(remote, &RemoteBackend::notice, this, &EngineWorker::notice);
+    connect(remote, &RemoteBackend::finished, this,
+            [this](quint64 ticket, const MessageStats& stats, MessageStatus status, const QString& message) {
+                const bool completion = m_remoteCompletions.remove(ticket);
+                if (status == MessageStatus::Error || (status == MessageStatus::Interrupted && completion))
+                    emit failed(ticket, message);  // the editor keeps no broken suggestion
+                else if (status == MessageStatus::Interrupted)
+                    emit interrupted(ticket, stats, message);
+                else
+                    emit finished(ticket, stats, status);
+            });
+    remote->connectToServer();
+}
+
 void EngineWorker::generate(quint64 ticket, const GenerationRequest& request)
 {
+    if (m_remote) {
+        emit started(ticket, 0, QString());  // the server counts the prompt; its usage chunk says
+        m_remote->chat(ticket, request.turns, request.systemPrompt, request.sampling, request.maxTokens);
+        return;
+    }
     if (!m_model.engine) {
         emit failed(ticket, tr("No model is loaded. Open the model manager to choose one."));
         return;
@@ -105,6 +147,12 @@ void EngineWorker::generate(quint64 ticket, const GenerationRequest& request)
 
 void EngineWorker::complete(quint64 ticket, const CompletionRequest& request)
 {
+    if (m_remote) {
+        emit started(ticket, 0, QString());
+        m_remoteCompletions.insert(ticket);
+        m_remote->complete(ticket, request);
+        return;
+    }
     if (!m_model.engine || !m_model.completer) {
         emit failed(ticket, m_model.engine ? tr("The loaded model cannot complete code (its tokenizer could not be read).")
                                            : tr("No model is loaded. Open the model manager to choose one."));
@@ -133,6 +181,10 @@ void EngineWorker::complete(quint64 ticket, const CompletionRequest& request)
 
 void EngineWorker::stop(quint64 ticket)
 {
+    if (m_remote) {
+        m_remote->cancel(ticket);
+        return;
+    }
     const auto it = m_engineIds.find(ticket);
     if (it != m_engineIds.end() && m_model.engine) m_model.engine->cancel(it->second);
 }

@@ -3,6 +3,7 @@
 // uses it, always through queued calls.
 #pragma once
 
+#include "app/remote/remote_types.h"
 #include "app/services/chat_types.h"
 #include "app/services/completion_prompter.h"
 #include "app/services/completion_types.h"
@@ -11,6 +12,7 @@
 #include "inference/engine/engine.h"
 
 #include <QObject>
+#include <QSet>
 
 #include <atomic>
 #include <functional>
@@ -18,6 +20,8 @@
 #include <memory>
 
 namespace fathom::app {
+
+class RemoteBackend;
 
 struct LoadedModel {
     std::unique_ptr<inference::Engine> engine;
@@ -49,6 +53,11 @@ public:
     void stop(quint64 ticket);
     void unload();
     void scanModels();
+    // Replaces the loaded model with a model on an OpenAI-compatible server (app/remote): loaded()
+    // once the server lists it, loadFailed() if it does not answer or lacks it.
+    void connectRemote(const RemoteEndpoint& endpoint);
+    // Deletes the remote backend on this thread (the bridge calls it as its thread ends).
+    void dropRemote();
 
     // Called from the engine's thread by the request sinks.
     void relayToken(quint64 ticket, const std::string& text);
@@ -64,6 +73,9 @@ signals:
     void token(quint64 ticket, const QString& text);
     void finished(quint64 ticket, const fathom::app::MessageStats& stats, fathom::app::MessageStatus status);
     void failed(quint64 ticket, const QString& message);
+    // A remote reply whose stream broke after text arrived: that text stands, marked interrupted.
+    void interrupted(quint64 ticket, const fathom::app::MessageStats& stats, const QString& message);
+    void notice(quint64 ticket, const QString& text);   // e.g. a remote server asked to wait (429)
 
 private:
     class Sink;
@@ -74,6 +86,8 @@ private:
     LoadedModel m_model;
     std::map<quint64, std::unique_ptr<inference::EventSink>> m_sinks;  // live requests, by ticket
     std::map<quint64, std::uint64_t> m_engineIds;         // ticket -> engine request id
+    std::unique_ptr<RemoteBackend> m_remote;              // set instead of m_model for a remote model
+    QSet<quint64> m_remoteCompletions;                    // its tickets that are editor completions
 };
 
 }  // namespace fathom::app

@@ -19,7 +19,10 @@ ThinkingSplit ThinkingSplit::split(const QString& raw)
         out.open = true;
         return out;
     }
-    const inference::ThinkingSplit s = inference::splitThinking(raw.toStdString());
+    // A server whose chat template opened "<think>" in the prompt (R1 without a reasoning parser)
+    // sends only the closing tag; what comes before it is the reasoning.
+    const bool closeOnly = !start.startsWith(kOpen) && raw.contains(kClose);
+    const inference::ThinkingSplit s = inference::splitThinking(raw.toStdString(), closeOnly);
     out.reasoning = QString::fromStdString(s.thinking).trimmed();
     out.answer = QString::fromStdString(s.answer);
     if (s.hasThinking) out.answer = out.answer.trimmed();

@@ -193,7 +193,11 @@ QString MessageWidget::statsText() const
     switch (m_message.status) {
     case app::MessageStatus::Streaming: parts << tr("writing…"); break;
     case app::MessageStatus::Stopped: parts << tr("stopped"); break;
-    case app::MessageStatus::Interrupted: parts << tr("interrupted: Fathom closed while this reply was written"); break;
+    case app::MessageStatus::Interrupted:
+        // A remote stream that broke says why; a reply without a reason was cut by Fathom closing.
+        parts << (m_message.error.isEmpty() ? tr("interrupted: Fathom closed while this reply was written")
+                                            : tr("interrupted: %1").arg(m_message.error));
+        break;
     case app::MessageStatus::Error: parts << tr("error: %1").arg(m_message.error); break;
     case app::MessageStatus::Complete: break;
     }

@@ -3,6 +3,9 @@
 #include "ui/main/main_window.h"
 #include "ui/main/window_shortcuts.h"
 
+#include "app/remote/api_key_store.h"
+#include "app/remote/remote_connector.h"
+#include "app/remote/remote_server_list.h"
 #include "app/services/app_startup.h"
 #include "app/services/chat_session.h"
 #include "app/services/chat_store.h"
@@ -19,6 +22,7 @@
 #include <QDesktopServices>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -81,6 +85,7 @@ MainWindow::MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::Ch
     wireSidebar();
     wireSession();
     wireEngine();
+    wireRemote();
     updateSendButton(false);
     updatePlaceholder();
     m_composer->setFocus();
@@ -181,6 +186,7 @@ void MainWindow::wireStore()
         if (!m_options.theme) applyTheme(Theme::parse(settings.value(QStringLiteral("ui.theme")).toString()));
         applyChatSettings();
         restoreGeometryFromSettings();
+        updateModelPicker();  // with the remote servers AppStartup has just read
     });
     connect(m_store, &ChatStore::conversationsListed, this, [this](const QString& query, const QList<app::ConversationSummary>& list) {
         m_sidebar->setConversations(query, list);
@@ -233,7 +239,9 @@ void MainWindow::wireSession()
     });
     connect(m_session, &ChatSession::generatingChanged, this, &MainWindow::updateSendButton);
     connect(m_session, &ChatSession::liveStats, this, [this](qint64 used, double rate) {
-        m_statusContext->setText(tr("Context %1 / %2").arg(used).arg(m_bridge->contextLength()));
+        // A remote server that does not say its context length (DeepSeek's API) gets no "/ 0".
+        m_statusContext->setText(m_bridge->contextLength() > 0 ? tr("Context %1 / %2").arg(used).arg(m_bridge->contextLength())
+                                                               : tr("Context %1").arg(used));
         if (rate > 0) m_statusSpeed->setText(tr("%1 tok/s").arg(rate, 0, 'f', 1));
     });
     connect(m_session, &ChatSession::notice, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
@@ -272,7 +280,7 @@ void MainWindow::wireEngine()
         m_modelError.clear();
         m_statusModel->setText(name);
         m_statusBackend->setText(backend);
-        m_statusContext->setText(tr("Context 0 / %1").arg(ctx));
+        m_statusContext->setText(ctx > 0 ? tr("Context 0 / %1").arg(ctx) : tr("Context 0"));
         m_modelsPage->setModels(m_models, m_bridge->modelFolder());
         updateModelPicker();
         updatePlaceholder();
@@ -303,6 +311,44 @@ void MainWindow::wireEngine()
     });
     connect(m_modelsPage, &ModelsPage::rescanRequested, m_bridge, &EngineBridge::scanModels);
     connect(m_modelsPage, &ModelsPage::backRequested, this, &MainWindow::showChat);
+}
+
+void MainWindow::wireRemote()
+{
+    m_keys = new app::ApiKeyStore(QStringLiteral("Fathom remote servers"), this);
+    m_remote = new app::RemoteConnector(m_bridge, m_keys, this);
+    m_startup->setRemoteConnector(m_remote);  // a remote default model connects at start
+    m_remote->setKeyPrompt([this](const app::RemoteServer& server, const QString& why) -> std::optional<QString> {
+        bool ok = false;
+        const QString key = QInputDialog::getText(this, tr("API key for %1").arg(server.name), why, QLineEdit::Password,
+                                                  QString(), &ok);
+        if (!ok || key.trimmed().isEmpty()) return std::nullopt;
+        return key.trimmed();
+    });
+    connect(m_remote, &app::RemoteConnector::failed, this, [this](const QString& message) {
+        m_loadProgress->setVisible(false);
+        m_cancelLoad->setVisible(false);
+        m_statusModel->setText(tr("No model loaded"));
+        statusBar()->showMessage(message, 15000);
+        updateModelPicker();
+        updatePlaceholder();
+    });
+    // Keys are written when the settings dialog closes, so its answer is said here.
+    connect(m_keys, &app::ApiKeyStore::written, this, [this](const QString&, bool stored, const QString& message) {
+        if (!stored) statusBar()->showMessage(message, 20000);
+    });
+    connect(m_bridge, &app::EngineBridge::backendNotice, this,
+            [this](quint64, const QString& text) { statusBar()->showMessage(text, 10000); });
+}
+
+QList<app::LocalModel> MainWindow::remoteModels() const
+{
+    QList<app::LocalModel> out;
+    for (const app::RemoteServer& server : m_remote->servers())
+        for (const QString& model : server.models)
+            // "DeepSeek-R1 · GPU node (vLLM)": the org prefix would crowd the server's name out of the picker.
+            out.append({tr("%1 · %2").arg(model.section(u'/', -1), server.name), app::RemoteEndpoint::refFor(server.id, model), false});
+    return out;
 }
 
 void MainWindow::start(const StartOptions& options)
@@ -363,6 +409,13 @@ void MainWindow::closeEvent(QCloseEvent* event)
 
 void MainWindow::loadModel(const QString& folder)
 {
+    if (app::RemoteEndpoint::isRef(folder)) {
+        m_loadProgress->setVisible(false);
+        m_statusModel->setText(tr("Connecting…"));
+        m_remote->connectModel(folder);
+        updatePlaceholder();
+        return;
+    }
     m_bridge->loadModel(folder, app::AppStartup::engineOptions(m_settings));
     showLoading();
 }
@@ -388,6 +441,7 @@ void MainWindow::updateModelPicker()
     if (loaded.isEmpty()) m_modelPicker->addItem(m_models.isEmpty() ? tr("No model on this computer") : tr("Choose a model…"), QString());
     for (const app::LocalModel& m : std::as_const(m_models))
         m_modelPicker->addItem(m.embedded ? tr("Fathom Tiny Coder (embedded)") : m.name, m.folder);
+    for (const app::LocalModel& m : remoteModels()) m_modelPicker->addItem(m.name, m.folder);
     if (!loaded.isEmpty() && m_modelPicker->findData(loaded) < 0) m_modelPicker->addItem(QFileInfo(loaded).fileName(), loaded);
     m_modelPicker->insertSeparator(m_modelPicker->count());
     m_modelPicker->addItem(tr("Manage models…"), QStringLiteral("manage"));
@@ -407,6 +461,10 @@ void MainWindow::updatePlaceholder()
     if (!m_startup->databaseError().isEmpty()) {
         text = tr("<h3>Fathom could not open its chat database</h3><p>%1</p>")
                    .arg(m_startup->databaseError().toHtmlEscaped());
+    } else if (m_bridge->isLoaded() && app::RemoteEndpoint::isRef(m_bridge->modelFolder())) {
+        text = tr("<h2>What are we building today?</h2><p>Ask about code, paste an error, or describe a function "
+                  "to write.<br>Replies come from <b>%1</b> on a remote server (%2).</p>")
+                   .arg(m_bridge->modelName().toHtmlEscaped(), m_bridge->backendName().toHtmlEscaped());
     } else if (m_bridge->isLoaded()) {
         text = tr("<h2>What are we building today?</h2><p>Ask about code, paste an error, or describe a function "
                   "to write.<br>Replies come from <b>%1</b>, running on this computer.</p>")
@@ -443,9 +501,13 @@ void MainWindow::showChat()
 
 void MainWindow::openSettings()
 {
-    SettingsDialog dialog(m_settings, m_models, this);
+    SettingsDialog dialog(m_settings, m_models + remoteModels(), this, m_keys);
     if (dialog.exec() != QDialog::Accepted) return;
     const QVariantMap changed = dialog.changedValues();
+    if (changed.contains(QStringLiteral("remote.servers"))) {
+        m_remote->setServers(app::RemoteServerList::fromJson(changed.value(QStringLiteral("remote.servers")).toString()));
+        updateModelPicker();
+    }
     for (auto it = changed.constBegin(); it != changed.constEnd(); ++it) {
         m_store->setSetting(it.key(), it.value());
         m_settings.insert(it.key(), it.value());

@@ -23,8 +23,10 @@ class QStackedWidget;
 class QToolButton;
 
 namespace fathom::app {
+class ApiKeyStore;
 class AppStartup;
 class ChatSession;
+class RemoteConnector;
 class ChatStore;
 class EngineBridge;
 }  // namespace fathom::app
@@ -97,11 +99,16 @@ private:
     void updatePlaceholder();
     void updateModelPicker();
     void updateSendButton(bool generating);
+    void wireRemote();
+    // Remote servers' models as picker entries (folder = "remote:<server>/<model>").
+    QList<app::LocalModel> remoteModels() const;
 
     app::ChatStore* m_store;
     app::EngineBridge* m_bridge;
     app::ChatSession* m_session;
     app::AppStartup* m_startup;
+    app::ApiKeyStore* m_keys = nullptr;
+    app::RemoteConnector* m_remote = nullptr;
     StartOptions m_options;
     QVariantMap m_settings;
     QList<app::LocalModel> m_models;

@@ -2,6 +2,8 @@
 // writes it through ChatStore::setSetting.
 #include "ui/settings/settings_dialog.h"
 
+#include "app/remote/remote_server_list.h"
+#include "ui/settings/remote_servers_page.h"
 #include "inference/cpu/thread_pool.h"
 
 #include <QCheckBox>
@@ -16,7 +18,8 @@
 
 namespace fathom::ui {
 
-SettingsDialog::SettingsDialog(const QVariantMap& settings, const QList<app::LocalModel>& models, QWidget* parent)
+SettingsDialog::SettingsDialog(const QVariantMap& settings, const QList<app::LocalModel>& models, QWidget* parent,
+                               app::ApiKeyStore* keys)
     : QDialog(parent), m_initial(settings)
 {
     setWindowTitle(tr("Fathom settings"));
@@ -97,12 +100,20 @@ SettingsDialog::SettingsDialog(const QVariantMap& settings, const QList<app::Loc
     e->addRow(tr("Completion delay (ms)"), intSpin(QStringLiteral("editor.fim_debounce_ms"), 0, 5000));
     e->addRow(tr("Longest suggestion (tokens)"), intSpin(QStringLiteral("editor.fim_max_tokens"), 1, 1024));
     QList<std::pair<QString, QString>> fimItems = {{tr("The chat model"), QString()}};
-    for (const app::LocalModel& m : models) fimItems.append({m.name, m.folder});
+    // A remote chat model completes code through the chat bridge; a separate completion model is local.
+    for (const app::LocalModel& m : models)
+        if (!app::RemoteEndpoint::isRef(m.folder)) fimItems.append({m.name, m.folder});
     auto* fimModel = combo(QStringLiteral("editor.fim_model"), fimItems);
     fimModel->setToolTip(tr("Instruct and chat models were not trained to fill in the middle; a Base coder "
                             "completes better (the others get a chat-style prompt)"));
     e->addRow(tr("Model for completion"), fimModel);
     tabs->addTab(editor, tr("Code completion"));
+
+    if (keys) {
+        const QList<app::RemoteServer> servers = app::RemoteServerList::fromJson(settings.value(QStringLiteral("remote.servers")).toString());
+        m_remote = new RemoteServersPage(servers, keys, this);
+        tabs->addTab(m_remote, tr("Models"));
+    }
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -123,9 +134,17 @@ QVariant SettingsDialog::value(const QString& key) const
     return {};
 }
 
+void SettingsDialog::accept()
+{
+    if (m_remote) m_remote->commitKeys();
+    QDialog::accept();
+}
+
 QVariantMap SettingsDialog::changedValues() const
 {
     QVariantMap out;
+    if (m_remote && m_remote->changed())
+        out.insert(QStringLiteral("remote.servers"), app::RemoteServerList::toJson(m_remote->servers()));
     for (auto it = m_editors.constBegin(); it != m_editors.constEnd(); ++it) {
         const QVariant v = value(it.key());
         const QVariant old = m_initial.value(it.key());
