@@ -3,6 +3,7 @@
 #include "app/cli/commands.h"
 
 #include "app/cli/model_option.h"
+#include "inference/model/gguf_file.h"
 #include "inference/tokenizer/tokenizer.h"
 #include "base/error.h"
 
@@ -66,7 +67,8 @@ int runGenerate(int argc, char** argv)
     const std::string dir = modelDir(args);
     if (args.has("prompt") == args.has("tokens"))
         throwUserError("give exactly one of --prompt TEXT or --tokens 1,2,3");
-    const bool hasTokenizer = std::filesystem::exists(dir + "/tokenizer.json");
+    // A .gguf carries its tokenizer in its metadata (Tokenizer::load says so if it does not).
+    const bool hasTokenizer = inference::isGgufPath(dir) || std::filesystem::exists(dir + "/tokenizer.json");
     if (!hasTokenizer && (args.has("prompt") || !args.has("ids")))
         throwUserError(dir + ": no tokenizer.json, so text cannot be " +
                        (args.has("prompt") ? "encoded; pass --tokens" : "printed; add --ids"));

@@ -5,6 +5,7 @@
 #include "app/cli/model_option.h"
 #include "inference/cpu/cpu_model.h"
 #include "inference/engine/backend_loader.h"
+#include "inference/model/model_open.h"
 #include "base/error.h"
 
 #include <cstdio>
@@ -49,9 +50,11 @@ int runLogits(int argc, char** argv)
     const std::string out = args.get("out");
     if (tokens.empty())
         throwUserError("--tokens needs at least one id");
-    const inference::ModelConfig config = inference::ModelConfig::fromFile(dir + "/config.json");
-    const inference::WeightStore weights = inference::WeightStore::openFolder(dir);
-    weights.validateAgainst(config, dir);
+    const inference::OpenedModel opened = inference::openModel(dir);  // a folder or a .gguf file
+    const inference::ModelConfig& config = opened.config;
+    const inference::WeightStore& weights = opened.weights;
+    if (cuda && opened.gguf)
+        throwUserError(dir + ": the CUDA backend does not run GGUF files yet; use --backend cpu");
     // CUDA only when asked for: without --backend cuda, logits stay the CPU reference's.
     if (cuda) {
         std::string why;

@@ -14,6 +14,8 @@
 
 namespace fathom::inference {
 
+class GgufFile;
+
 // What the architecture needs: one entry per tensor with its exact expected shape.
 struct TensorSpec {
     std::string name;
@@ -38,7 +40,7 @@ public:
     // when it is invalid or holds a tensor of a type Fathom cannot run.
     static WeightStore openGguf(const std::string& path);
     // Metadata of the .gguf this store was opened from; nullptr for safetensors and synthetic stores.
-    const class GgufFile* gguf() const;
+    const GgufFile* gguf() const;
     // Random weights with the exact names and shapes of expectedTensors(config), in `dtype`.
     // With shareLayers, every dense layer aliases layer 0's tensors and every MoE layer the first
     // MoE layer's, so a full-depth V2-Lite-shaped bench fits in a few GB while each token still

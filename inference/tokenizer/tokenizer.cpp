@@ -1,6 +1,7 @@
 // Loading tokenizer.json (with the checks of RELIABILITY.md cases 9-12) and the encode/decode paths.
 #include "inference/tokenizer/tokenizer.h"
 
+#include "inference/model/gguf_file.h"
 #include "inference/tokenizer/byte_level.h"
 #include "inference/tokenizer/tokenizer_files.h"
 #include "inference/tokenizer/utf8.h"
@@ -27,6 +28,10 @@ std::string typeOf(const nlohmann::json& spec)
 
 std::unique_ptr<Tokenizer> Tokenizer::load(const std::string& fileOrDir)
 {
+    if (isGgufPath(fileOrDir)) {
+        const GgufFile file(fileOrDir);
+        return fromGguf(file.layout(), fileOrDir);
+    }
     const TokenizerFiles files = locateTokenizerFiles(fileOrDir);
     const std::string text = readTextFile(files.tokenizerJson, kMaxTokenizerJsonBytes);
     std::unique_ptr<Tokenizer> tok = fromJson(text, files.tokenizerJson);
@@ -58,6 +63,11 @@ std::unique_ptr<Tokenizer> Tokenizer::fromJson(std::string_view json, const std:
     } catch (const nlohmann::json::parse_error& e) {
         throwFileError(name, std::string("is not valid JSON (") + e.what() + ")");
     }
+    return fromDocument(doc, name);
+}
+
+std::unique_ptr<Tokenizer> Tokenizer::fromDocument(const nlohmann::json& doc, const std::string& name)
+{
     if (!doc.is_object())
         throwFileError(name, "must hold a JSON object");
     if (!doc.contains("model"))
@@ -65,10 +75,10 @@ std::unique_ptr<Tokenizer> Tokenizer::fromJson(std::string_view json, const std:
 
     std::unique_ptr<Tokenizer> tok(new Tokenizer());
     tok->m_file = name;
-    auto part = [&](const char* key) { return doc.contains(key) ? doc[key] : nlohmann::json(); };
+    auto part = [&](const char* key) { return doc.contains(key) ? doc.at(key) : nlohmann::json(); };
     try {
         tok->checkNormalizer(part("normalizer"));
-        tok->m_model = std::make_unique<BpeModel>(doc["model"], name);
+        tok->m_model = std::make_unique<BpeModel>(doc.at("model"), name);
         tok->m_added = std::make_unique<AddedTokens>(part("added_tokens"), *tok->m_model, name);
         tok->m_pre = std::make_unique<PreTokenizer>(part("pre_tokenizer"), name);
         tok->checkPostProcessor(part("post_processor"));
@@ -78,7 +88,7 @@ std::unique_ptr<Tokenizer> Tokenizer::fromJson(std::string_view json, const std:
         throwFileError(name, std::string("has an unexpected structure (") + e.what() + ")");
     }
     for (const char* key : {"truncation", "padding"})
-        if (doc.contains(key) && !doc[key].is_null())
+        if (doc.contains(key) && !doc.at(key).is_null())
             tok->m_notes.push_back(std::string(key) + ": ignored; it applies to batches of fixed length, "
                                                       "and Fathom encodes whole texts");
     return tok;
