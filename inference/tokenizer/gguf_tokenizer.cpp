@@ -3,7 +3,9 @@
 // (tokens, byte-level text), the merges ("a b"), token types (CONTROL = special added tokens,
 // USER_DEFINED = plain added tokens) and, instead of the pre-tokenizer itself, only its name in
 // tokenizer.ggml.pre; the names map back to the pre_tokenizer objects of the DeepSeek repos they
-// were made from (deepseek-llm-7b-base / DeepSeek-V2, deepseek-coder-6.7b-base, DeepSeek-V3).
+// were made from (deepseek-llm-7b-base / DeepSeek-V2, deepseek-coder-6.7b-base, DeepSeek-V3). The
+// deepseek-llm and deepseek-v3 patterns are those of tests/data/tokenizer/tiny-v2 and the embedded
+// tiny coder, which carry the real DeepSeek-V2 / V3 pre-tokenizers.
 #include "inference/tokenizer/tokenizer.h"
 
 #include "inference/model/gguf_metadata.h"
@@ -38,13 +40,12 @@ nlohmann::json preTokenizerFor(const std::string& pre)
     nlohmann::json steps = nlohmann::json::array();
     if (pre == "deepseek-llm") {  // DeepSeek-LLM, -V2, -Coder-V2
         steps.push_back(split("[\r\n]"));
-        steps.push_back(split(
-            "\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-ώᾀ-ᾴᾶ-ᾼιῂ-ῄῆ-ῌῐ-ΐῖ-Ίῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤΩℨK-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+"));
+        steps.push_back(split("\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-ώᾀ-ᾴᾶ-ᾼιῂ-ῄῆ-ῌῐ-ΐῖ-Ίῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤΩℨK-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+"));
         steps.push_back(split("\\s?[!-/:-~！-／：-～‘-‟　-。]+"));
         steps.push_back(split("\\s+$"));
         steps.push_back(split("[一-龥ࠀ-一가-퟿]+"));
         steps.push_back(split("\\p{N}+"));
-    } else if (pre == "deepseek-coder") {  // DeepSeek-Coder (v1)
+    } else if (pre == "deepseek-coder") {  // DeepSeek-Coder (v1); no copy of its tokenizer.json in tests/data yet
         steps.push_back(split("[\r\n]"));
         steps.push_back(split("\\s?\\p{L}+"));
         steps.push_back(split("\\s?\\p{P}+"));
@@ -53,8 +54,9 @@ nlohmann::json preTokenizerFor(const std::string& pre)
     } else if (pre == "deepseek-v3") {  // DeepSeek-V3, -R1
         steps.push_back(split("\\p{N}{1,3}"));
         steps.push_back(split("[一-龥぀-ゟ゠-ヿ]+"));
-        steps.push_back(split("[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| "
-                              "?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+"));
+        steps.push_back(split("[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|"
+                              "[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|"
+                              "\\s+(?!\\S)|\\s+"));
     } else {
         return nullptr;
     }
