@@ -120,6 +120,7 @@ TEST(GgufFile, refusesTensorAndKeyCountsTheFileCannotHold)
     b.kvCount = ~0ull;
     EXPECT_THAT(errorOf(b.bytes()), HasSubstr("claims 18446744073709551615 metadata entries"));
     b.kvCount = 2;  // says two but holds one: the read runs off the end
+    b.alignment = 1;
     b.u32("only", 1);
     b.nKv = 1;
     EXPECT_THAT(errorOf(b.bytes() + std::string(7, '\0')), HasSubstr("metadata entry 1 key length needs 8 bytes"));
