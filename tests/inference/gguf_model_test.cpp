@@ -327,6 +327,45 @@ TEST(GgufModel, tokenizerFromMetadataEncodesLikeItsTokenizerJson)
     EXPECT_EQ(fromGguf->decode(fromGguf->encode("round trip ✓")), "round trip ✓");
 }
 
+// The embedded tiny coder's tokenizer.json (DeepSeek-V3's pre-tokenizer) as a converter would write
+// it into a GGUF, with tokenizer.ggml.pre = deepseek-v3.
+TEST(GgufModel, deepseekV3PreTokenizerFromItsGgufName)
+{
+    const std::string dir = std::string(FATHOM_TEST_DATA) + "/../../resources/models/fathom-tiny-coder";
+    const nlohmann::json tj = readJson(dir + "/tokenizer.json");
+    std::map<std::int64_t, std::pair<std::string, std::int32_t>> byId;
+    for (const auto& [text, id] : tj["model"]["vocab"].items())
+        byId[id.get<std::int64_t>()] = {text, 1};
+    for (const auto& a : tj["added_tokens"])
+        byId[a["id"].get<std::int64_t>()] = {a["content"].get<std::string>(), a["special"].get<bool>() ? 3 : 4};
+    std::vector<std::string> tokens, merges;
+    std::vector<std::int32_t> types;
+    for (std::int64_t i = 0; i <= byId.rbegin()->first; ++i) {
+        const auto it = byId.find(i);
+        tokens.push_back(it == byId.end() ? "[PAD" + std::to_string(i) + "]" : it->second.first);
+        types.push_back(it == byId.end() ? 5 : it->second.second);
+    }
+    for (const auto& m : tj["model"]["merges"])
+        merges.push_back(m.is_string() ? m.get<std::string>() : m[0].get<std::string>() + " " + m[1].get<std::string>());
+    test::TempDir tmp;
+    GgufBuilder b;
+    b.str("tokenizer.ggml.model", "gpt2").str("tokenizer.ggml.pre", "deepseek-v3");
+    b.strings("tokenizer.ggml.tokens", tokens).ints("tokenizer.ggml.token_type", types).strings("tokenizer.ggml.merges", merges);
+    b.u32("tokenizer.ggml.bos_token_id", 0).u32("tokenizer.ggml.eos_token_id", 1).boolean("tokenizer.ggml.add_bos_token", false);
+    b.write(tmp.file("tok.gguf"));
+    const auto fromGguf = Tokenizer::load(tmp.file("tok.gguf"));
+    const auto fromJson = Tokenizer::load(dir);
+    for (const char* text : {"def add(a, b):\n    return a + b  # 12345\n", "日本語のテキスト and 中文", "x=1;y=22;z=333;w=4444",
+                             "<｜fim▁begin｜>int main() {<｜fim▁hole｜>}<｜fim▁end｜>", "\t\tindent\r\n\r\n  end"})
+        EXPECT_EQ(fromGguf->encode(text), fromJson->encode(text)) << text;
+    EXPECT_FALSE(fromGguf->addBosToken());
+    GgufBuilder unknown;
+    unknown.str("tokenizer.ggml.model", "gpt2").str("tokenizer.ggml.pre", "qwen2").strings("tokenizer.ggml.tokens", {"a"});
+    unknown.write(tmp.file("qwen.gguf"));
+    EXPECT_THAT(test::errorOf([&] { Tokenizer::load(tmp.file("qwen.gguf")); }),
+                HasSubstr("tokenizer.ggml.pre is \"qwen2\"; Fathom knows the DeepSeek ones"));
+}
+
 TEST(GgufModel, chatFormatFromTheChatTemplate)
 {
     const DetectedChatFormat d = detectChatFormat(kMixed);
