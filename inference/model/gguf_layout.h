@@ -36,9 +36,10 @@ struct GgufLayout {
 };
 
 // Limits on what a file may make the parser allocate (a real DeepSeek-V3 GGUF has ~1.1k tensors and
-// ~400k metadata values, mostly tokens and merges).
+// ~390k metadata values, mostly tokens, token types and merges). A parsed value takes ~80 bytes, so
+// the value cap bounds a hostile file's metadata to ~170 MB of memory whatever counts it claims.
 inline constexpr std::uint64_t kGgufMaxTensors = 1u << 20;
-inline constexpr std::uint64_t kGgufMaxValues = 1u << 24;  // all metadata values, array items included
+inline constexpr std::uint64_t kGgufMaxValues = 1u << 21;  // all metadata values, array items included
 inline constexpr int kGgufMaxNesting = 8;                  // array of array of ...
 
 // Validates and parses `size` bytes at `data`; `path` names the file in every error

@@ -176,9 +176,12 @@ private:
                 m_c.fail(what + " is an array of unknown value type " + std::to_string(elem));
             v.elementType = static_cast<GgufType>(elem);
             const auto n = m_c.read<std::uint64_t>(what + " element count");
-            if (n > m_c.left() / minBytes(v.elementType) || n > kGgufMaxValues - m_values)
+            if (n > m_c.left() / minBytes(v.elementType))
                 m_c.fail(what + " claims " + std::to_string(n) + " elements of " + ggufTypeName(v.elementType) +
                          ", more than the " + std::to_string(m_c.left()) + " bytes left can hold");
+            if (n > kGgufMaxValues - m_values)
+                m_c.fail(what + " claims " + std::to_string(n) + " elements, more than the " +
+                         std::to_string(kGgufMaxValues) + " metadata values Fathom reads from one file");
             v.items.reserve(static_cast<std::size_t>(n));
             for (std::uint64_t i = 0; i < n; ++i)
                 v.items.push_back(value(v.elementType, what + "[" + std::to_string(i) + "]", depth + 1));

@@ -146,6 +146,10 @@ TEST(GgufFile, refusesArrayCountsPastTheEndAndDeepNesting)
     GgufBuilder n;
     n.raw("a", 9, le32(9) + le64(1000000) + le32(9) + le64(1000000));
     EXPECT_THAT(errorOf(n.bytes()), HasSubstr("claims 1000000 elements of array"));
+    // Within the file but past the value budget: refused before anything is reserved.
+    GgufBuilder many;
+    many.raw("a", 9, le32(0) + le64(3'000'000) + std::string(3'000'000, '\0'));
+    EXPECT_THAT(errorOf(many.bytes()), HasSubstr("metadata key a claims 3000000 elements, more than the 2097152"));
     std::string deep = le32(5) + le64(0);
     for (int i = 0; i < 9; ++i)
         deep = le32(9) + le64(1) + deep;
