@@ -9,6 +9,7 @@ namespace fathom::kernels {
 
 static __global__ void embeddingKernel(EmbeddingParams p)
 {
+    gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
     const int t = blockIdx.x;
     const int id = p.ids[t];
     float* out = p.out + static_cast<std::int64_t>(t) * p.dim;
@@ -38,7 +39,7 @@ void launchEmbedding(const EmbeddingParams& p, cudaStream_t stream)
     require(aligned16(p.table) && aligned16(p.out), op, "table and out must be 16-byte aligned");
     if (p.n_tokens == 0)
         return;
-    embeddingKernel<<<p.n_tokens, 256, 0, stream>>>(p);
+    launchOverlapped(embeddingKernel, dim3(p.n_tokens), dim3(256), 0, stream, p);
     checkLaunch(op);
 }
 

@@ -35,6 +35,7 @@ static __device__ __forceinline__ float dot8(const uint4& wv, const float4& xa, 
 template <int R>
 static __global__ void __launch_bounds__(kThreads) gemvKernel(GemvParams p)
 {
+    gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
     constexpr int U = 8 / R;  // vectors per row in flight per lane: R * U = 8 loads in flight
     extern __shared__ float4 sx[];
     const int nvec = p.cols / 8;
@@ -150,7 +151,7 @@ static void launchWithRows(const GemvParams& p, int smem, int numSms, cudaStream
     const int groupBlocks = (p.rows + kWarps * R - 1) / (kWarps * R);
     const int resident = std::max(1, perSm * numSms / p.batch);
     const dim3 grid(std::min(groupBlocks, resident), p.batch);
-    gemvKernel<R><<<grid, kThreads, smem, stream>>>(p);
+    launchOverlapped(gemvKernel<R>, grid, dim3(kThreads), smem, stream, p);
 }
 
 void launchGemv(const GemvParams& p, cudaStream_t stream)

@@ -76,6 +76,7 @@ static __device__ __forceinline__ SplitPlan planSplits(const MlaDecodeParams& p)
 
 static __global__ void __launch_bounds__(kThreads) mlaDecodeSplitKernel(MlaDecodeParams p)
 {
+    gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
     const SplitPlan plan = planSplits(p);
     const int split = blockIdx.x;
     if (split >= plan.activeSplits)
@@ -263,6 +264,7 @@ static __global__ void __launch_bounds__(kThreads) mlaDecodeSplitKernel(MlaDecod
 // every split with independent loads (a serial loop over splits was latency-bound).
 static __global__ void __launch_bounds__(128) mlaDecodeCombineKernel(MlaDecodeParams p)
 {
+    gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
     extern __shared__ float sw[];  // [num_splits] weights 2^(m_s - M)
     __shared__ float scratch[32];
     const SplitPlan plan = planSplits(p);
@@ -342,8 +344,8 @@ void launchMlaDecode(const MlaDecodeParams& p, cudaStream_t stream)
         allowSharedMemory(mlaDecodeSplitKernel, kSmemBytes, op);
         attributeSet = true;
     }
-    mlaDecodeSplitKernel<<<dim3(p.num_splits, p.num_heads / kHeads), kThreads, kSmemBytes, stream>>>(p);
-    mlaDecodeCombineKernel<<<dim3(p.num_heads, kLatent / 128), 128, p.num_splits * sizeof(float), stream>>>(p);
+    launchOverlapped(mlaDecodeSplitKernel, dim3(p.num_splits, p.num_heads / kHeads), dim3(kThreads), kSmemBytes, stream, p);
+    launchOverlapped(mlaDecodeCombineKernel, dim3(p.num_heads, kLatent / 128), dim3(128), p.num_splits * sizeof(float), stream, p);
     checkLaunch(op);
 }
 

@@ -16,6 +16,7 @@ constexpr int kMaxPerThread = 8;  // latent columns per thread: kv_lora_rank up 
 
 static __global__ void __launch_bounds__(kThreads) mlaDecodeGenericKernel(MlaDecodeGenericParams p)
 {
+    gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
     extern __shared__ float sQ[];  // [kv_lora_rank + rope_dim]: q_abs, then the roped q_pe
     __shared__ float sS[kChunk];
     const int h = blockIdx.x, tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
@@ -100,7 +101,7 @@ void launchMlaDecodeGeneric(const MlaDecodeGenericParams& p, cudaStream_t stream
     require(p.rope_dim > 0 && p.rope_dim % 2 == 0 && p.rope_dim <= 256, op, "rope_dim must be even, 2..256");
     require(p.page_size > 0 && p.max_blocks > 0 && p.max_position > 0, op, "page_size, max_blocks, max_position must be positive");
     const int smem = (p.kv_lora_rank + p.rope_dim) * 4;
-    mlaDecodeGenericKernel<<<p.num_heads, kThreads, smem, stream>>>(p);
+    launchOverlapped(mlaDecodeGenericKernel, dim3(p.num_heads), dim3(kThreads), smem, stream, p);
     checkLaunch(op);
 }
 

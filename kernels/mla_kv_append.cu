@@ -13,6 +13,7 @@ constexpr int kMaxPerThread = 8;  // kv_lora_rank up to 1024
 
 static __global__ void __launch_bounds__(kThreads) mlaKvAppendKernel(MlaKvAppendParams p)
 {
+    gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
     __shared__ float scratch[32];
     const int t = blockIdx.x;
     const int pos = p.positions[t];
@@ -64,7 +65,7 @@ void launchMlaKvAppend(const MlaKvAppendParams& p, cudaStream_t stream)
     require(p.page_size > 0 && p.max_blocks > 0 && p.max_position > 0, op, "page_size, max_blocks, max_position must be positive");
     if (p.n_tokens <= 0)
         return;
-    mlaKvAppendKernel<<<p.n_tokens, kThreads, 0, stream>>>(p);
+    launchOverlapped(mlaKvAppendKernel, dim3(p.n_tokens), dim3(kThreads), 0, stream, p);
     checkLaunch(op);
 }
 

@@ -1,5 +1,5 @@
-// Small helpers shared by the kmoe ops (routing, experts, SwiGLU, sampling): argument checks that
-// throw fathom::Error, CUDA error checks, bf16 unpacking and warp reductions. Included by .cu only.
+// Helpers of the MoE ops (routing, experts, SwiGLU, prefill): CUDA error checks, bf16 unpacking
+// and loads, on top of kernels/common.cuh. Included by .cu only.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -9,25 +9,15 @@
 #include <string>
 
 #include "base/error.h"
+#include "kernels/common.cuh"
 
 namespace fathom::kernels::detail {
 
-// A launcher argument that breaks the op's contract is a bug in the caller (the backend), not
-// something the user can fix: report it as an internal error that names the op and the value.
-inline void require(bool ok, const char* op, const std::string& what)
-{
-    if (!ok) throwInternalError(std::string(op) + ": " + what);
-}
-
-// Checks the launch that just happened; out-of-memory is a Resource error, the rest internal.
-inline void checkLaunch(const char* op)
-{
-    const cudaError_t e = cudaGetLastError();
-    if (e == cudaSuccess) return;
-    const std::string msg = std::string(op) + ": CUDA launch failed: " + cudaGetErrorString(e);
-    if (e == cudaErrorMemoryAllocation) throw Error(ErrorKind::Resource, msg);
-    throwInternalError(msg);
-}
+// The shared helpers of kernels/common.cuh, under the names these files have always used.
+using kernels::aligned16;
+using kernels::checkLaunch;
+using kernels::require;
+using kernels::warpSum;
 
 inline void checkCuda(cudaError_t e, const char* op, const char* call)
 {
@@ -35,7 +25,6 @@ inline void checkCuda(cudaError_t e, const char* op, const char* call)
         throwInternalError(std::string(op) + ": " + call + " failed: " + cudaGetErrorString(e));
 }
 
-inline bool aligned16(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0; }
 
 inline int smCount()
 {
@@ -89,12 +78,6 @@ __device__ __forceinline__ uint4 loadStreaming(const void* p)
     return v;
 }
 
-__device__ __forceinline__ float warpSum(float v)
-{
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    return v;
-}
 
 __device__ __forceinline__ float silu(float g) { return g / (1.0f + __expf(-g)); }
 

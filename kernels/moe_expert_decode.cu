@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "kernels/common.cuh"
 #include "kernels/moe_common.cuh"
 #include "kernels/moe_route_device.cuh"
 
@@ -53,6 +54,29 @@ __device__ void countDone(int* counter)
     }
 }
 
+// The router's fp32 row dot with the fp32 hidden state (both from global memory, x stays in L1).
+__device__ __forceinline__ float rowDotF32(const float4* w, const float4* x, int nc4, int lane)
+{
+    float s = 0.f;
+    for (int c0 = lane; c0 < nc4; c0 += 32 * kBatch) {
+        float4 wv[kBatch];
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+            const int c = c0 + 32 * j;
+            wv[j] = c < nc4 ? __ldg(w + c) : make_float4(0.f, 0.f, 0.f, 0.f);
+        }
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+            const int c = c0 + 32 * j;
+            if (c < nc4) {
+                const float4 xv = __ldg(x + c);
+                s += wv[j].x * xv.x + wv[j].y * xv.y + wv[j].z * xv.z + wv[j].w * xv.w;
+            }
+        }
+    }
+    return detail::warpSum(s);
+}
+
 // Dot products of one bf16 weight row with x (in shared memory), 8 loads in flight per lane.
 __device__ __forceinline__ float rowDot(const uint4* w, const uint4* xs, int nc, int lane)
 {
@@ -75,6 +99,7 @@ __device__ __forceinline__ float rowDot(const uint4* w, const uint4* xs, int nc,
 
 __global__ void __launch_bounds__(kThreads) expertDecodeKernel(MoeExpertDecodeParams p)
 {
+    gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
     using namespace detail;
     extern __shared__ uint4 smem[];
     uint4* xs = smem;                                           // bf16 [hidden] as 16-byte chunks
@@ -118,7 +143,8 @@ __global__ void __launch_bounds__(kThreads) expertDecodeKernel(MoeExpertDecodePa
             // ---- router logits: warp `warp` computes row r ----
             const int r = item * kWarps + warp;
             if (r < p.n_routed) {
-                const float l = rowDot(reinterpret_cast<const uint4*>(p.gate_w + static_cast<size_t>(r) * p.hidden), xs, nc, lane);
+                const float l = rowDotF32(reinterpret_cast<const float4*>(p.gate_w + static_cast<size_t>(r) * p.hidden),
+                                          reinterpret_cast<const float4*>(p.x_f32), p.hidden / 4, lane);
                 if (lane == 0) {
                     p.logits_ws[r] = l;
                     __threadfence();
@@ -256,7 +282,7 @@ __global__ void __launch_bounds__(kThreads) expertDecodeKernel(MoeExpertDecodePa
 
 }  // namespace
 
-void moeExpertDecode(const MoeExpertDecodeParams& p, cudaStream_t stream)
+void launchMoeExpertDecode(const MoeExpertDecodeParams& p, cudaStream_t stream)
 {
     using detail::require;
     const char* op = "moe_expert_decode";
@@ -271,7 +297,8 @@ void moeExpertDecode(const MoeExpertDecodeParams& p, cudaStream_t stream)
     require(detail::aligned16(p.x) && detail::aligned16(p.w13) && detail::aligned16(p.w2) && detail::aligned16(p.h_ws),
             op, "x, w13, w2 and h_ws must be 16-byte aligned");
     if (p.gate_w) {
-        require(p.logits_ws && detail::aligned16(p.gate_w), op, "fused routing needs logits_ws and a 16-byte aligned gate_w");
+        require(p.logits_ws && p.x_f32 && detail::aligned16(p.gate_w) && detail::aligned16(p.x_f32), op,
+                "fused routing needs logits_ws, x_f32, and 16-byte aligned gate_w and x_f32");
         require(p.top_k >= 1 && p.top_k <= detail::kMaxRouteTopk && p.n_routed >= p.top_k &&
                     p.n_routed <= detail::kMaxRouteExperts,
                 op, "fused routing needs 1 <= top_k <= 16 and top_k <= n_routed <= 512");
@@ -319,7 +346,7 @@ void moeExpertDecode(const MoeExpertDecodeParams& p, cudaStream_t stream)
     }
     // More blocks than fit at once would only queue behind the resident ones (which drain the queue).
     const int grid = static_cast<int>(std::min<long long>(items, per_sm_total));
-    expertDecodeKernel<<<grid, kThreads, smem, stream>>>(p);
+    launchOverlapped(expertDecodeKernel, dim3(grid), dim3(kThreads), smem, stream, p);
     detail::checkLaunch(op);
 }
 

@@ -40,7 +40,9 @@ struct MoeExpertDecodeParams {
 
     // Fused routing (optional): with gate_w set the launch also does moe_route's work for this token
     // (same rules, see moe_route.cuh) and the shared experts stream while the router runs.
-    const __nv_bfloat16* gate_w = nullptr;  // bf16 [n_routed, hidden] mlp.gate.weight, or null: ids/weights are inputs
+    // The router is fp32 (moe_route.cuh says why): fp32 weights and the fp32 copy of the norm output.
+    const float* gate_w = nullptr;          // fp32 [n_routed, hidden] mlp.gate.weight, or null: ids/weights are inputs
+    const float* x_f32 = nullptr;           // fp32 [hidden] the same hidden state as x, unrounded (required with gate_w)
     const float* bias = nullptr;            // fp32 [n_routed] e_score_correction_bias (NoauxTc), else null
     float* logits_ws = nullptr;             // fp32 [n_routed] out: router logits (required with gate_w)
     int n_group = 1;                        // as MoeRouteParams
@@ -53,6 +55,6 @@ struct MoeExpertDecodeParams {
 
 // Enqueues the fused experts on `stream`. Throws fathom::Error when an argument breaks the contract.
 // Consecutive launches may share h_ws/sync_ws only on one stream (they are serialized there).
-void moeExpertDecode(const MoeExpertDecodeParams& p, cudaStream_t stream);
+void launchMoeExpertDecode(const MoeExpertDecodeParams& p, cudaStream_t stream);
 
 }  // namespace fathom::kernels

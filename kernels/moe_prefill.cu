@@ -6,7 +6,7 @@
 // pipeline) rather than cublasGemmGroupedBatchedEx: cuBLAS takes the per-group m sizes in host
 // arrays, so the tokens-per-expert counts would have to come back to the host each layer (a sync
 // that also rules out graph capture). Here each block reads its expert and rows from device memory.
-// TODO(kmoe): a wgmma (sm_90a) + TMA path would raise the compute-bound ceiling for long prompts.
+// TODO: a wgmma (sm_90a) + TMA path would raise the compute-bound ceiling for long prompts.
 #include "kernels/moe_prefill.cuh"
 
 #include "kernels/moe_common.cuh"
@@ -250,7 +250,7 @@ __global__ void __launch_bounds__(256) combineKernel(MoePrefillParams p)
 
 }  // namespace
 
-void moePrefill(const MoePrefillParams& p, cudaStream_t stream)
+void launchMoePrefill(const MoePrefillParams& p, cudaStream_t stream)
 {
     using detail::require;
     const char* op = "moe_prefill";

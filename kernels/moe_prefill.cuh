@@ -35,6 +35,6 @@ struct MoePrefillParams {
 };
 
 // Enqueues the four kernels on `stream`. Throws fathom::Error when an argument breaks the contract.
-void moePrefill(const MoePrefillParams& p, cudaStream_t stream);
+void launchMoePrefill(const MoePrefillParams& p, cudaStream_t stream);
 
 }  // namespace fathom::kernels

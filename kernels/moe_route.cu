@@ -1,7 +1,8 @@
-// MoE router kernel: gate GEMV + softmax/sigmoid scoring + (grouped) top-k, one small launch.
+// MoE router kernel: fp32 gate GEMV + softmax/sigmoid scoring + (grouped) top-k, one small launch.
 // For decode the GEMV is split over several blocks; the last block to finish does the routing.
 #include "kernels/moe_route.cuh"
 
+#include "kernels/common.cuh"
 #include "kernels/moe_common.cuh"
 #include "kernels/moe_route_device.cuh"
 
@@ -18,35 +19,39 @@ constexpr int kBatch = 8;  // 16-byte weight loads in flight per lane
 // grid (n_tokens, n_split): block (t, y) computes logits rows [y*rows, (y+1)*rows) of token t.
 __global__ void __launch_bounds__(kThreads) routeKernel(MoeRouteParams p, int rows_per_block)
 {
+    gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
     using namespace detail;
-    extern __shared__ uint4 xs[];  // bf16 [hidden] of this token, as 16-byte chunks
+    extern __shared__ float4 xs[];  // fp32 [hidden] of this token
     __shared__ float s_score[kMaxExperts];
     __shared__ float s_choice[kMaxExperts];
     __shared__ int s_last;
 
     const int t = blockIdx.x;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    const int nc = p.hidden / 8;
-    const uint4* x = reinterpret_cast<const uint4*>(p.x + static_cast<size_t>(t) * p.hidden);
+    const int nc = p.hidden / 4;
+    const float4* x = reinterpret_cast<const float4*>(p.x + static_cast<size_t>(t) * p.hidden);
     for (int c = threadIdx.x; c < nc; c += kThreads) xs[c] = __ldg(x + c);
     __syncthreads();
 
     const int r0 = blockIdx.y * rows_per_block;
     const int r1 = min(r0 + rows_per_block, p.n_routed);
     for (int r = r0 + warp; r < r1; r += kWarps) {
-        const uint4* w = reinterpret_cast<const uint4*>(p.gate_w + static_cast<size_t>(r) * p.hidden);
+        const float4* w = reinterpret_cast<const float4*>(p.gate_w + static_cast<size_t>(r) * p.hidden);
         float s = 0.f;
         for (int c0 = lane; c0 < nc; c0 += 32 * kBatch) {
-            uint4 wv[kBatch];
+            float4 wv[kBatch];
 #pragma unroll
             for (int j = 0; j < kBatch; ++j) {
                 const int c = c0 + 32 * j;
-                wv[j] = c < nc ? __ldg(w + c) : make_uint4(0, 0, 0, 0);
+                wv[j] = c < nc ? __ldg(w + c) : make_float4(0.f, 0.f, 0.f, 0.f);
             }
 #pragma unroll
             for (int j = 0; j < kBatch; ++j) {
                 const int c = c0 + 32 * j;
-                if (c < nc) s += dot8(wv[j], xs[c]);
+                if (c < nc) {
+                    const float4 xv = xs[c];
+                    s += wv[j].x * xv.x + wv[j].y * xv.y + wv[j].z * xv.z + wv[j].w * xv.w;
+                }
             }
         }
         s = warpSum(s);
@@ -79,7 +84,7 @@ __global__ void __launch_bounds__(kThreads) routeKernel(MoeRouteParams p, int ro
 
 }  // namespace
 
-void moeRoute(const MoeRouteParams& p, cudaStream_t stream)
+void launchMoeRoute(const MoeRouteParams& p, cudaStream_t stream)
 {
     using detail::require;
     const char* op = "moe_route";
@@ -109,7 +114,11 @@ void moeRoute(const MoeRouteParams& p, cudaStream_t stream)
     const int n_split = (p.n_routed + rows - 1) / rows;
     require(!split || p.counters, op, "counters is null (needed when n_tokens <= 16)");
     const dim3 grid(p.n_tokens, n_split);
-    routeKernel<<<grid, kThreads, static_cast<size_t>(p.hidden) * 2, stream>>>(p, rows);
+    const int smem = p.hidden * 4;
+    if (smem > 48 * 1024)
+        detail::checkCuda(cudaFuncSetAttribute(routeKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem), op,
+                          "raising the shared-memory limit");
+    launchOverlapped(routeKernel, grid, dim3(kThreads), static_cast<size_t>(smem), stream, p, rows);
     detail::checkLaunch(op);
 }
 

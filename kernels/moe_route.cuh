@@ -16,8 +16,10 @@ enum class MoeRouteMethod : int {
 enum class MoeScoring : int { Softmax = 0, Sigmoid = 1 };
 
 struct MoeRouteParams {
-    const __nv_bfloat16* x = nullptr;       // bf16 [n_tokens, hidden] normed hidden states (16-byte aligned)
-    const __nv_bfloat16* gate_w = nullptr;  // bf16 [n_routed, hidden] mlp.gate.weight as on the hub
+    // fp32 throughout, as DeepSeek's reference inference runs the gate: bf16 rounding of the scores
+    // can flip which experts a token takes, and the router is 0.3 % of a token's bytes.
+    const float* x = nullptr;               // fp32 [n_tokens, hidden] normed hidden states (16-byte aligned)
+    const float* gate_w = nullptr;          // fp32 [n_routed, hidden] mlp.gate.weight, widened from the file
     const float* bias = nullptr;            // fp32 [n_routed] e_score_correction_bias; NoauxTc only, else null
     float* logits = nullptr;                // fp32 [n_tokens, n_routed] out: router logits (also the scratch)
     int* counters = nullptr;                // int32 [n_tokens] zero before the first launch; every launch leaves it zero
@@ -36,6 +38,6 @@ struct MoeRouteParams {
 };
 
 // Enqueues the router on `stream`. Throws fathom::Error when an argument breaks the contract above.
-void moeRoute(const MoeRouteParams& p, cudaStream_t stream);
+void launchMoeRoute(const MoeRouteParams& p, cudaStream_t stream);
 
 }  // namespace fathom::kernels

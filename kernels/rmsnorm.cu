@@ -13,6 +13,7 @@ constexpr int kMaxVecPerThread = 8;  // 256 threads x 8 float4 = dims up to 8192
 
 static __global__ void __launch_bounds__(kThreads) rmsNormKernel(RmsNormParams p)
 {
+    gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
     __shared__ float scratch[32];
     const std::int64_t row = blockIdx.x;
     const int stride = p.residual_stride ? p.residual_stride : p.dim;
@@ -48,6 +49,8 @@ static __global__ void __launch_bounds__(kThreads) rmsNormKernel(RmsNormParams p
             const float2 w23 = __bfloat1622float2(reinterpret_cast<const __nv_bfloat162*>(w)[2 * i + 1]);
             const float4 x = v[k];
             const float4 y = make_float4(x.x * inv * w01.x, x.y * inv * w01.y, x.z * inv * w23.x, x.w * inv * w23.y);
+            if (p.out_f32)
+                reinterpret_cast<float4*>(p.out_f32 + row * p.dim)[i] = y;
             if (p.out_bf16) {
                 __nv_bfloat162* o = reinterpret_cast<__nv_bfloat162*>(static_cast<__nv_bfloat16*>(p.out) + row * p.dim);
                 o[2 * i] = __floats2bfloat162_rn(y.x, y.y);
@@ -67,12 +70,12 @@ void launchRmsNorm(const RmsNormParams& p, cudaStream_t stream)
             "dim must be a multiple of 4 and at most 8192");
     require(p.residual_stride == 0 || (p.residual_stride >= p.dim && p.residual_stride % 4 == 0), op,
             "residual_stride must be 0 or a multiple of 4 no smaller than dim");
-    require(aligned16(p.residual) && aligned16(p.out) && (!p.delta || aligned16(p.delta)), op,
+    require(aligned16(p.residual) && aligned16(p.out) && (!p.delta || aligned16(p.delta)) && (!p.out_f32 || aligned16(p.out_f32)), op,
             "residual, delta and out must be 16-byte aligned");
     require(p.delta != p.residual || !p.delta, op, "delta must not alias residual");
     if (p.n_rows <= 0)
         return;
-    rmsNormKernel<<<p.n_rows, kThreads, 0, stream>>>(p);
+    launchOverlapped(rmsNormKernel, dim3(p.n_rows), dim3(kThreads), 0, stream, p);
     checkLaunch(op);
 }
 

@@ -12,6 +12,7 @@ struct RmsNormParams {
     const void* weight = nullptr;   // bf16 [dim] the norm's gamma
     void* out = nullptr;            // [n_rows, dim] fp32 or bf16 (out_bf16) normalised rows
     bool out_bf16 = false;          // bf16 out feeds cuBLAS GEMMs (prefill); fp32 feeds the GEMVs
+    float* out_f32 = nullptr;       // optional fp32 [n_rows, dim] copy of out (with out_bf16: the router's input)
     int n_rows = 0;
     int dim = 0;                    // multiple of 4; out row stride = dim
     int residual_stride = 0;        // elements between rows of residual/delta (0 = dim)

@@ -30,7 +30,7 @@ __global__ void __launch_bounds__(256) swigluKernel(SwigluParams p)
 
 }  // namespace
 
-void swiglu(const SwigluParams& p, cudaStream_t stream)
+void launchSwiglu(const SwigluParams& p, cudaStream_t stream)
 {
     using detail::require;
     const char* op = "swiglu";

@@ -14,6 +14,6 @@ struct SwigluParams {
 };
 
 // Enqueues SwiGLU on `stream`. Throws fathom::Error when an argument breaks the contract above.
-void swiglu(const SwigluParams& p, cudaStream_t stream);
+void launchSwiglu(const SwigluParams& p, cudaStream_t stream);
 
 }  // namespace fathom::kernels

@@ -1,5 +1,5 @@
 // Saves a reply while it streams, in batches: the text not yet saved is never more than 32 tokens
-// nor older than 250 ms (RELIABILITY.md: a kill -9 loses at most the last 250 ms of a reply).
+// nor older than 250 ms (docs/RELIABILITY.md: a kill -9 loses at most the last 250 ms of a reply).
 // Appends come from the engine's thread; a small timer thread covers the case where tokens stop
 // arriving (a slow model, a long pause) so the last ones still get saved on time.
 #pragma once

@@ -8,7 +8,11 @@
 #   bash tools/gpu-check.sh
 #
 # Environment: OUT (results folder), FATHOM_CUDA_ARCHS (default 90a), FATHOM_EXTRA_ARCHS (appended,
-# e.g. "80;86;89"), FATHOM_BUILD_DIR (default build-gpu), FATHOM_SKIP_BENCH=1 (tests only).
+# e.g. "80;86;89"), FATHOM_BUILD_DIR (default build-gpu), FATHOM_SKIP_BENCH=1 (tests only),
+# FATHOM_SKIP_TESTS=1 (benches only), FATHOM_BENCHES (default "kernel_bench moe_bench model_bench
+# fim_completion_bench"), FATHOM_CHECKPOINT=DIR (also time `fathom-cli generate --stats` on a full-size
+# random checkpoint of the V2-Lite shape written there by tools/random-checkpoint.py, ~31 GB, kept
+# for the next run; needs python3 with torch and safetensors): generate-stats.json.
 # Headers/libraries the machine lacks (pcre2, gtest, nlohmann-json) may come as .deb files: put them
 # in .deps/ (or unpack them yourself into .deps/root with `dpkg -x X.deb .deps/root`); they are used
 # through CMAKE_PREFIX_PATH / PKG_CONFIG_PATH, nothing is installed.
@@ -72,17 +76,21 @@ fi
 note "build (-j$JOBS)"
 if ! cmake --build "$BUILD" -j "$JOBS" >>"$OUT/build.log" 2>&1; then
   note "build FAILED (see build.log)"; grep -E "error|Error" "$OUT/build.log" | head -30; status=1
+else
+  rm -f "$OUT/build.log"  # $OUT holds at most 8 files: keep the build log only when it failed
 fi
 
 # --- GPU tests ----------------------------------------------------------------------------------
-note "ctest -L gpu"
-# -V keeps every row's printed error (passing rows too) in the log.
-ctest --test-dir "$BUILD" -L gpu -V --timeout 600 >"$OUT/ctest-gpu.log" 2>&1 || status=1
-grep -E "tests passed|tests failed|\*\*\*Failed|Not Run|Timeout" "$OUT/ctest-gpu.log" | tail -40 | tee -a "$LOG"
+if [ "${FATHOM_SKIP_TESTS:-0}" != 1 ]; then
+  note "ctest -L gpu"
+  # -V keeps every row's printed error (passing rows too) in the log.
+  ctest --test-dir "$BUILD" -L gpu -V --timeout 600 >"$OUT/ctest-gpu.log" 2>&1 || status=1
+  grep -E "tests passed|tests failed|\*\*\*Failed|Not Run|Timeout" "$OUT/ctest-gpu.log" | tail -40 | tee -a "$LOG"
+fi
 
 # --- benches ------------------------------------------------------------------------------------
 if [ "${FATHOM_SKIP_BENCH:-0}" != 1 ]; then
-  for b in kernel_bench moe_bench model_bench fim_completion_bench; do
+  for b in ${FATHOM_BENCHES:-kernel_bench moe_bench model_bench fim_completion_bench}; do
     exe=$(find "$BUILD/tests/bench" -maxdepth 1 -type f -name "$b" -perm -u+x 2>/dev/null | head -1)
     [ -z "$exe" ] && continue
     args=()
@@ -95,6 +103,25 @@ if [ "${FATHOM_SKIP_BENCH:-0}" != 1 ]; then
     cat "$OUT/$b.stderr" | tee -a "$LOG"
     rm -f "$OUT/$b.stderr"
   done
+fi
+
+# --- the product's own command on a real checkpoint ------------------------------------------------
+if [ -n "${FATHOM_CHECKPOINT:-}" ]; then
+  note "checkpoint $FATHOM_CHECKPOINT"
+  python3 tools/random-checkpoint.py tests/data/shapes/v2-lite.json "$FATHOM_CHECKPOINT" >>"$LOG" 2>&1 || status=1
+  toks=$(python3 -c "import random;random.seed(1);print(','.join(str(random.randrange(1000,100000)) for _ in range(512)))")
+  cli="$BUILD/app/fathom-cli"
+  : >"$OUT/generate-stats.json"
+  # The first run reads the shards from disk; the later ones from the page cache, as a second start would.
+  for sampling in "--temperature 0" "--temperature 0" "--temperature 0.7 --top-p 0.95 --seed 3"; do
+    note "fathom-cli generate --stats --max-tokens 1024 $sampling"
+    # shellcheck disable=SC2086
+    "$cli" generate --model "$FATHOM_CHECKPOINT" --tokens "$toks" --max-tokens 1024 $sampling --ids --stats --backend cuda \
+      --context 4096 >/dev/null 2>"$OUT/generate.err" || { status=1; tail -5 "$OUT/generate.err" | tee -a "$LOG"; }
+    grep '^{' "$OUT/generate.err" | tee -a "$LOG" >>"$OUT/generate-stats.json"
+    grep -v '^{' "$OUT/generate.err" >>"$LOG"
+  done
+  rm -f "$OUT/generate.err"
 fi
 
 # --- summary ------------------------------------------------------------------------------------
@@ -132,8 +159,11 @@ def fmt(v, f="%.1f"):
 
 print("\n==== headline (H200 anchors: roofline 847 tok/s bf16, copy 4.15 TB/s) ====")
 model = rows("model_bench", "model")
-for label, name, shape in [("decode tok/s, ctx 512", "decode_graph", "ctx 512"), ("decode tok/s, ctx 4k", "decode_graph", "ctx 4096"),
-                           ("decode tok/s, ctx 32k", "decode_graph", "ctx 32768"), ("generate loop tok/s, ctx 512", "decode_generate", "ctx 512"),
+for label, name, shape in [("decode greedy tok/s, ctx 512", "decode_greedy", "ctx 512"),
+                           ("decode T0.7 top-p .95, ctx 512", "decode_t0.7", "ctx 512"),
+                           ("decode greedy tok/s, ctx 4k", "decode_greedy", "ctx 4096"),
+                           ("decode T0.7 top-p .95, ctx 4k", "decode_t0.7", "ctx 4096"),
+                           ("decode greedy tok/s, ctx 32k", "decode_greedy", "ctx 32768"),
                            ("prefill tok/s, 512 tokens", "prefill", "512")]:
     r = find(model, "name", name, "shape", shape)
     pct = r.get("pct_of_roofline") if r else None
@@ -165,6 +195,16 @@ for name, b in summary["benches"].items():
     for k in items(b, "model"):
         print("%-28s %-16s %10s tok/s %8.1f %% of roofline" % (k.get("name"), k.get("shape"), k.get("tok_s"), k.get("pct_of_roofline", 0)))
 
+stats = os.path.join(out, "generate-stats.json")
+if os.path.exists(stats):
+    print("\n==== fathom-cli generate --stats (full-size checkpoint, 512-token prompt, 1024 tokens) ====")
+    for line in open(stats):
+        try:
+            d = json.loads(line)
+            print("  load %.1f s, upload %.2f GB/s, prefill %.0f tok/s, decode %.1f tok/s" % (
+                d["load_s"], d["upload_gb_s"], d["prefill_tok_s"], d["decode_tok_s"]))
+        except Exception as e:
+            print("  unreadable:", line.strip()[:100], e)
 print("\n==== accuracy (CUDA vs CPU engine) ====")
 for line in summary["accuracy_lines"]:
     if "per-row" not in line:

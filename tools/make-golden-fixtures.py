@@ -16,7 +16,8 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
-# Three shapes, each exercising different parts of the architecture (ANCHORS.md "Model shapes").
+# Three shapes, each exercising different parts of the architecture (docs/ARCHITECTURE.md, "Model
+# shapes").
 BASE = {
     "vocab_size": 512, "hidden_size": 64, "intermediate_size": 96, "moe_intermediate_size": 32,
     "num_attention_heads": 4, "num_key_value_heads": 4, "kv_lora_rank": 32,

@@ -1,7 +1,7 @@
 // `fathom-cli bench --random-weights`: CPU prefill and decode speed on a model shape with synthetic
 // weights (layers shared, so V2-Lite fits in ~2 GB of bf16 while every token still streams a full
 // model's bytes). Prints one JSON object; decode GB/s is measured against the bytes of weights a
-// token must read (ANCHORS.md roofline), so it reads as a fraction of memory bandwidth.
+// token must read (docs/PERFORMANCE.md, 'Rooflines'), so it reads as a fraction of memory bandwidth.
 #include "app/cli/commands.h"
 
 #include "app/cli/cli_args.h"

@@ -7,6 +7,7 @@
 #include "inference/tokenizer/tokenizer.h"
 #include "base/error.h"
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -28,7 +29,12 @@ public:
             std::fputs(e.text.c_str(), stdout);
         std::fflush(stdout);
     }
-    void onDone(std::uint64_t, const inference::DoneStats&) override { finish({}); }
+    void onDone(std::uint64_t, const inference::DoneStats& stats) override
+    {
+        m_stats = stats;
+        finish({});
+    }
+    const inference::DoneStats& stats() const { return m_stats; }
     void onError(std::uint64_t, const std::string& message) override { finish(message.empty() ? "failed" : message); }
     std::string wait()
     {
@@ -51,15 +57,33 @@ private:
     std::condition_variable m_cv;
     bool m_done = false;
     std::string m_error;
+    inference::DoneStats m_stats;
 };
+
+// --stats: what a user needs to check the speed claims on their own model, as one JSON line on
+// stderr (load = building the backend: the upload to the GPU, or the CPU's setup).
+void printStats(const inference::ModelInfo& info, double loadSeconds, const inference::DoneStats& d)
+{
+    const double prefillS = d.timeToFirstTokenMs / 1e3;
+    const std::int64_t computed = d.promptTokens - d.cachedPromptTokens;
+    std::fprintf(stderr,
+                 "{\"backend\": \"%s\", \"weights_gb\": %.3f, \"load_s\": %.3f, \"upload_s\": %.3f, \"upload_gb_s\": %.2f, "
+                 "\"prompt_tokens\": %lld, \"cached_prompt_tokens\": %lld, \"prefill_tok_s\": %.1f, "
+                 "\"generated_tokens\": %lld, \"decode_tok_s\": %.1f}\n",
+                 info.backendName.c_str(), info.weightBytes / 1e9, loadSeconds, info.backendSeconds,
+                 info.backendSeconds > 0 ? info.weightBytes / info.backendSeconds / 1e9 : 0.0, static_cast<long long>(d.promptTokens),
+                 static_cast<long long>(d.cachedPromptTokens), prefillS > 0 ? computed / prefillS : 0.0,
+                 static_cast<long long>(d.generatedTokens), d.tokensPerSecond);
+}
 
 }  // namespace
 
 int runGenerate(int argc, char** argv)
 {
-    const CliArgs args(argc, argv, 2, {"ids"},
+    const CliArgs args(argc, argv, 2, {"ids", "stats"},
                        {"model", "prompt", "tokens", "max-tokens", "temperature", "top-p", "top-k", "min-p",
-                        "repetition-penalty", "seed", "backend", "threads", "context"});
+                        "repetition-penalty", "presence-penalty", "frequency-penalty", "seed", "backend", "threads",
+                        "context"});
     inference::EngineOptions options;
     options.backend = backend(args);
     options.threads = static_cast<int>(args.getInt("threads", 0));
@@ -75,7 +99,8 @@ int runGenerate(int argc, char** argv)
 
     inference::Request request;
     if (args.has("prompt")) {
-        // Raw continuation: BOS only when tokenizer_config.json asks for it (DESIGN.md contract).
+        // Raw continuation: BOS only when tokenizer_config.json asks for it (docs/ARCHITECTURE.md,
+        // 'Command-line contract').
         const auto tokenizer = inference::Tokenizer::load(dir);
         if (tokenizer->addBosToken() && tokenizer->bosId())
             request.promptTokens.push_back(*tokenizer->bosId());
@@ -94,6 +119,8 @@ int runGenerate(int argc, char** argv)
     request.sampling.topK = static_cast<int>(args.getInt("top-k", 0));
     request.sampling.minP = static_cast<float>(args.getDouble("min-p", 0.0));
     request.sampling.repetitionPenalty = static_cast<float>(args.getDouble("repetition-penalty", 1.0));
+    request.sampling.presencePenalty = static_cast<float>(args.getDouble("presence-penalty", 0.0));
+    request.sampling.frequencyPenalty = static_cast<float>(args.getDouble("frequency-penalty", 0.0));
     request.sampling.seed = static_cast<std::uint64_t>(args.getInt("seed", 0));
     if (request.sampling.temperature < 0 || request.sampling.topP <= 0 || request.sampling.topP > 1 ||
         request.sampling.topK < 0 || request.sampling.minP < 0 || request.sampling.minP > 1 ||
@@ -101,7 +128,9 @@ int runGenerate(int argc, char** argv)
         throwUserError("sampling options out of range: --temperature >= 0, 0 < --top-p <= 1, --top-k >= 0, "
                        "0 <= --min-p <= 1, --repetition-penalty > 0");
 
+    const auto loadStart = std::chrono::steady_clock::now();
     const auto engine = inference::Engine::load(dir, options);
+    const double loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - loadStart).count();
     PrintSink sink(args.has("ids"));
     engine->submit(request, &sink);
     const std::string error = sink.wait();
@@ -109,6 +138,8 @@ int runGenerate(int argc, char** argv)
         std::printf("\n");
     if (!error.empty())
         throwUserError(error);
+    if (args.has("stats"))
+        printStats(engine->info(), loadSeconds, sink.stats());
     return 0;
 }
 

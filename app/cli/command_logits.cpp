@@ -1,5 +1,5 @@
 // `fathom-cli logits`: fp32 logits [n_tokens, vocab] of one forward pass over exactly the given
-// tokens, written as a NumPy .npy file (DESIGN.md command-line contract).
+// tokens, written as a NumPy .npy file (docs/ARCHITECTURE.md, "Command-line contract").
 #include "app/cli/commands.h"
 
 #include "app/cli/model_option.h"

@@ -1,5 +1,5 @@
-// One function per `fathom-cli` subcommand (DESIGN.md, "Command-line contract"). Each returns the
-// process exit status; user errors are thrown as fathom::Error and mapped to status 1 by main().
+// One function per `fathom-cli` subcommand (docs/ARCHITECTURE.md, "Command-line contract"). Each returns
+// the process exit status; user errors are thrown as fathom::Error and mapped to status 1 by main().
 #pragma once
 
 namespace fathom::cli {

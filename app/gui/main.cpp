@@ -2,6 +2,7 @@
 // [--open-conversation ID] [--theme light|dark] [--database FILE] [--page chat|models]`, which renders
 // the main window offscreen at a fixed size once everything it shows has loaded, saves it and exits.
 #include "app/hub/download_service.h"
+#include "app/services/app_startup.h"
 #include "app/services/chat_session.h"
 #include "app/services/chat_store.h"
 #include "app/services/engine_bridge.h"
@@ -109,7 +110,8 @@ int main(int argc, char** argv)
     fathom::app::ChatStore store;
     fathom::app::EngineBridge bridge;
     fathom::app::ChatSession session(&store, &bridge);
-    fathom::ui::MainWindow window(&store, &bridge, &session);
+    fathom::app::AppStartup startup(&store, &bridge, &session);
+    fathom::ui::MainWindow window(&store, &bridge, &session, &startup);
     // Downloads and cache scans run on the service's own thread; unfinished downloads of the last
     // run come back from the app database.
     fathom::app::DownloadService::Config downloads;

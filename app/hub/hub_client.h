@@ -1,6 +1,6 @@
 // The two metadata calls of the hub protocol, asynchronous on a QNetworkAccessManager:
 // repo info (commit + file list) and per-file HEAD (etag = sha256 for LFS, size, download URL).
-// Every value is validated before a caller sees it (RELIABILITY.md, "Hub downloads").
+// Every value is validated before a caller sees it (docs/RELIABILITY.md, "Hub downloads").
 #pragma once
 
 #include "app/hub/hub_endpoint.h"

@@ -1,5 +1,5 @@
 // Checks on every name that comes from the hub or the user before it touches the file system:
-// repo ids, revisions, file paths inside a repo, etags (RELIABILITY.md, "Hub downloads").
+// repo ids, revisions, file paths inside a repo, etags (docs/RELIABILITY.md, "Hub downloads").
 #pragma once
 
 #include <QString>

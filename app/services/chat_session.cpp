@@ -6,14 +6,17 @@
 #include "app/services/engine_bridge.h"
 #include "app/services/thinking_split.h"
 
+#include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
+
+#include <cmath>
 
 namespace fathom::app {
 
 namespace {
-constexpr qint64 kSaveEveryTokens = 32;  // RELIABILITY.md: a streaming reply is saved at least
-constexpr qint64 kSaveEveryMs = 250;     // every 250 ms or 32 tokens
+constexpr qint64 kSaveEveryTokens = 32;  // docs/RELIABILITY.md: a streaming reply is saved
+constexpr qint64 kSaveEveryMs = 250;     // at least every 250 ms or 32 tokens
 }  // namespace
 
 ChatSession::ChatSession(ChatStore* store, EngineBridge* bridge, QObject* parent)
@@ -32,20 +35,6 @@ ChatSession::ChatSession(ChatStore* store, EngineBridge* bridge, QObject* parent
         m_path = path;
         emit conversationChanged(m_info);
         emit pathChanged(m_path);
-    });
-    connect(m_bridge, &EngineBridge::generationStarted, this, [this](quint64 ticket, qint64 promptTokens, const QString& prefix) {
-        if (ticket != m_reply.ticket) return;
-        m_reply.promptTokens = promptTokens;
-        if (!prefix.isEmpty()) {
-            m_reply.raw += prefix;
-            emit replyText(m_reply.message.id, prefix);
-        }
-    });
-    connect(m_bridge, &EngineBridge::tokenReceived, this, &ChatSession::onToken);
-    connect(m_bridge, &EngineBridge::generationFinished, this,
-            [this](quint64 ticket, const MessageStats& stats, MessageStatus status) { onFinished(ticket, stats, status, {}); });
-    connect(m_bridge, &EngineBridge::generationFailed, this, [this](quint64 ticket, const QString& message) {
-        onFinished(ticket, {}, MessageStatus::Error, message);
     });
 }
 
@@ -88,27 +77,39 @@ bool ChatSession::canStart()
     return true;
 }
 
-QString ChatSession::samplingJson() const
+GenerationRequest ChatSession::chosenSettings() const
 {
     const ConversationSettings& c = m_info.settings;
+    GenerationRequest r;
+    r.sampling.temperature = float(c.temperature >= 0 ? c.temperature : m_global.value(QStringLiteral("chat.temperature"), 0.7).toDouble());
+    r.sampling.topP = float(c.topP >= 0 ? c.topP : m_global.value(QStringLiteral("chat.top_p"), 0.95).toDouble());
+    r.sampling.topK = c.topK >= 0 ? c.topK : m_global.value(QStringLiteral("chat.top_k"), 0).toInt();
+    r.sampling.minP = float(m_global.value(QStringLiteral("chat.min_p"), 0.0).toDouble());
+    r.sampling.repetitionPenalty = float(m_global.value(QStringLiteral("chat.repetition_penalty"), 1.0).toDouble());
+    r.maxTokens = c.maxTokens > 0 ? c.maxTokens : m_global.value(QStringLiteral("chat.max_tokens"), 2048).toInt();
+    return r;
+}
+
+QString ChatSession::settingsRecord(const GenerationRequest& r)
+{
+    // Six decimals: the floats the engine takes would otherwise read 0.699999988 in the record.
+    const auto v = [](float x) { return std::round(double(x) * 1e6) / 1e6; };
     QJsonObject o;
-    o[QStringLiteral("temperature")] = c.temperature >= 0 ? c.temperature : m_global.value(QStringLiteral("chat.temperature"), 0.7).toDouble();
-    o[QStringLiteral("top_p")] = c.topP >= 0 ? c.topP : m_global.value(QStringLiteral("chat.top_p"), 0.95).toDouble();
-    o[QStringLiteral("top_k")] = c.topK >= 0 ? c.topK : m_global.value(QStringLiteral("chat.top_k"), 0).toInt();
-    o[QStringLiteral("min_p")] = m_global.value(QStringLiteral("chat.min_p"), 0.0).toDouble();
-    o[QStringLiteral("repetition_penalty")] = m_global.value(QStringLiteral("chat.repetition_penalty"), 1.0).toDouble();
-    o[QStringLiteral("max_tokens")] = c.maxTokens > 0 ? c.maxTokens : m_global.value(QStringLiteral("chat.max_tokens"), 2048).toInt();
+    o[QStringLiteral("temperature")] = v(r.sampling.temperature);
+    o[QStringLiteral("top_p")] = v(r.sampling.topP);
+    o[QStringLiteral("top_k")] = r.sampling.topK;
+    o[QStringLiteral("min_p")] = v(r.sampling.minP);
+    o[QStringLiteral("repetition_penalty")] = v(r.sampling.repetitionPenalty);
+    o[QStringLiteral("max_tokens")] = r.maxTokens;
     return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
 
 bool ChatSession::send(const QString& text)
 {
     if (text.trimmed().isEmpty() || !canStart()) return false;
-    m_reply = {};
-    m_reply.active = true;
-    m_reply.tag = m_nextTag++;
+    beginReply();
     const qint64 parent = m_path.isEmpty() ? 0 : m_path.last().id;
-    m_store->startTurn(m_reply.tag, m_info.id, parent, text.trimmed(), m_bridge->modelName(), samplingJson());
+    m_store->startTurn(m_reply.tag, m_info.id, parent, text.trimmed(), m_bridge->modelName(), settingsRecord(m_reply.request));
     emit generatingChanged(true);
     return true;
 }
@@ -116,21 +117,25 @@ bool ChatSession::send(const QString& text)
 void ChatSession::regenerate(qint64 replyId)
 {
     if (!canStart()) return;
-    m_reply = {};
-    m_reply.active = true;
-    m_reply.tag = m_nextTag++;
-    m_store->startRegenerate(m_reply.tag, replyId, m_bridge->modelName(), samplingJson());
+    beginReply();
+    m_store->startRegenerate(m_reply.tag, replyId, m_bridge->modelName(), settingsRecord(m_reply.request));
     emit generatingChanged(true);
 }
 
 void ChatSession::editAndResend(qint64 messageId, const QString& text)
 {
     if (text.trimmed().isEmpty() || !canStart()) return;
+    beginReply();
+    m_store->startEdit(m_reply.tag, messageId, text.trimmed(), m_bridge->modelName(), settingsRecord(m_reply.request));
+    emit generatingChanged(true);
+}
+
+void ChatSession::beginReply()
+{
     m_reply = {};
     m_reply.active = true;
     m_reply.tag = m_nextTag++;
-    m_store->startEdit(m_reply.tag, messageId, text.trimmed(), m_bridge->modelName(), samplingJson());
-    emit generatingChanged(true);
+    m_reply.request = chosenSettings();  // what is stored with the reply is what generates it
 }
 
 void ChatSession::stepSibling(qint64 messageId, int delta)
@@ -188,22 +193,30 @@ void ChatSession::onTurnStarted(qint64 tag, const ConversationInfo& info, const 
         return;
     }
 
-    GenerationRequest request;
+    GenerationRequest request = m_reply.request;
     request.turns = path.mid(0, path.size() - 1);
     request.systemPrompt = m_info.settings.systemPrompt.isEmpty()
                                ? m_global.value(QStringLiteral("chat.system_prompt")).toString()
                                : m_info.settings.systemPrompt;
-    const QJsonObject s = QJsonDocument::fromJson(samplingJson().toUtf8()).object();
-    request.sampling.temperature = float(s.value(QStringLiteral("temperature")).toDouble());
-    request.sampling.topP = float(s.value(QStringLiteral("top_p")).toDouble());
-    request.sampling.topK = s.value(QStringLiteral("top_k")).toInt();
-    request.sampling.minP = float(s.value(QStringLiteral("min_p")).toDouble());
-    request.sampling.repetitionPenalty = float(s.value(QStringLiteral("repetition_penalty")).toDouble());
     request.sampling.seed = quint64(QDateTime::currentMSecsSinceEpoch());
-    request.maxTokens = s.value(QStringLiteral("max_tokens")).toInt();
     m_reply.sinceStart.start();
     m_reply.sinceSave.start();
-    m_reply.ticket = m_bridge->generate(request);
+    EngineRequest* engine = m_bridge->generate(request);
+    const quint64 ticket = engine->ticket();
+    m_reply.ticket = ticket;
+    connect(engine, &EngineRequest::started, this, [this, ticket](qint64 promptTokens, const QString& prefix) {
+        if (ticket != m_reply.ticket) return;
+        m_reply.promptTokens = promptTokens;
+        if (!prefix.isEmpty()) {
+            m_reply.raw += prefix;
+            emit replyText(m_reply.message.id, prefix);
+        }
+    });
+    connect(engine, &EngineRequest::token, this, [this, ticket](const QString& text) { onToken(ticket, text); });
+    connect(engine, &EngineRequest::finished, this,
+            [this, ticket](const MessageStats& stats, MessageStatus status) { onFinished(ticket, stats, status, {}); });
+    connect(engine, &EngineRequest::failed, this,
+            [this, ticket](const QString& message) { onFinished(ticket, {}, MessageStatus::Error, message); });
 }
 
 void ChatSession::onToken(quint64 ticket, const QString& text)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "app/services/chat_types.h"
+#include "app/services/engine_worker.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -53,7 +54,11 @@ signals:
 
 private:
     bool canStart();
-    QString samplingJson() const;
+    // Sampling and length for a new reply: the conversation's choice, else the global setting.
+    GenerationRequest chosenSettings() const;
+    // The same as the JSON stored with the reply (which settings wrote it).
+    static QString settingsRecord(const GenerationRequest& request);
+    void beginReply();
     void onTurnStarted(qint64 tag, const ConversationInfo& info, const QList<ChatMessage>& path);
     void onToken(quint64 ticket, const QString& text);
     void onFinished(quint64 ticket, const MessageStats& stats, MessageStatus status, const QString& error);
@@ -72,6 +77,7 @@ private:
         QElapsedTimer sinceStart;
         QElapsedTimer sinceSave;
         double firstTokenMs = 0;
+        GenerationRequest request;  // sampling and max tokens, chosen when the turn began
     };
 
     ChatStore* m_store;

@@ -11,7 +11,7 @@ namespace fathom::app {
 
 enum class Role { System, User, Assistant };
 
-// How a stored reply ended (RELIABILITY.md, "Chats and settings").
+// How a stored reply ended (docs/RELIABILITY.md, "Chats and settings").
 enum class MessageStatus { Complete, Streaming, Stopped, Error, Interrupted };
 
 struct MessageStats {

@@ -75,7 +75,8 @@ CompletionPrompter::Mode CompletionPrompter::chooseMode(const inference::Tokeniz
     for (const char* t : {"<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>"})
         if (!tokenizer.tokenId(t))
             return Mode::Chat;
-    // Instruct/Chat tunes and the 236B/V3/R1 chat models were not trained for FIM (ANCHORS.md).
+    // Instruct/Chat tunes and the 236B/V3/R1 chat models were not trained for FIM
+    // (docs/ARCHITECTURE.md, 'Prompt formats').
     const std::string name = lower(nameOrPath);
     if (name.find("instruct") != std::string::npos || name.find("chat") != std::string::npos ||
         name.find("-r1") != std::string::npos || modelType == "deepseek_v3")

@@ -1,7 +1,7 @@
-// Turns the text around the editor's cursor into the prompt the loaded model understands:
-// DeepSeek-Coder FIM (<｜fim▁begin｜>prefix<｜fim▁hole｜>suffix<｜fim▁end｜>) for models trained for it,
-// else a chat-style instruction for Instruct and V3/R1 chat models (ANCHORS.md "Prompt formats").
-// Made once per loaded model, used on the engine bridge's thread.
+// Turns the text around the editor's cursor into the prompt the loaded model understands: DeepSeek-Coder
+// FIM (<｜fim▁begin｜>prefix<｜fim▁hole｜>suffix<｜fim▁end｜>) for models trained for it, else a chat-style
+// instruction for Instruct and V3/R1 chat models (docs/ARCHITECTURE.md, "Prompt formats"). Made once per
+// loaded model, used on the engine bridge's thread.
 #pragma once
 
 #include "app/services/completion_types.h"

@@ -1,6 +1,6 @@
 // What the code editor asks the engine for: the text around the cursor of one document at one
 // revision. The editor keeps the revision and position of each request it sends and drops answers
-// that arrive for a document that has changed since (STYLE.md rule 9).
+// that arrive for a document that has changed since (CONTRIBUTING.md, 'Style' 9).
 #pragma once
 
 #include <QMetaType>

@@ -1,5 +1,5 @@
 // Wiring only: requests go to the worker's thread with queued invokes, the worker's signals come
-// back through explicitly queued connections.
+// back through explicitly queued connections and are handed to the one EngineRequest they name.
 #include "app/services/engine_bridge.h"
 
 namespace fathom::app {
@@ -29,10 +29,18 @@ EngineBridge::EngineBridge(ModelLoader loader, QObject* parent) : QObject(parent
         m_modelFolder.clear();
         emit modelLoadFailed(message, cancelled);
     }, q);
-    connect(m_worker, &EngineWorker::started, this, &EngineBridge::generationStarted, q);
-    connect(m_worker, &EngineWorker::token, this, &EngineBridge::tokenReceived, q);
-    connect(m_worker, &EngineWorker::finished, this, &EngineBridge::generationFinished, q);
-    connect(m_worker, &EngineWorker::failed, this, &EngineBridge::generationFailed, q);
+    connect(m_worker, &EngineWorker::started, this, [this](quint64 ticket, qint64 promptTokens, const QString& prefix) {
+        if (EngineRequest* r = request(ticket)) emit r->started(promptTokens, prefix);
+    }, q);
+    connect(m_worker, &EngineWorker::token, this, [this](quint64 ticket, const QString& text) {
+        if (EngineRequest* r = request(ticket)) emit r->token(text);
+    }, q);
+    connect(m_worker, &EngineWorker::finished, this, [this](quint64 ticket, const MessageStats& stats, MessageStatus status) {
+        if (EngineRequest* r = take(ticket)) emit r->finished(stats, status);
+    }, q);
+    connect(m_worker, &EngineWorker::failed, this, [this](quint64 ticket, const QString& message) {
+        if (EngineRequest* r = take(ticket)) emit r->failed(message);
+    }, q);
     m_thread.start();
 }
 
@@ -66,20 +74,43 @@ void EngineBridge::cancelLoad()
     m_cancelLoad.store(true);
 }
 
-quint64 EngineBridge::generate(const GenerationRequest& request)
+EngineRequest* EngineBridge::open()
 {
-    const quint64 ticket = m_nextTicket++;
-    QMetaObject::invokeMethod(m_worker, [w = m_worker, ticket, request] { w->generate(ticket, request); },
-                              Qt::QueuedConnection);
-    return ticket;
+    auto* r = new EngineRequest(m_nextTicket++, this);
+    m_requests.emplace(r->ticket(), r);
+    return r;
 }
 
-quint64 EngineBridge::complete(const CompletionRequest& request)
+EngineRequest* EngineBridge::request(quint64 ticket) const
 {
-    const quint64 ticket = m_nextTicket++;
-    QMetaObject::invokeMethod(m_worker, [w = m_worker, ticket, request] { w->complete(ticket, request); },
+    const auto it = m_requests.find(ticket);
+    return it == m_requests.end() ? nullptr : it->second.data();
+}
+
+EngineRequest* EngineBridge::take(quint64 ticket)
+{
+    const auto it = m_requests.find(ticket);
+    if (it == m_requests.end()) return nullptr;
+    EngineRequest* r = it->second.data();
+    m_requests.erase(it);
+    if (r) r->deleteLater();  // after the finishing signal this call's caller emits
+    return r;
+}
+
+EngineRequest* EngineBridge::generate(const GenerationRequest& request)
+{
+    EngineRequest* r = open();
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, ticket = r->ticket(), request] { w->generate(ticket, request); },
                               Qt::QueuedConnection);
-    return ticket;
+    return r;
+}
+
+EngineRequest* EngineBridge::complete(const CompletionRequest& request)
+{
+    EngineRequest* r = open();
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, ticket = r->ticket(), request] { w->complete(ticket, request); },
+                              Qt::QueuedConnection);
+    return r;
 }
 
 void EngineBridge::stop(quint64 ticket)

@@ -1,14 +1,19 @@
 // The GUI's handle on the inference engine. The engine runs on its own thread (and this bridge keeps
 // one more for loading and prompt encoding); every call here returns at once and every answer comes
-// back as a queued signal, so the GUI thread never waits on the engine.
+// back as a queued signal, so the GUI thread never waits on the engine. A reply's or completion's
+// events go to its own EngineRequest, not to every listener.
 #pragma once
 
+#include "app/services/engine_request.h"
 #include "app/services/engine_worker.h"
 
 #include <QObject>
 #include <QThread>
 
+#include <QPointer>
+
 #include <atomic>
+#include <map>
 
 namespace fathom::app {
 
@@ -27,13 +32,15 @@ public:
     void loadModel(const QString& folder, const inference::EngineOptions& options);
     // Stops a load in progress at its next progress report (modelLoadFailed(..., true) follows).
     void cancelLoad();
-    // Starts a reply; the ticket names it in the signals below.
-    quint64 generate(const GenerationRequest& request);
-    // Starts an editor completion (FIM, Priority::Interactive); answers through the signals below,
-    // named by the returned ticket.
-    quint64 complete(const CompletionRequest& request);
-    // Stops a reply within one decode step; generationFinished(..., Stopped) follows.
+    // Starts a reply. Its events arrive on the returned request, never before the caller is back
+    // in the event loop, so connecting right after the call misses nothing.
+    EngineRequest* generate(const GenerationRequest& request);
+    // Starts an editor completion (FIM, Priority::Interactive), answering the same way.
+    EngineRequest* complete(const CompletionRequest& request);
+    // Stops a request within one decode step; its finished(..., Stopped) follows.
     void stop(quint64 ticket);
+    // The request still running under `ticket`, or null once it has finished or failed.
+    EngineRequest* request(quint64 ticket) const;
 
     bool isLoading() const { return m_loading; }
     bool isLoaded() const { return m_loaded; }
@@ -47,17 +54,17 @@ signals:
     void loadProgress(double fraction, const QString& stage);
     void modelLoaded(const QString& name, const QString& backend, qint64 contextLength);
     void modelLoadFailed(const QString& message, bool cancelled);
-    // replyPrefix: text the prompt already began the reply with ("<think>\n"), to show first.
-    void generationStarted(quint64 ticket, qint64 promptTokens, const QString& replyPrefix);
-    void tokenReceived(quint64 ticket, const QString& text);
-    void generationFinished(quint64 ticket, const fathom::app::MessageStats& stats, fathom::app::MessageStatus status);
-    void generationFailed(quint64 ticket, const QString& message);
 
 private:
+    EngineRequest* open();
+    // Removes the request from the routing table; it is deleted once its last signal is out.
+    EngineRequest* take(quint64 ticket);
+
     QThread m_thread;
     EngineWorker* m_worker = nullptr;    // lives on m_thread
     std::atomic<bool> m_cancelLoad{false};
     quint64 m_nextTicket = 1;
+    std::map<quint64, QPointer<EngineRequest>> m_requests;  // running requests, by ticket
     bool m_loading = false;
     bool m_loaded = false;
     QString m_modelName;

@@ -1,7 +1,7 @@
 // The attention core of MLA (after projections and rope), in its two equivalent forms:
 //  - expanded (prefill): per-head keys/values from kv_b_proj over every cached token;
 //  - absorbed (decode): W_uk folded into the query and W_uv applied after, attending directly over
-//    the latent cache [n_keys, kv_lora_rank + rope_dim] (DESIGN.md "MLA runs absorbed at decode").
+//    the latent cache [n_keys, kv_lora_rank + rope_dim] (docs/ARCHITECTURE.md, "KV cache").
 // Both are causal: query i (at position startPos + i) sees keys 0 .. startPos + i.
 #pragma once
 

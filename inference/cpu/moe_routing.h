@@ -1,5 +1,5 @@
 // MoE router: from one token's gate logits to its top-k experts and their weights, exactly as
-// DeepSeek's code does it (ANCHORS.md "Details that are easy to get wrong").
+// DeepSeek's code does it (docs/ARCHITECTURE.md, "Details that are easy to get wrong").
 #pragma once
 
 #include "inference/model/model_config.h"

@@ -59,6 +59,22 @@ YarnRope::YarnRope(std::int64_t dim, double theta, const RopeScaling& scaling) :
     }
 }
 
+RopeTables ropeTables(const YarnRope& rope, int positions)
+{
+    RopeTables t;
+    t.positions = positions;
+    t.half = static_cast<int>(rope.dim() / 2);
+    t.cos.resize(static_cast<std::size_t>(positions) * t.half);
+    t.sin.resize(t.cos.size());
+    for (int p = 0; p < positions; ++p)
+        for (int i = 0; i < t.half; ++i) {
+            const float angle = static_cast<float>(p) * rope.invFreq()[size_t(i)];  // as apply() forms it
+            t.cos[size_t(p) * t.half + i] = static_cast<float>(std::cos(double(angle))) * rope.cosSinScale();
+            t.sin[size_t(p) * t.half + i] = static_cast<float>(std::sin(double(angle))) * rope.cosSinScale();
+        }
+    return t;
+}
+
 void YarnRope::apply(float* x, std::int64_t count, std::int64_t stride, std::int64_t pos) const
 {
     const std::int64_t half = m_dim / 2;

@@ -1,6 +1,6 @@
-// Rotary position embedding with DeepSeek's YaRN scaling, applied to INTERLEAVED pairs
-// (x0,x1),(x2,x3),… of the rope dims (ANCHORS.md: V2's permute + rotate_half and V3's complex
-// product are this same function).
+// Rotary position embedding with DeepSeek's YaRN scaling, applied to INTERLEAVED pairs (x0,x1),(x2,x3),…
+// of the rope dims (docs/ARCHITECTURE.md, 'Details that are easy to get wrong': V2's permute +
+// rotate_half and V3's complex product are this same function).
 #pragma once
 
 #include "inference/model/model_config.h"
@@ -30,5 +30,14 @@ private:
     std::vector<float> m_invFreq;
     float m_mscale = 1.0f;
 };
+
+// cos/sin of every position exactly as apply() uses them, mscale folded in: fp32 [positions, dim/2]
+// each. The CUDA backend uploads these, so both backends rotate by the same numbers.
+struct RopeTables {
+    int positions = 0;
+    int half = 0;
+    std::vector<float> cos, sin;
+};
+RopeTables ropeTables(const YarnRope& rope, int positions);
 
 }  // namespace fathom::inference::cpu

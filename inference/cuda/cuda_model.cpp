@@ -1,10 +1,10 @@
 // CudaModel: setup (shape checks, weight upload, every buffer allocated once), forward (decode graph
-// for one token, prefill in chunks otherwise) and the GPU-sampled generate loop.
+// for one token, prefill in chunks otherwise) and step (the same, sampled on the GPU).
 #include "inference/cuda/cuda_model_impl.h"
 
 #include "kernels/mla_decode.cuh"
 #include "kernels/mla_prefill.cuh"
-#include "kernels/twins/rope_tables.h"
+#include "inference/cpu/rope.h"
 
 #include <algorithm>
 #include <chrono>
@@ -60,8 +60,10 @@ CudaModel::Impl::~Impl()
         cudaGraphExecDestroy(graph);
     if (cublas)
         cublasDestroy(cublas);
-    if (pinned)
-        cudaFreeHost(pinned);
+    if (pinnedIn)
+        cudaFreeHost(pinnedIn);
+    if (pinnedOut)
+        cudaFreeHost(pinnedOut);
     if (stream)
         cudaStreamDestroy(stream);
 }
@@ -94,9 +96,11 @@ void CudaModel::Impl::setup(const WeightStore& w)
     check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "creating the CUDA stream");
     check(cublasCreate(&cublas), "creating the cuBLAS handle");
     check(cublasSetStream(cublas, stream), "binding cuBLAS to the stream");
-    check(cudaHostAlloc(reinterpret_cast<void**>(&pinned), 16, cudaHostAllocDefault), "allocating pinned memory");
+    check(cudaHostAlloc(reinterpret_cast<void**>(&pinnedIn), sizeof(StepInputs), cudaHostAllocDefault), "allocating pinned memory");
+    check(cudaHostAlloc(reinterpret_cast<void**>(&pinnedOut), 16, cudaHostAllocDefault), "allocating pinned memory");
+    *pinnedIn = StepInputs{};
 
-    weights = std::make_unique<CudaWeights>(c, w, stream);
+    weights = std::make_unique<CudaWeights>(c, w, options.uploadProgress);
 
     // Experts: the largest slot count and assignment x inter product over the layers.
     std::size_t maxAssignInter = 0, maxAssign = 0;
@@ -118,17 +122,8 @@ void CudaModel::Impl::setup(const WeightStore& w)
         check(cudaMemcpy(blockTable.as(), t.data(), t.size() * 4, cudaMemcpyHostToDevice), "uploading the block table");
     }
     {
-        kernels::RopeSpec spec;
-        spec.rope_dim = rope;
-        spec.theta = c.ropeTheta;
-        spec.yarn = c.ropeScaling.yarn;
-        spec.factor = c.ropeScaling.factor;
-        spec.original_max_position = static_cast<double>(c.ropeScaling.originalMaxPosition);
-        spec.beta_fast = c.ropeScaling.betaFast;
-        spec.beta_slow = c.ropeScaling.betaSlow;
-        spec.mscale = c.ropeScaling.mscale;
-        spec.mscale_all_dim = c.ropeScaling.mscaleAllDim;
-        const kernels::RopeTables t = kernels::buildRopeTables(spec, capacity);
+        // The CPU backend's YaRN tables (one implementation of the easy-to-get-wrong part).
+        const cpu::RopeTables t = cpu::ropeTables(cpu::YarnRope(rope, c.ropeTheta, c.ropeScaling), capacity);
         ropeCos.allocate(t.cos.size() * 4, "rope tables");
         ropeSin.allocate(t.sin.size() * 4, "rope tables");
         check(cudaMemcpy(ropeCos.as(), t.cos.data(), t.cos.size() * 4, cudaMemcpyHostToDevice), "uploading rope tables");
@@ -136,14 +131,15 @@ void CudaModel::Impl::setup(const WeightStore& w)
     }
     splits = fastMla ? kernels::mlaDecodeSplits(capacity) : 1;
     const std::size_t n = static_cast<std::size_t>(chunk);
-    token.allocate(4, "decode inputs");
-    pos.allocate(4, "decode inputs");
+    stepIn.allocate(sizeof(StepInputs), "decode inputs");
+    sampled.allocate(16, "sampler output");
+    samplingScratch.allocate(kernels::samplingScratchBytes(), "sampler workspace");
     ids.allocate(n * 4, "prefill inputs");
     positions.allocate(n * 4, "prefill inputs");
-    rngState.allocate(16, "sampler state");
     h.allocate(n * H * 4, "activations");
     x.allocate(static_cast<std::size_t>(H) * 4, "activations");
     xb.allocate(n * H * 2, "activations");
+    xf.allocate(n * H * 4, "activations");
     qkv.allocate(n * qkvRows * 4, "activations");
     qAbs.allocate(static_cast<std::size_t>(NH) * rank * 2, "activations");
     if (!fastMla)
@@ -180,7 +176,7 @@ void CudaModel::Impl::setup(const WeightStore& w)
     moeY.allocate(maxAssign * H * 2, "expert workspace");
     check(cudaMemset(routeCounters.as(), 0, routeCounters.bytes()), "clearing router counters");
     check(cudaMemset(expertSync.as(), 0, expertSync.bytes()), "clearing expert counters");
-    check(cudaMemset(rngState.as(), 0, rngState.bytes()), "clearing the sampler state");
+    check(cudaMemset(samplingScratch.as(), 0, samplingScratch.bytes()), "clearing the sampler workspace");
     check(cudaDeviceSynchronize(), "setting up the CUDA backend");
 }
 
@@ -188,6 +184,7 @@ const ModelConfig& CudaModel::config() const { return m_impl->config; }
 std::int64_t CudaModel::capacity() const { return m_impl->capacity; }
 const LoadStats& CudaModel::loadStats() const { return m_impl->weights->stats(); }
 const KernelPathCounts& CudaModel::kernelPaths() const { return m_impl->paths; }
+int CudaModel::prefillChunk() const { return m_impl->chunk; }
 
 std::size_t CudaModel::deviceBytes() const
 {
@@ -219,8 +216,10 @@ std::vector<float> CudaModel::forward(const std::vector<std::int32_t>& tokens, s
     if (tokens.empty())
         return {};
     if (tokens.size() == 1) {
-        std::int32_t t = tokens[0];
-        m.runDecode(&t, startPos, GpuSampling{});
+        m.pinnedIn->token = tokens[0];
+        m.pinnedIn->position = static_cast<std::int32_t>(startPos);
+        m.pinnedIn->sampling = kernels::SamplingSettings{};  // greedy: the logits are what is wanted
+        m.runDecode();
         std::vector<float> out(V);
         // On the model's stream: it is non-blocking, so a plain cudaMemcpy would not wait for the graph.
         check(cudaMemcpyAsync(out.data(), m.logits.as(), V * 4, cudaMemcpyDeviceToHost, m.stream), "reading logits");
@@ -245,42 +244,49 @@ std::vector<float> CudaModel::forward(const std::vector<std::int32_t>& tokens, s
     return out;
 }
 
-std::vector<std::int32_t> CudaModel::generate(std::int32_t first, std::int64_t startPos, int count, const GpuSampling& sampling)
+std::int32_t CudaModel::step(const std::vector<std::int32_t>& tokens, std::int64_t startPos, const StepSampling& sampling,
+                             const std::atomic<bool>* cancel)
 {
     Impl& m = *m_impl;
-    checkTokens({first}, startPos, m.vocab, m.capacity - std::max(0, count - 1));
-    check(cudaMemsetAsync(m.rngState.as(), 0, 16, m.stream), "resetting the sampler");
-    std::vector<std::int32_t> out;
-    std::int32_t in = first;
-    for (int i = 0; i < count; ++i) {
-        m.runDecode(i == 0 ? &in : nullptr, startPos + i, sampling);
-        check(cudaMemcpyAsync(m.pinned, m.token.as(), 4, cudaMemcpyDeviceToHost, m.stream), "reading the sampled token");
-        check(cudaStreamSynchronize(m.stream), "running a decode step");
-        out.push_back(m.pinned[0]);
+    checkTokens(tokens, startPos, m.vocab, m.capacity);
+    if (tokens.empty())
+        throwInternalError("CudaModel::step: no tokens");
+    kernels::SamplingSettings& st = m.pinnedIn->sampling;
+    const SamplingParams& sp = sampling.params;
+    st.temperature = sp.temperature;
+    st.top_k = sp.topK;
+    st.top_p = sp.topP;
+    st.min_p = sp.minP;
+    st.repetition_penalty = sp.repetitionPenalty;
+    st.presence_penalty = sp.presencePenalty;
+    st.frequency_penalty = sp.frequencyPenalty;
+    st.seed = sp.seed;
+    st.draw = sampling.draw;
+    st.n_recent = static_cast<int>(std::min<std::size_t>(sampling.recent.size(), kernels::kSamplingWindow));
+    std::copy_n(sampling.recent.end() - st.n_recent, st.n_recent, st.recent);
+    const std::int64_t last = startPos + static_cast<std::int64_t>(tokens.size()) - 1;
+    if (tokens.size() == 1) {
+        m.pinnedIn->token = tokens[0];
+        m.pinnedIn->position = static_cast<std::int32_t>(startPos);
+        m.runDecode();
+    } else {
+        for (std::size_t i = 0; i < tokens.size(); i += static_cast<std::size_t>(m.chunk)) {
+            if (cancel && cancel->load(std::memory_order_relaxed))
+                throw Error(ErrorKind::Cancelled, "the request was cancelled");
+            const int n = static_cast<int>(std::min<std::size_t>(m.chunk, tokens.size() - i));
+            m.enqueuePrefill(tokens.data() + i, n, startPos + static_cast<std::int64_t>(i), true);
+            if (i + n < tokens.size())
+                check(cudaStreamSynchronize(m.stream), "running prefill");
+        }
+        check(cudaMemcpyAsync(m.stepIn.as(), m.pinnedIn, sizeof(Impl::StepInputs), cudaMemcpyHostToDevice, m.stream),
+              "setting the sampler");
+        m.enqueueSampling(m.logits.as<float>());
     }
-    return out;
-}
-
-double CudaModel::timeDecodeSteps(std::int64_t startPos, int steps)
-{
-    Impl& m = *m_impl;
-    checkTokens({0}, startPos, m.vocab, m.capacity - steps);
-    std::int32_t first = 1;
-    m.runDecode(&first, startPos, GpuSampling{});  // warm-up + capture
-    check(cudaStreamSynchronize(m.stream), "warming up decode");
-    cudaEvent_t a, b;
-    check(cudaEventCreate(&a), "creating events");
-    check(cudaEventCreate(&b), "creating events");
-    check(cudaEventRecord(a, m.stream), "recording an event");
-    for (int i = 0; i < steps; ++i)
-        m.runDecode(nullptr, startPos + i, GpuSampling{});
-    check(cudaEventRecord(b, m.stream), "recording an event");
-    check(cudaEventSynchronize(b), "timing decode");
-    float ms = 0;
-    cudaEventElapsedTime(&ms, a, b);
-    cudaEventDestroy(a);
-    cudaEventDestroy(b);
-    return ms / 1000.0;
+    check(cudaMemcpyAsync(m.pinnedOut, m.sampled.as(), 4, cudaMemcpyDeviceToHost, m.stream), "reading the sampled token");
+    check(cudaStreamSynchronize(m.stream), "running a decode step");
+    if (m.pinnedOut[0] < 0)
+        throwNonFiniteLogits(last);
+    return m.pinnedOut[0];
 }
 
 }  // namespace fathom::inference::cuda

@@ -1,15 +1,17 @@
 // The CUDA backend's model: bf16 weights on the GPU, a paged MLA latent cache, a decode step for one
-// token that runs entirely on the device and is replayed as a CUDA graph (the position comes from
-// device memory, so one graph serves every step), prefill over many tokens with cuBLAS GEMMs, and
-// sampling on the GPU so a generated token is the only thing that comes back.
+// token that runs entirely on the device, sampling included, and is replayed as a CUDA graph (token,
+// position and sampling settings come from device memory, so one graph serves every step and every
+// request), prefill over many tokens with cuBLAS GEMMs; a generated token is all that comes back.
 #pragma once
 
 #include "inference/cuda/cuda_weights.h"
+#include "inference/engine/model_runner.h"
 #include "inference/model/model_config.h"
 #include "inference/model/weight_store.h"
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,14 +21,7 @@ namespace fathom::inference::cuda {
 struct CudaModelOptions {
     std::int64_t contextLength = 4096;  // tokens the latent cache holds (rounded up to a 64-token page)
     int prefillChunk = 512;             // tokens per prefill pass; longer prompts run in chunks
-};
-
-struct GpuSampling {
-    float temperature = 0.f;  // 0 = greedy
-    int topK = 0;
-    float topP = 1.f;
-    std::uint64_t seed = 0;
-    bool operator==(const GpuSampling&) const = default;
+    std::function<void(double)> uploadProgress;  // fraction of the weights on the GPU; may throw to cancel
 };
 
 // Which kernels the backend enqueued (host-side counts, one per launch enqueued; a replayed decode
@@ -66,13 +61,13 @@ public:
     std::vector<float> forward(const std::vector<std::int32_t>& tokens, std::int64_t startPos, bool lastOnly,
                                const std::atomic<bool>* cancel = nullptr);
 
-    // Decodes `count` tokens after feeding `first` at position startPos, sampling each on the GPU;
-    // returns the sampled ids (each one the next step's input). The fast path: per step only the id
-    // crosses PCIe.
-    std::vector<std::int32_t> generate(std::int32_t first, std::int64_t startPos, int count, const GpuSampling& sampling);
+    // One generation step: runs tokens as forward does and returns the token sampled on the GPU
+    // from the last position's logits (kernels/sampling, the engine's sampling rule). Throws like
+    // forward, and UserInput when those logits hold NaN or infinity.
+    std::int32_t step(const std::vector<std::int32_t>& tokens, std::int64_t startPos, const StepSampling& sampling,
+                      const std::atomic<bool>* cancel = nullptr);
 
-    // Benches: time `steps` graph-replayed decode steps from startPos (no readback between them).
-    double timeDecodeSteps(std::int64_t startPos, int steps);
+    int prefillChunk() const;  // tokens one prefill pass takes
 
     struct Impl;
 

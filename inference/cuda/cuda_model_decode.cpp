@@ -1,6 +1,6 @@
-// The one-token decode step: ~13 launches a layer, all reading the token and its position from
-// device memory, captured once into a CUDA graph and replayed for every later step (a new capture
-// only when the sampling settings change). Residual adds ride in the GEMV / expert epilogues.
+// The one-token decode step: ~10 launches a layer and the sampler, all reading the token, its
+// position and the sampling settings from device memory, captured once into a CUDA graph and
+// replayed for every later step. Residual adds ride in the GEMV / expert epilogues.
 #include "inference/cuda/cuda_model_impl.h"
 
 #include "kernels/embedding.cuh"
@@ -32,13 +32,13 @@ kernels::MoeRouteMethod routeMethod(TopkMethod m)
 
 }  // namespace
 
-// Shared by decode and prefill: route n tokens of xb (bf16 [n, H]) for one MoE layer.
+// Shared by decode and prefill: route n tokens of xf (fp32 [n, H], the post-attention norm) for one MoE layer.
 void enqueueRoute(CudaModel::Impl& m, const CudaLayerWeights& L, int n)
 {
     const ModelConfig& c = m.config;
     kernels::MoeRouteParams r;
-    r.x = m.xb.as<__nv_bfloat16>();
-    r.gate_w = reinterpret_cast<const __nv_bfloat16*>(L.router);
+    r.x = m.xf.as<float>();
+    r.gate_w = L.router;
     r.bias = L.routerBias;
     r.logits = m.routerLogits.as<float>();
     r.counters = m.routeCounters.as<int>();
@@ -54,10 +54,10 @@ void enqueueRoute(CudaModel::Impl& m, const CudaLayerWeights& L, int n)
     r.scoring = c.scoringFunc == ScoringFunc::Sigmoid ? kernels::MoeScoring::Sigmoid : kernels::MoeScoring::Softmax;
     r.norm_topk_prob = c.normTopkProb ? 1 : 0;
     r.routed_scaling_factor = static_cast<float>(c.routedScalingFactor);
-    kernels::moeRoute(r, m.stream);
+    kernels::launchMoeRoute(r, m.stream);
 }
 
-void CudaModel::Impl::enqueueDecode(const GpuSampling& sampling)
+void CudaModel::Impl::enqueueDecode()
 {
     cudaStream_t s = stream;
     const ModelConfig& c = config;
@@ -66,7 +66,7 @@ void CudaModel::Impl::enqueueDecode(const GpuSampling& sampling)
 
     kernels::EmbeddingParams e;
     e.table = weights->embedding();
-    e.ids = token.as<std::int32_t>();
+    e.ids = &stepIn.as<StepInputs>()->token;
     e.out = hp;
     e.n_tokens = 1;
     e.dim = H;
@@ -118,7 +118,7 @@ void CudaModel::Impl::enqueueDecode(const GpuSampling& sampling)
         a.kv_row_stride = kvWidth;
         a.norm_weight = L.kvANorm;
         a.eps = eps;
-        a.positions = pos.as<std::int32_t>();
+        a.positions = &stepIn.as<StepInputs>()->position;
         a.cos = ropeCos.as<float>();
         a.sin = ropeSin.as<float>();
         a.max_position = capacity;
@@ -154,7 +154,7 @@ void CudaModel::Impl::enqueueDecode(const GpuSampling& sampling)
             d.cache = a.cache;
             d.block_table = blockTable.as<std::int32_t>();
             d.max_blocks = pages;
-            d.last_position = pos.as<std::int32_t>();
+            d.last_position = &stepIn.as<StepInputs>()->position;
             d.scale = scale;
             d.num_heads = NH;
             d.kv_lora_rank = rank;
@@ -173,7 +173,7 @@ void CudaModel::Impl::enqueueDecode(const GpuSampling& sampling)
             d.cache = a.cache;
             d.block_table = blockTable.as<std::int32_t>();
             d.max_blocks = pages;
-            d.last_position = pos.as<std::int32_t>();
+            d.last_position = &stepIn.as<StepInputs>()->position;
             d.scale = scale;
             d.num_heads = NH;
             d.num_splits = splits;
@@ -210,11 +210,12 @@ void CudaModel::Impl::enqueueDecode(const GpuSampling& sampling)
         n2.weight = L.postNorm;
         n2.out = xb.as();
         n2.out_bf16 = true;
+        n2.out_f32 = L.moe ? xf.as<float>() : nullptr;
         kernels::launchRmsNorm(n2, s);
 
-        if (L.moe)
-            enqueueRoute(*this, L, 1);
-        kernels::MoeExpertDecodeParams ex;  // h += experts(xb) (a dense MLP is one shared slot)
+        // h += experts(xb) (a dense MLP is one shared slot). The router runs inside the same launch
+        // (fp32, from xf), so the shared experts stream while it picks the routed ones.
+        kernels::MoeExpertDecodeParams ex;
         ex.x = xb.as<__nv_bfloat16>();
         ex.w13 = reinterpret_cast<const __nv_bfloat16*>(L.w13);
         ex.w2 = reinterpret_cast<const __nv_bfloat16*>(L.w2);
@@ -229,7 +230,19 @@ void CudaModel::Impl::enqueueDecode(const GpuSampling& sampling)
         ex.n_routed = L.nRouted;
         ex.top_k = L.moe ? static_cast<int>(c.numExpertsPerTok) : 0;
         ex.n_shared_slots = L.nSharedSlots;
-        kernels::moeExpertDecode(ex, s);
+        if (L.moe) {
+            ex.gate_w = L.router;
+            ex.x_f32 = xf.as<float>();
+            ex.bias = L.routerBias;
+            ex.logits_ws = routerLogits.as<float>();
+            ex.n_group = static_cast<int>(c.nGroup);
+            ex.topk_group = static_cast<int>(c.topkGroup);
+            ex.method = routeMethod(c.topkMethod);
+            ex.scoring = c.scoringFunc == ScoringFunc::Sigmoid ? kernels::MoeScoring::Sigmoid : kernels::MoeScoring::Softmax;
+            ex.norm_topk_prob = c.normTopkProb ? 1 : 0;
+            ex.routed_scaling_factor = static_cast<float>(c.routedScalingFactor);
+        }
+        kernels::launchMoeExpertDecode(ex, s);
     }
 
     kernels::RmsNormParams nf;
@@ -249,41 +262,34 @@ void CudaModel::Impl::enqueueDecode(const GpuSampling& sampling)
     lm.cols = H;
     kernels::launchGemv(lm, s);
 
-    kernels::SamplingParams sp;
-    sp.logits = logits.as<float>();
-    sp.out_ids = token.as<int>();
-    sp.rng_state = rngState.as<std::uint64_t>();
-    sp.n_rows = 1;
-    sp.vocab = vocab;
-    sp.temperature = sampling.temperature;
-    sp.top_k = sampling.topK;
-    sp.top_p = sampling.topP;
-    sp.seed = sampling.seed;
-    kernels::sampleTokens(sp, s);
+    enqueueSampling(logits.as<float>());
 }
 
-void CudaModel::Impl::runDecode(std::int32_t* tokenIn, std::int64_t position, const GpuSampling& sampling)
+void CudaModel::Impl::enqueueSampling(const float* logitsRow)
 {
-    // Pageable sources: cudaMemcpyAsync stages them before returning, so locals are safe to pass.
-    const std::int32_t p = static_cast<std::int32_t>(position);
-    if (tokenIn)
-        check(cudaMemcpyAsync(token.as(), tokenIn, 4, cudaMemcpyHostToDevice, stream), "setting the decode token");
-    check(cudaMemcpyAsync(pos.as(), &p, 4, cudaMemcpyHostToDevice, stream), "setting the decode position");
-    if (graph && sampling == graphSampling) {
+    kernels::SamplingParams sp;
+    sp.logits = logitsRow;
+    sp.vocab = vocab;
+    sp.settings = &stepIn.as<StepInputs>()->sampling;
+    sp.out_id = sampled.as<int>();
+    sp.scratch = samplingScratch.as();
+    kernels::launchSampling(sp, stream);
+}
+
+void CudaModel::Impl::runDecode()
+{
+    check(cudaMemcpyAsync(stepIn.as(), pinnedIn, sizeof(StepInputs), cudaMemcpyHostToDevice, stream), "setting the decode step");
+    if (graph) {
         check(cudaGraphLaunch(graph, stream), "replaying the decode graph");
         return;
     }
-    // First step (or new sampling settings): run it eagerly, which also performs each launcher's
-    // one-time setup, then capture the same sequence for the steps after it.
-    enqueueDecode(sampling);
-    if (graph) {
-        cudaGraphExecDestroy(graph);
-        graph = nullptr;
-    }
+    // First step: run it eagerly, which also performs each launcher's one-time setup, then capture
+    // the same sequence for the steps after it.
+    enqueueDecode();
     cudaGraph_t g = nullptr;
     check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "capturing the decode graph");
     try {
-        enqueueDecode(sampling);
+        enqueueDecode();
     } catch (...) {
         cudaStreamEndCapture(stream, &g);
         if (g)
@@ -294,7 +300,6 @@ void CudaModel::Impl::runDecode(std::int32_t* tokenIn, std::int64_t position, co
     const cudaError_t e = cudaGraphInstantiate(&graph, g, 0);
     cudaGraphDestroy(g);
     check(e, "instantiating the decode graph");
-    graphSampling = sampling;
 }
 
 }  // namespace fathom::inference::cuda

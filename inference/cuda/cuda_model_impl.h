@@ -1,9 +1,10 @@
-// CudaModel's state, shared by its three source files: cuda_model.cpp (setup, forward, generate),
+// CudaModel's state, shared by its three source files: cuda_model.cpp (setup, forward, step),
 // cuda_model_decode.cpp (the one-token step and its graph), cuda_model_prefill.cpp (many tokens).
 #pragma once
 
 #include "inference/cuda/cuda_model.h"
 #include "inference/cuda/device_buffer.h"
+#include "kernels/sampling.cuh"
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -37,17 +38,23 @@ struct CudaModel::Impl {
     DeviceBuffer blockTable;   // int32 [pages]
     DeviceBuffer ropeCos, ropeSin;  // fp32 [capacity, rope/2]
 
-    // Step inputs in device memory (read by the graph).
-    DeviceBuffer token;        // int32 [1] decode input; the sampler writes the next one here
-    DeviceBuffer pos;          // int32 [1] position of the decode token
+    // Step inputs in device memory (read by the graph), written by one copy per step.
+    struct StepInputs {
+        std::int32_t token = 0;     // the decode token
+        std::int32_t position = 0;  // its position
+        kernels::SamplingSettings sampling;
+    };
+    DeviceBuffer stepIn;       // StepInputs
+    DeviceBuffer sampled;      // int32 [1] the sampled token (-1: non-finite logits)
+    DeviceBuffer samplingScratch;  // kernels/sampling's grid workspace (zero between launches)
     DeviceBuffer ids;          // int32 [chunk] prefill tokens
     DeviceBuffer positions;    // int32 [chunk] prefill positions
-    DeviceBuffer rngState;     // uint64 [2] sampler state
 
     // Activations (prefill sizes; decode uses row 0).
     DeviceBuffer h;            // fp32 [chunk, H] residual stream
     DeviceBuffer x;            // fp32 [H] decode norm output (GEMV input)
     DeviceBuffer xb;           // bf16 [chunk, H] norm output for GEMMs and the MoE kernels
+    DeviceBuffer xf;           // fp32 [chunk, H] the post-attention norm output again, for the fp32 router
     DeviceBuffer qkv;          // fp32 [chunk, qkvRows] q_proj | kv_a output
     DeviceBuffer qAbs;         // bf16 [NH, rank] decode: q_nope absorbed through W_uk (mla_decode)
     DeviceBuffer qAbs32;       // fp32 [NH, rank] the same for mla_decode_generic
@@ -70,15 +77,17 @@ struct CudaModel::Impl {
     DeviceBuffer sortedToken, slotPos, expertOffsets, tileOffsets;  // int32 moe_prefill workspaces
     DeviceBuffer moeH, moeY;   // bf16 moe_prefill workspaces
 
-    // Decode graph (keyed by its sampling settings) and host staging for the step's scalars.
+    // Decode graph (captured once) and host staging for the step's inputs and its sampled token.
     cudaGraphExec_t graph = nullptr;
-    GpuSampling graphSampling;
-    std::int32_t* pinned = nullptr;  // [2] host: token, position
+    StepInputs* pinnedIn = nullptr;
+    std::int32_t* pinnedOut = nullptr;
 
     ~Impl();
     void setup(const WeightStore& w);
-    void enqueueDecode(const GpuSampling& sampling);
-    void runDecode(std::int32_t* tokenIn, std::int64_t position, const GpuSampling& sampling);
+    void enqueueDecode();
+    void enqueueSampling(const float* logitsRow);
+    // Copies pinnedIn to the device and replays the decode graph (capturing it the first time).
+    void runDecode();
     void enqueuePrefill(const std::int32_t* tokens, int n, std::int64_t startPos, bool lastOnly);
     void enqueueExpertsPerToken(const CudaLayerWeights& L, int n);
 };

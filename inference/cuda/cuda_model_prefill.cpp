@@ -1,6 +1,6 @@
 // Prefill over n tokens: cuBLAS GEMMs for the projections (bf16 in, fp32 out; o_proj adds straight
 // into the residual with beta = 1), our kernels for norms, rope, the latent cache and attention,
-// and kmoe's grouped expert GEMMs. Not graph-captured: sizes change with every prompt.
+// and the grouped expert GEMMs of kernels/moe_prefill.cu. Not graph-captured: sizes change with every prompt.
 #include "inference/cuda/cuda_model_impl.h"
 
 #include "kernels/embedding.cuh"
@@ -52,7 +52,7 @@ void CudaModel::Impl::enqueueExpertsPerToken(const CudaLayerWeights& L, int n)
         ex.n_routed = L.nRouted;
         ex.top_k = topK;
         ex.n_shared_slots = L.nSharedSlots;
-        kernels::moeExpertDecode(ex, stream);
+        kernels::launchMoeExpertDecode(ex, stream);
     }
     ++paths.expertsPerToken;
 }
@@ -170,6 +170,7 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
 
         kernels::RmsNormParams n2 = n1;
         n2.weight = L.postNorm;
+        n2.out_f32 = L.moe ? xf.as<float>() : nullptr;  // the router's fp32 input
         kernels::launchRmsNorm(n2, s);
 
         if (L.moe)
@@ -199,7 +200,7 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
         mp.n_routed = L.nRouted;
         mp.top_k = L.moe ? static_cast<int>(c.numExpertsPerTok) : 0;
         mp.n_shared_slots = L.nSharedSlots;
-        kernels::moePrefill(mp, s);
+        kernels::launchMoePrefill(mp, s);
     }
 
     kernels::RmsNormParams nf;

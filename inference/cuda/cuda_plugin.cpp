@@ -32,7 +32,7 @@ void requireSupported(const BackendRunnerArgs& args)
 std::unique_ptr<ModelRunner> createRunner(const BackendRunnerArgs& args)
 {
     requireSupported(args);
-    return std::make_unique<CudaRunner>(*args.config, *args.weights, args.contextLength);
+    return std::make_unique<CudaRunner>(*args.config, *args.weights, args.contextLength, args.uploadProgress);
 }
 
 std::vector<float> logits(const BackendRunnerArgs& args, const std::vector<std::int32_t>& tokens)

@@ -8,10 +8,12 @@
 
 namespace fathom::inference {
 
-CudaRunner::CudaRunner(const ModelConfig& config, const WeightStore& weights, std::int64_t contextLength)
+CudaRunner::CudaRunner(const ModelConfig& config, const WeightStore& weights, std::int64_t contextLength,
+                       std::function<void(double)> uploadProgress)
 {
     cuda::CudaModelOptions o;
     o.contextLength = contextLength;
+    o.uploadProgress = std::move(uploadProgress);
     m_model = std::make_unique<cuda::CudaModel>(config, weights, o);
     const cuda::LoadStats& s = m_model->loadStats();
     m_name = "CUDA (" + cuda::probeDevice().name + ")";
@@ -30,6 +32,18 @@ std::vector<float> CudaRunner::forwardLast(const std::vector<std::int32_t>& toke
     std::vector<float> logits = m_model->forward(tokens, startPos, true, cancel);
     m_tokens.insert(m_tokens.end(), tokens.begin(), tokens.end());
     return logits;
+}
+
+std::int32_t CudaRunner::step(const std::vector<std::int32_t>& tokens, std::int64_t startPos, const StepSampling& sampling,
+                              const std::atomic<bool>* cancel)
+{
+    if (startPos < 0 || startPos > static_cast<std::int64_t>(m_tokens.size()))
+        throwInternalError("CudaRunner: start position " + std::to_string(startPos) + " is past the " +
+                           std::to_string(m_tokens.size()) + " cached tokens");
+    m_tokens.resize(static_cast<std::size_t>(startPos));
+    const std::int32_t next = m_model->step(tokens, startPos, sampling, cancel);
+    m_tokens.insert(m_tokens.end(), tokens.begin(), tokens.end());
+    return next;
 }
 
 }  // namespace fathom::inference

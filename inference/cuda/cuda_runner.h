@@ -4,6 +4,7 @@
 #include "inference/cuda/cuda_model.h"
 #include "inference/engine/model_runner.h"
 
+#include <functional>
 #include <memory>
 
 namespace fathom::inference {
@@ -11,7 +12,8 @@ namespace fathom::inference {
 class CudaRunner final : public ModelRunner {
 public:
     // Throws fathom::Error (UserInput: shape not supported; Resource: not enough GPU memory).
-    CudaRunner(const ModelConfig& config, const WeightStore& weights, std::int64_t contextLength);
+    CudaRunner(const ModelConfig& config, const WeightStore& weights, std::int64_t contextLength,
+               std::function<void(double)> uploadProgress = {});
 
     std::int64_t vocabSize() const override { return m_model->config().vocabSize; }
     std::int64_t contextLength() const override { return m_model->capacity(); }
@@ -20,6 +22,10 @@ public:
     // Cancellation is checked between prefill chunks (one chunk is one GPU pass of ~20 ms at 512).
     std::vector<float> forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos,
                                    const std::atomic<bool>* cancel) override;
+    std::int64_t prefillChunk() const override { return m_model->prefillChunk(); }
+    // Samples on the GPU (inside the decode graph): only the token id comes back.
+    std::int32_t step(const std::vector<std::int32_t>& tokens, std::int64_t startPos, const StepSampling& sampling,
+                      const std::atomic<bool>* cancel) override;
 
 private:
     std::unique_ptr<cuda::CudaModel> m_model;

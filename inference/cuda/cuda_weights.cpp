@@ -1,11 +1,16 @@
 // Weight upload: a plan of pieces (device offset, size, a function that writes the piece's bf16
-// bytes), laid out in one arena, then streamed through two pinned buffers so host packing and
-// PCIe copies overlap. Pieces are made per row block, so no layout ever needs a whole-model copy.
+// bytes), laid out in one arena, then streamed by several threads through pinned buffers so host
+// packing and PCIe copies overlap. Pieces are made per row block, so no layout ever needs a
+// whole-model copy.
 #include "inference/cuda/cuda_weights.h"
 
 #include "base/error.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -16,7 +21,8 @@ namespace fathom::inference::cuda {
 
 namespace {
 
-constexpr std::size_t kStaging = 64ull << 20;  // bytes per pinned staging buffer
+constexpr std::size_t kStaging = 64ull << 20;  // bytes per pinned staging buffer (two per worker)
+constexpr unsigned kMaxUploadThreads = 8;       // past ~8 packers the host link, not the CPU, is the limit
 
 // Rows [row0, row0+n) of a 2-D (or 1-D) tensor as bf16, converted if stored otherwise.
 void rowsToBf16(const TensorView& t, std::int64_t row0, std::int64_t n, bf16* out)
@@ -92,56 +98,89 @@ private:
     std::pair<const void*, std::size_t> m_pending;
 };
 
-// Two pinned buffers: pack pieces into one while the other's copies run.
-void stream(const Plan& plan, std::byte* arena, cudaStream_t s)
+// Several workers, each with two pinned buffers and its own stream: a worker packs pieces into one
+// buffer while the other's copy runs. One thread packing from the page cache tops out near 5 GB/s
+// (memcpy plus page faults), so the packing is spread over threads to feed the bus. The calling
+// thread is worker 0 and the only one that reports progress (a callback may throw to cancel).
+void stream(const Plan& plan, std::byte* arena, const std::function<void(double)>& progress)
 {
-    struct Staging {
-        void* host = nullptr;
-        cudaEvent_t done = nullptr;
-    } st[2];
-    auto cleanup = [&] {
-        for (auto& b : st) {
-            if (b.done)
-                cudaEventSynchronize(b.done), cudaEventDestroy(b.done);
-            if (b.host)
-                cudaFreeHost(b.host);
-        }
-    };
-    try {
-        for (auto& b : st) {
-            check(cudaHostAlloc(&b.host, kStaging, cudaHostAllocDefault), "allocating pinned staging memory");
-            check(cudaEventCreateWithFlags(&b.done, cudaEventDisableTiming), "creating an upload event");
-        }
-        int cur = 0;
-        std::size_t used = 0;
-        auto flush = [&] {
-            check(cudaEventRecord(st[cur].done, s), "recording an upload event");
-            cur ^= 1;
-            used = 0;
-            check(cudaEventSynchronize(st[cur].done), "waiting for an upload");
+    const std::vector<Piece>& pieces = plan.pieces();
+    const unsigned workers = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxUploadThreads);
+    std::atomic<std::size_t> next{0}, doneBytes{0};
+    std::atomic<bool> abort{false};
+    std::mutex errorMutex;
+    std::exception_ptr error;
+    const double total = static_cast<double>(std::max<std::size_t>(plan.size(), 1));
+    int device = 0;
+    check(cudaGetDevice(&device), "reading the current GPU");
+
+    auto work = [&](bool reports) {
+        struct Staging {
+            void* host = nullptr;
+            cudaEvent_t done = nullptr;
+        } st[2];
+        cudaStream_t s = nullptr;
+        auto cleanup = [&] {
+            for (auto& b : st) {
+                if (b.done)
+                    cudaEventSynchronize(b.done), cudaEventDestroy(b.done);
+                if (b.host)
+                    cudaFreeHost(b.host);
+            }
+            if (s)
+                cudaStreamDestroy(s);
         };
-        for (const Piece& p : plan.pieces()) {
-            if (p.bytes > kStaging)
-                throwInternalError("weight upload: piece of " + std::to_string(p.bytes) + " bytes exceeds the staging buffer");
-            if (used + p.bytes > kStaging)
-                flush();
-            std::byte* h = static_cast<std::byte*>(st[cur].host) + used;
-            p.produce(reinterpret_cast<bf16*>(h));
-            check(cudaMemcpyAsync(arena + p.offset, h, p.bytes, cudaMemcpyHostToDevice, s), "copying weights to the GPU");
-            used += (p.bytes + 15) & ~std::size_t(15);
+        try {
+            check(cudaSetDevice(device), "selecting the GPU for an upload thread");
+            check(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "creating an upload stream");
+            for (auto& b : st) {
+                check(cudaHostAlloc(&b.host, kStaging, cudaHostAllocDefault), "allocating pinned staging memory");
+                check(cudaEventCreateWithFlags(&b.done, cudaEventDisableTiming), "creating an upload event");
+            }
+            int cur = 0;
+            std::size_t used = 0;
+            auto flush = [&] {
+                check(cudaEventRecord(st[cur].done, s), "recording an upload event");
+                cur ^= 1;
+                used = 0;
+                check(cudaEventSynchronize(st[cur].done), "waiting for an upload");
+            };
+            for (std::size_t i; !abort && (i = next.fetch_add(1)) < pieces.size();) {
+                const Piece& p = pieces[i];
+                if (p.bytes > kStaging)
+                    throwInternalError("weight upload: piece of " + std::to_string(p.bytes) + " bytes exceeds the staging buffer");
+                if (used + p.bytes > kStaging)
+                    flush();
+                std::byte* h = static_cast<std::byte*>(st[cur].host) + used;
+                p.produce(reinterpret_cast<bf16*>(h));
+                check(cudaMemcpyAsync(arena + p.offset, h, p.bytes, cudaMemcpyHostToDevice, s), "copying weights to the GPU");
+                used += (p.bytes + 15) & ~std::size_t(15);
+                const std::size_t sofar = doneBytes += p.bytes;
+                if (reports && progress)
+                    progress(static_cast<double>(sofar) / total);
+            }
+            check(cudaStreamSynchronize(s), "uploading weights");
+        } catch (...) {
+            abort = true;
+            std::lock_guard lock(errorMutex);
+            if (!error)
+                error = std::current_exception();
         }
-        check(cudaEventRecord(st[cur].done, s), "recording an upload event");
-        check(cudaStreamSynchronize(s), "uploading weights");
-    } catch (...) {
         cleanup();
-        throw;
-    }
-    cleanup();
+    };
+    std::vector<std::thread> threads;
+    for (unsigned t = 1; t < workers; ++t)
+        threads.emplace_back(work, false);
+    work(true);
+    for (std::thread& t : threads)
+        t.join();
+    if (error)
+        std::rethrow_exception(error);
 }
 
 }  // namespace
 
-CudaWeights::CudaWeights(const ModelConfig& c, const WeightStore& w, cudaStream_t s)
+CudaWeights::CudaWeights(const ModelConfig& c, const WeightStore& w, const std::function<void(double)>& progress)
 {
     const auto t0 = std::chrono::steady_clock::now();
     const std::int64_t H = c.hiddenSize, NH = c.numHeads, nope = c.qkNopeHeadDim, rope = c.qkRopeHeadDim;
@@ -200,7 +239,7 @@ CudaWeights::CudaWeights(const ModelConfig& c, const WeightStore& w, cudaStream_
                 });
         }
 
-        // MLP / MoE experts in kmoe's slot layout.
+        // MLP / MoE experts in the MoE kernels' slot layout.
         const bool moe = c.isMoeLayer(l);
         L.moe = moe;
         L.nRouted = moe ? static_cast<int>(c.nRoutedExperts) : 0;
@@ -209,7 +248,17 @@ CudaWeights::CudaWeights(const ModelConfig& c, const WeightStore& w, cudaStream_
         L.inter = static_cast<int>((realInter + 63) / 64 * 64);  // zero-padded to the kernels' 64-row block
         const std::int64_t inter = L.inter, slots = L.nRouted + L.nSharedSlots;
         if (moe) {
-            o.router = plan.tensor(w.get(p + "mlp.gate.weight"));
+            const TensorView& gate = w.get(p + "mlp.gate.weight");  // widened to fp32: the router runs in fp32
+            if (!plan.seen("router", gate, o.router)) {
+                o.router = plan.reserve(static_cast<std::size_t>(gate.numel()) * 4);
+                plan.remember(o.router);
+                const std::int64_t step = std::max<std::int64_t>(1, static_cast<std::int64_t>(kStaging / (H * 4)));
+                for (std::int64_t r = 0; r < c.nRoutedExperts; r += step)
+                    plan.add(o.router + r * H * 4, std::min(step, c.nRoutedExperts - r) * H * 4,
+                             [gp = &gate, r, n = std::min(step, c.nRoutedExperts - r), H](bf16* out) {
+                                 toFloat(*gp, r * H, n * H, reinterpret_cast<float*>(out));
+                             });
+            }
             if (c.topkMethod == TopkMethod::NoauxTc) {
                 const TensorView& b = w.get(p + "mlp.gate.e_score_correction_bias");
                 o.bias = plan.reserve(static_cast<std::size_t>(c.nRoutedExperts) * 4);
@@ -288,12 +337,12 @@ CudaWeights::CudaWeights(const ModelConfig& c, const WeightStore& w, cudaStream_
         L.kvB = at(o.kvB);
         L.ukT = at(o.ukT);
         L.oProj = at(o.o);
-        L.router = L.moe ? at(o.router) : nullptr;
+        L.router = L.moe ? reinterpret_cast<const float*>(base + o.router) : nullptr;
         L.routerBias = o.bias ? reinterpret_cast<const float*>(base + o.bias) : nullptr;
         L.w13 = at(o.w13);
         L.w2 = at(o.w2);
     }
-    stream(plan, base, s);
+    stream(plan, base, progress);
     m_stats.bytes = static_cast<double>(plan.size());
     m_stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }

@@ -11,6 +11,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace fathom::inference::cuda {
@@ -30,9 +31,9 @@ struct CudaLayerWeights {
     const bf16* ukT = nullptr;          // [heads, kv_lora, nope]: W_uk transposed per head, so q absorption is a plain GEMV
     const bf16* oProj = nullptr;        // [hidden, heads*v]
     bool moe = false;
-    const bf16* router = nullptr;       // [n_routed, hidden] mlp.gate.weight (MoE layers)
+    const float* router = nullptr;      // fp32 [n_routed, hidden] mlp.gate.weight (MoE layers; the router runs in fp32)
     const float* routerBias = nullptr;  // fp32 [n_routed] e_score_correction_bias (noaux_tc only)
-    // Experts in kmoe's layout (kernels/moe_expert_decode.cuh): slots 0..n_routed-1 routed, then
+    // Experts in the MoE kernels' layout (kernels/moe_expert_decode.cuh): slots 0..n_routed-1 routed, then
     // n_shared_slots shared pieces of `inter` rows; a dense MLP is one shared slot. `inter` is the
     // model's size rounded up to 64 (the kernels' block); padded gate/up rows and down columns are
     // zero, so they add silu(0) * 0 = 0 exactly.
@@ -51,7 +52,8 @@ class CudaWeights final {
 public:
     // Throws fathom::Error: Resource when the GPU lacks memory (nothing is left allocated then),
     // UserInput for a model shape the CUDA backend does not run.
-    CudaWeights(const ModelConfig& config, const WeightStore& weights, cudaStream_t stream);
+    // progress(fraction) is called from the constructing thread as pieces land; it may throw to cancel.
+    CudaWeights(const ModelConfig& config, const WeightStore& weights, const std::function<void(double)>& progress = {});
 
     const std::vector<CudaLayerWeights>& layers() const { return m_layers; }
     const bf16* embedding() const { return m_embed; }  // [vocab, hidden]

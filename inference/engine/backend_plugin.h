@@ -10,12 +10,13 @@
 #include "inference/model/weight_store.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 // Bump when anything a plugin sees changes layout: this file, ModelRunner, ModelConfig, WeightStore.
-#define FATHOM_BACKEND_ABI_VERSION 1
+#define FATHOM_BACKEND_ABI_VERSION 2
 // The one symbol a plugin exports (extern "C", default visibility).
 #define FATHOM_BACKEND_ENTRY "fathom_backend_plugin"
 
@@ -27,6 +28,7 @@ struct BackendRunnerArgs {
     const WeightStore* weights;      // validated, memory-mapped; valid only during the call
     std::int64_t contextLength;      // tokens the KV cache must hold (> 0)
     int device;                      // device index (0 = first)
+    std::function<void(double)> uploadProgress = {};  // fraction uploaded; called on the calling thread, may throw
 };
 
 struct BackendPlugin {

@@ -1,12 +1,15 @@
 // CpuRunner: a thin adapter from ModelRunner to CpuModel + KvCache.
 #include "inference/engine/cpu_runner.h"
 
+#include <algorithm>
+
 namespace fathom::inference {
 
-CpuRunner::CpuRunner(const ModelConfig& config, WeightStore weights, int threads, std::int64_t contextLength)
+CpuRunner::CpuRunner(const ModelConfig& config, WeightStore weights, int threads, std::int64_t contextLength,
+                     std::int64_t prefillChunk)
     : m_weights(std::make_unique<WeightStore>(std::move(weights))),
       m_model(std::make_unique<cpu::CpuModel>(config, *m_weights, threads)),
-      m_cache(m_model->makeCache(contextLength))
+      m_cache(m_model->makeCache(contextLength)), m_prefillChunk(std::max<std::int64_t>(1, prefillChunk))
 {
 }
 

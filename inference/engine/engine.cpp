@@ -14,6 +14,7 @@
 #include "base/error.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 namespace fathom::inference {
@@ -37,6 +38,12 @@ public:
                                    const std::atomic<bool>* cancel) override
     {
         return m_inner->forwardLast(tokens, startPos, cancel);
+    }
+    std::int64_t prefillChunk() const override { return m_inner->prefillChunk(); }
+    std::int32_t step(const std::vector<std::int32_t>& tokens, std::int64_t startPos, const StepSampling& sampling,
+                      const std::atomic<bool>* cancel) override
+    {
+        return m_inner->step(tokens, startPos, sampling, cancel);
     }
 
 private:
@@ -113,6 +120,8 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
     std::int64_t context = options.contextLength > 0 ? options.contextLength : 4096;
     if (config.maxPositionEmbeddings > 0)
         context = std::min(context, config.maxPositionEmbeddings);
+    const auto loadStart = std::chrono::steady_clock::now();
+    const std::size_t weightBytes = weights.totalBytes();
     std::unique_ptr<ModelRunner> runner;
     std::string cudaNote;
     // Auto takes the GPU when fathom-cuda is installed, finds one and its kernels cover the model,
@@ -126,7 +135,9 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
         cudaNote = "the CUDA backend does not run GGUF files yet";
     } else if (options.backend != Backend::Cpu && BackendLoader::load("cuda").plugin) {
         step(progress, 0.8, "uploading weights to the GPU");
-        runner = BackendLoader::makeRunner(options.backend, {modelDir, &config, &weights, context, 0}, &cudaNote);
+        BackendRunnerArgs args{modelDir, &config, &weights, context, 0};
+        args.uploadProgress = [&progress](double f) { step(progress, 0.8 + 0.2 * f, "uploading weights to the GPU"); };
+        runner = BackendLoader::makeRunner(options.backend, args, &cudaNote);
     }
     if (!runner) {
         step(progress, 0.8, "preparing the CPU backend");
@@ -135,6 +146,8 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
             runner = std::make_unique<AnnotatedRunner>(std::move(runner), "CUDA not used: " + cudaNote);
     }
     ModelInfo info;
+    info.weightBytes = weightBytes;
+    info.backendSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - loadStart).count();
     info.folder = modelDir;
     info.name = gguf ? std::filesystem::path(modelDir).stem().string() : std::filesystem::path(modelDir).filename().string();
     if (info.name.empty())

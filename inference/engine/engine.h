@@ -15,14 +15,20 @@ enum class Backend { Auto, Cpu, Cuda };
 enum class Priority { Interactive, Normal };  // Interactive (FIM) is scheduled before Normal (chat)
 enum class FinishReason { Eos, Length, Stop, Cancelled, Error };
 
+// One request's sampling; the rule is inference/sampling/sampler.h's, on the CPU and the GPU alike.
 struct SamplingParams {
     float temperature = 0.7f;  // 0 = greedy
     int topK = 0;              // 0 = off
     float topP = 1.0f;         // 1 = off
     float minP = 0.0f;         // 0 = off
-    float repetitionPenalty = 1.0f;
+    float repetitionPenalty = 1.0f;  // 1 = off; HF's rule, once per distinct recent token
+    float presencePenalty = 0.0f;    // 0 = off; subtracted once per distinct recent token (OpenAI's)
+    float frequencyPenalty = 0.0f;   // 0 = off; subtracted once per occurrence (OpenAI's)
+    int penaltyLastN = 256;          // the penalties look at this many most recent tokens (prompt included)
     std::uint64_t seed = 0;    // same seed + same prompt -> same tokens
 };
+// The GPU sampler keeps the penalty window in a fixed device buffer of this many tokens.
+inline constexpr int kMaxPenaltyWindow = 256;
 
 struct EngineOptions {
     Backend backend = Backend::Auto;
@@ -67,6 +73,8 @@ struct ModelInfo {
     std::string backendName;   // "CPU (8 threads)" or the CUDA device name
     std::int64_t contextLength = 0;
     std::int64_t vocabSize = 0;
+    std::size_t weightBytes = 0;  // the weights as stored in the files (memory-mapped)
+    double backendSeconds = 0;    // building the backend: the upload to the GPU, or the CPU's setup
 };
 
 // Progress of load(): fraction in [0,1]; return false to cancel (load then throws Cancelled).

@@ -1,14 +1,15 @@
 // QueuedEngine: the worker takes one request at a time (the KV cache is single-sequence), checks
-// cancellation between prefill chunks and decode steps, and turns every failure into onError.
+// cancellation between prefill chunks and decode steps, and turns every failure into onError. Each
+// generated token is one runner step that also samples, so on the GPU only the id crosses the bus.
 #include "inference/engine/queued_engine.h"
 
 #include "inference/engine/stop_matcher.h"
-#include "inference/sampling/sampler.h"
 #include "base/error.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <span>
 
 namespace fathom::inference {
 
@@ -26,9 +27,9 @@ struct QueuedEngine::Job {
 };
 
 QueuedEngine::QueuedEngine(std::unique_ptr<ModelRunner> runner, ModelInfo info, std::vector<std::int32_t> eosTokens,
-                           DecoderFactory decoderFactory, std::int64_t prefillChunk)
+                           DecoderFactory decoderFactory)
     : m_runner(std::move(runner)), m_info(std::move(info)), m_eos(std::move(eosTokens)),
-      m_decoderFactory(std::move(decoderFactory)), m_prefillChunk(std::max<std::int64_t>(1, prefillChunk))
+      m_decoderFactory(std::move(decoderFactory))
 {
     m_info.backendName = m_runner->backendName();
     m_info.contextLength = m_runner->contextLength();
@@ -155,11 +156,26 @@ void QueuedEngine::run(Job& job)
         std::mismatch(cached.begin(), cached.end(), req.promptTokens.begin(), req.promptTokens.end()).first - cached.begin());
     std::int64_t pos = static_cast<std::int64_t>(std::min(common, req.promptTokens.size() - 1));
     stats.cachedPromptTokens = pos;
-    std::vector<float> logits;
+    // The penalty window: the last penaltyLastN tokens of prompt + reply (at most the GPU's buffer).
+    std::vector<std::int32_t> history = req.promptTokens;
+    const std::size_t window = static_cast<std::size_t>(std::clamp(req.sampling.penaltyLastN, 0, kMaxPenaltyWindow));
+    StepSampling sampling;
+    sampling.params = req.sampling;
+    auto recent = [&] {
+        const std::size_t n = std::min(window, history.size());
+        return std::span<const std::int32_t>(history.data() + history.size() - n, n);
+    };
+    std::int32_t token = -1;
     // False when the request was cancelled inside the pass (the runner stops between layers).
-    auto forward = [&](std::vector<std::int32_t> tokens, std::int64_t at) {
+    // With sample false the pass only fills the cache (a prefill chunk that is not the last).
+    auto run = [&](std::vector<std::int32_t> tokens, std::int64_t at, bool sample) {
         try {
-            logits = m_runner->forwardLast(tokens, at, &job.cancelled);
+            if (sample) {
+                sampling.recent = recent();
+                token = m_runner->step(tokens, at, sampling, &job.cancelled);
+            } else {
+                m_runner->forwardLast(tokens, at, &job.cancelled);
+            }
             return true;
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Cancelled)
@@ -167,17 +183,16 @@ void QueuedEngine::run(Job& job)
             return false;
         }
     };
+    const std::int64_t chunk = std::max<std::int64_t>(1, m_runner->prefillChunk());
     while (pos < stats.promptTokens) {
-        const std::int64_t end = std::min(stats.promptTokens, pos + m_prefillChunk);
-        if (job.cancelled || !forward({req.promptTokens.begin() + pos, req.promptTokens.begin() + end}, pos))
+        const std::int64_t end = std::min(stats.promptTokens, pos + chunk);
+        if (job.cancelled || !run({req.promptTokens.begin() + pos, req.promptTokens.begin() + end}, pos, end == stats.promptTokens))
             return finish(FinishReason::Cancelled);
         pos = end;
     }
 
-    Sampler sampler(req.sampling);
     StopMatcher stops(req.stopStrings);
     std::unique_ptr<TokenTextDecoder> decoder = m_decoderFactory ? m_decoderFactory() : nullptr;
-    std::vector<std::int32_t> history = req.promptTokens;
     Clock::time_point firstToken;
     // The end of the text: what the detokenizer and the stop matcher still hold.
     auto finalText = [&](bool& stopped) {
@@ -195,12 +210,8 @@ void QueuedEngine::run(Job& job)
             decodeRate();
             return finish(FinishReason::Cancelled);
         }
-        for (float v : logits)
-            if (!std::isfinite(v))
-                return job.sink->onError(job.id, "the model produced NaN or infinite logits at position " +
-                                                     std::to_string(pos) + "; the weights may be damaged");
-        const std::int32_t token = sampler.sample(logits.data(), vocab, history);
         history.push_back(token);
+        ++sampling.draw;
         if (++stats.generatedTokens == 1) {
             firstToken = Clock::now();
             stats.timeToFirstTokenMs = msSince(job.submitted);
@@ -224,7 +235,7 @@ void QueuedEngine::run(Job& job)
             return finish(stopped ? FinishReason::Stop : FinishReason::Length);
         }
         reportCancelledQueued();
-        if (!forward({token}, pos)) {
+        if (!run({token}, pos, true)) {
             decodeRate();
             return finish(FinishReason::Cancelled);
         }

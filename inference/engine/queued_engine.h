@@ -1,6 +1,7 @@
 // inference::Engine over any ModelRunner: one worker thread, Interactive requests before Normal
-// ones, prompt prefixes reused from the KV cache, decode steps with sampling, stop strings,
-// cancellation within one step (a prefill is cut into chunks so it can be cancelled too).
+// ones, prompt prefixes reused from the KV cache, one runner step per generated token (the runner
+// samples), stop strings, cancellation within one step (a prefill is cut into the runner's chunks
+// so it can be cancelled too).
 #pragma once
 
 #include "inference/engine/engine.h"
@@ -22,7 +23,7 @@ public:
     // never match. eosTokens end a generation (the EOS token is reported, its text is not).
     using DecoderFactory = std::function<std::unique_ptr<TokenTextDecoder>()>;
     QueuedEngine(std::unique_ptr<ModelRunner> runner, ModelInfo info, std::vector<std::int32_t> eosTokens,
-                 DecoderFactory decoderFactory, std::int64_t prefillChunk = 256);
+                 DecoderFactory decoderFactory);
     ~QueuedEngine() override;  // cancels everything, reports onDone(Cancelled), joins the worker
 
     const ModelInfo& info() const override { return m_info; }
@@ -39,7 +40,6 @@ private:
     ModelInfo m_info;
     std::vector<std::int32_t> m_eos;
     DecoderFactory m_decoderFactory;
-    std::int64_t m_prefillChunk;
 
     std::mutex m_mutex;
     std::condition_variable m_wake;

@@ -1,5 +1,5 @@
 // The tensors a DeepSeek-V2/V3 checkpoint must hold, by exact hub name and shape, and the check of a
-// WeightStore against them (RELIABILITY.md 6 and 8).
+// WeightStore against them (docs/RELIABILITY.md cases 6 and 8).
 #include "inference/model/weight_store_impl.h"
 
 #include "base/error.h"

@@ -6,7 +6,8 @@
 
 namespace fathom::inference {
 
-// DeepSeek-V2-Lite / Coder-V2-Lite (ANCHORS.md: 27 layers, 64 routed experts of 1408, q_lora null).
+// DeepSeek-V2-Lite / Coder-V2-Lite (docs/ARCHITECTURE.md, 'Model shapes': 27 layers, 64 routed experts
+// of 1408, q_lora null).
 ModelConfig deepseekV2LiteConfig();
 
 }  // namespace fathom::inference

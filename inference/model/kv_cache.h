@@ -1,6 +1,6 @@
 // The MLA latent KV cache: per layer, per token, the kv_lora_rank latent (after kv_a_layernorm)
 // followed by the qk_rope_head_dim rope key, already rotated — 576 values for the real models
-// (DESIGN.md "MLA runs absorbed at decode"). Also remembers which token ids it holds, so a follow-up
+// (docs/ARCHITECTURE.md, "KV cache"). Also remembers which token ids it holds, so a follow-up
 // request can keep the shared prefix (truncate) instead of recomputing it.
 #pragma once
 

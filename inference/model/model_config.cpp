@@ -1,5 +1,6 @@
 // Parses a DeepSeek-V2/V3 config.json (hub format, transformers 4 or 5 spelling) into ModelConfig and
-// rejects anything missing, mistyped or absurd before a single weight is mapped (RELIABILITY.md 6-7).
+// rejects anything missing, mistyped or absurd before a single weight is mapped (docs/RELIABILITY.md
+// cases 6-7).
 #include "inference/model/model_config.h"
 
 #include "inference/model/json_file.h"

@@ -1,5 +1,5 @@
 // The architecture hyper-parameters of a DeepSeek-V2 / V3 checkpoint, read from its config.json
-// (hub format) and validated before any weight is touched (RELIABILITY.md cases 6-7).
+// (hub format) and validated before any weight is touched (docs/RELIABILITY.md cases 6-7).
 #pragma once
 
 #include <cstdint>
@@ -66,7 +66,8 @@ struct ModelConfig {
     // DeepSeek: layer i is MoE iff n_routed_experts > 0, i >= first_k_dense_replace and
     // i % moe_layer_freq == 0.
     bool isMoeLayer(std::int64_t layer) const;
-    // (qk_nope + qk_rope)^-0.5 × yarn_mscale(factor, mscale_all_dim)² (ANCHORS.md).
+    // (qk_nope + qk_rope)^-0.5 × yarn_mscale(factor, mscale_all_dim)² (docs/ARCHITECTURE.md, 'Model
+    // shapes').
     double softmaxScale() const;
 
     // Parses and validates; `source` names the file in every error ("config.json: ...").

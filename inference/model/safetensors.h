@@ -13,7 +13,8 @@ namespace fathom::inference {
 
 class SafetensorsFile final {
 public:
-    // Maps `path` and validates its layout (RELIABILITY.md 1-4); throws fathom::Error "PATH: problem".
+    // Maps `path` and validates its layout (docs/RELIABILITY.md cases 1-4); throws fathom::Error "PATH:
+    // problem".
     explicit SafetensorsFile(const std::string& path);
     ~SafetensorsFile();
     SafetensorsFile(const SafetensorsFile&) = delete;

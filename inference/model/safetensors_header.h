@@ -21,7 +21,7 @@ struct SafetensorsLayout {
     std::size_t dataOffset = 0;                   // first byte of the data section in the file
 };
 
-// Validates everything RELIABILITY.md cases 1-4 list: header length (0, past the file, over the
+// Validates everything docs/RELIABILITY.md cases 1-4 list: header length (0, past the file, over the
 // limit), UTF-8 JSON object, string-only __metadata__, supported dtype, shape element count, and data
 // offsets that start at 0, are in order, neither overlap nor leave gaps, end at the file's end and
 // match shape × dtype size. Throws fathom::Error "FILE: problem". Memory stays proportional to the

@@ -1,5 +1,5 @@
 // WeightStore over safetensors files: a single model.safetensors or an index + shards, every byte
-// validated (RELIABILITY.md 1-5) before the store is handed out.
+// validated (docs/RELIABILITY.md cases 1-5) before the store is handed out.
 #include "inference/model/weight_store_impl.h"
 
 #include "inference/model/json_file.h"

@@ -30,8 +30,9 @@ public:
     WeightStore(WeightStore&&) noexcept;
     WeightStore& operator=(WeightStore&&) noexcept;
 
-    // Opens model.safetensors or model.safetensors.index.json (+ shards) in `dir`. Validates every
-    // file (RELIABILITY.md 1-5) before returning; throws fathom::Error naming the file and problem.
+    // Opens model.safetensors or model.safetensors.index.json (+ shards) in `dir`. Validates every file
+    // (docs/RELIABILITY.md cases 1-5) before returning; throws fathom::Error naming the file and
+    // problem.
     static WeightStore openFolder(const std::string& dir);
     // One safetensors file on its own (tests, tools).
     static WeightStore openFile(const std::string& path);
@@ -52,9 +53,9 @@ public:
     std::vector<std::string> names() const;
     std::size_t totalBytes() const;  // bytes of weight data held; aliased synthetic layers count once
 
-    // Checks the tensors against the architecture (RELIABILITY.md 6, 8): every needed tensor present
-    // with the expected shape and dtype; unexpected tensors are returned (and not used), not fatal.
-    // kv_b_proj may instead come split as k_b_proj [heads, kv_lora, nope] + v_b_proj
+    // Checks the tensors against the architecture (docs/RELIABILITY.md cases 6, 8): every needed tensor
+    // present with the expected shape and dtype; unexpected tensors are returned (and not used), not
+    // fatal. kv_b_proj may instead come split as k_b_proj [heads, kv_lora, nope] + v_b_proj
     // [heads, v, kv_lora], the form newer GGUF files hold.
     std::vector<std::string> validateAgainst(const ModelConfig& config, const std::string& folder) const;
 

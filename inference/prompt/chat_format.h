@@ -1,5 +1,5 @@
-// DeepSeek chat prompt formats (ANCHORS.md "Prompt formats"): the text a model expects for a chat,
-// reproducing the Jinja chat_template of each model's tokenizer_config.json byte for byte.
+// DeepSeek chat prompt formats (docs/ARCHITECTURE.md, "Prompt formats"): the text a model expects for a
+// chat, reproducing the Jinja chat_template of each model's tokenizer_config.json byte for byte.
 #pragma once
 
 #include "inference/prompt/chat_message.h"

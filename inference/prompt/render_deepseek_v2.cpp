@@ -4,7 +4,8 @@
 //     assistant: 'Assistant: ' + content + eos_token
 //     system:    content + '\n\n'            (in place, wherever it appears)
 //   {% endfor %}{% if add_generation_prompt %}'Assistant:'{% endif %}
-// No space after the final "Assistant:" (ANCHORS.md: with one, the Lite models drift off-language).
+// No space after the final "Assistant:" (with one, the Lite models drift off-language: see
+// docs/ARCHITECTURE.md, "Prompt formats").
 #include "inference/prompt/chat_format.h"
 
 namespace fathom::inference::detail {

@@ -1,111 +1,113 @@
-// Sampler. The generator is xoshiro256** seeded through splitmix64 (not std::mt19937 + a standard
-// distribution, whose outputs differ between standard libraries).
+// Sampler: the reference implementation of the rule in sampler.h. Written for clarity over speed
+// (one pass per step of the rule, a sort for top-k / top-p); the CPU backend's time goes to the
+// model, not here. Every float operation is one IEEE operation (no fused multiply-add), as in the
+// GPU kernel, so the two agree wherever a draw does not land on a rounding boundary.
 #include "inference/sampling/sampler.h"
 
+#include "base/philox.h"
+
 #include <algorithm>
+#include <bit>
 #include <cmath>
-#include <limits>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace fathom::inference {
 
-namespace {
+std::uint64_t samplingWeight(float e) { return sampleWeightFixed(e); }
 
-std::uint64_t splitmix64(std::uint64_t& x)
+Sampler::Sampler(const SamplingParams& params) : m_params(params) {}
+
+std::int32_t Sampler::sample(const float* logits, std::int64_t vocab, std::span<const std::int32_t> recent, std::uint64_t draw)
 {
-    std::uint64_t z = (x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+    const SamplingParams& p = m_params;
+    const std::size_t V = static_cast<std::size_t>(vocab);
+    m_z.assign(logits, logits + V);
+    for (float v : m_z)
+        if (!std::isfinite(v))
+            return -1;
 
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-}  // namespace
-
-Sampler::Sampler(const SamplingParams& params) : m_params(params)
-{
-    std::uint64_t s = params.seed;
-    for (std::uint64_t& w : m_state)
-        w = splitmix64(s);
-}
-
-double Sampler::nextUniform()
-{
-    const std::uint64_t result = rotl(m_state[1] * 5, 7) * 9;
-    const std::uint64_t t = m_state[1] << 17;
-    m_state[2] ^= m_state[0];
-    m_state[3] ^= m_state[1];
-    m_state[1] ^= m_state[2];
-    m_state[0] ^= m_state[3];
-    m_state[2] ^= t;
-    m_state[3] = rotl(m_state[3], 45);
-    return double(result >> 11) * 0x1.0p-53;
-}
-
-std::int32_t Sampler::sample(const float* logits, std::int64_t vocab, const std::vector<std::int32_t>& history)
-{
-    m_logits.assign(logits, logits + vocab);
-    // HF's repetition penalty: each token seen before is made less likely once, whatever its count.
-    if (m_params.repetitionPenalty != 1.0f && m_params.repetitionPenalty > 0.0f) {
-        std::unordered_set<std::int32_t> seen(history.begin(), history.end());
-        for (std::int32_t t : seen) {
-            if (t < 0 || t >= vocab)
-                continue;
-            float& v = m_logits[size_t(t)];
-            v = v < 0 ? v * m_params.repetitionPenalty : v / m_params.repetitionPenalty;
+    const bool penalize = p.repetitionPenalty != 1.0f || p.presencePenalty != 0.0f || p.frequencyPenalty != 0.0f;
+    if (penalize && !recent.empty()) {
+        std::unordered_map<std::int32_t, int> counts;
+        for (std::int32_t t : recent)
+            if (t >= 0 && std::size_t(t) < V)
+                ++counts[t];
+        for (const auto& [t, n] : counts) {
+            float& v = m_z[std::size_t(t)];
+            if (p.repetitionPenalty > 0.0f && p.repetitionPenalty != 1.0f)
+                v = v > 0.0f ? v / p.repetitionPenalty : v * p.repetitionPenalty;
+            const float byCount = p.frequencyPenalty * static_cast<float>(n);
+            v = (v - byCount) - p.presencePenalty;
         }
     }
-    if (m_params.temperature <= 0.0f)  // greedy; the lowest id wins a tie
-        return static_cast<std::int32_t>(std::max_element(m_logits.begin(), m_logits.end()) - m_logits.begin());
 
-    m_candidates.clear();
-    for (std::int64_t i = 0; i < vocab; ++i)
-        if (!std::isnan(m_logits[size_t(i)]))
-            m_candidates.push_back({static_cast<std::int32_t>(i), m_logits[size_t(i)] / m_params.temperature});
-    if (m_candidates.empty())
-        return 0;
-    auto byValue = [](const Candidate& a, const Candidate& b) { return a.value > b.value || (a.value == b.value && a.id < b.id); };
-    std::size_t keep = m_candidates.size();
-    if (m_params.topK > 0 && std::size_t(m_params.topK) < keep) {
-        keep = std::size_t(m_params.topK);
-        std::nth_element(m_candidates.begin(), m_candidates.begin() + std::ptrdiff_t(keep) - 1, m_candidates.end(), byValue);
-        m_candidates.resize(keep);
+    if (p.temperature <= 0.0f)  // greedy; the lowest id wins a tie
+        return static_cast<std::int32_t>(std::max_element(m_z.begin(), m_z.end()) - m_z.begin());
+
+    m_keys.resize(V);
+    for (std::size_t i = 0; i < V; ++i) {
+        m_z[i] = m_z[i] / p.temperature;
+        m_keys[i] = orderKey(std::bit_cast<std::uint32_t>(m_z[i]));
     }
-    std::sort(m_candidates.begin(), m_candidates.end(), byValue);
-    // Softmax over the survivors (values become probabilities).
-    const float mx = m_candidates[0].value;
-    double sum = 0;
-    for (Candidate& c : m_candidates) {
-        c.value = std::exp(c.value - mx);
-        sum += c.value;
+    const float M = *std::max_element(m_z.begin(), m_z.end());
+    m_w.resize(V);
+    for (std::size_t i = 0; i < V; ++i)
+        m_w[i] = sampleWeightFixed(std::exp(m_z[i] - M));
+
+    // Thresholds as ordered keys: a token is kept when its key is >= the threshold.
+    std::uint32_t threshold = 0;
+    if (p.topK > 0 && std::size_t(p.topK) < V) {
+        m_sorted = m_keys;
+        std::nth_element(m_sorted.begin(), m_sorted.begin() + (p.topK - 1), m_sorted.end(), std::greater<>());
+        threshold = m_sorted[std::size_t(p.topK - 1)];
+        for (std::size_t i = 0; i < V; ++i)
+            if (m_keys[i] < threshold)
+                m_w[i] = 0;
     }
-    for (Candidate& c : m_candidates)
-        c.value = static_cast<float>(c.value / sum);
-    if (m_params.topP < 1.0f) {  // smallest prefix whose mass reaches top_p
-        double mass = 0;
-        std::size_t n = 0;
-        while (n < keep && mass < m_params.topP)
-            mass += m_candidates[n++].value;
-        keep = std::max<std::size_t>(1, n);
+    if (p.topP < 1.0f) {
+        std::uint64_t mass = 0;
+        for (std::uint64_t w : m_w)
+            mass += w;
+        const auto target = static_cast<std::uint64_t>(static_cast<double>(p.topP) * static_cast<double>(mass));
+        // Weight per distinct key, best first: the cut is the first key where the running mass reaches target.
+        std::vector<std::pair<std::uint32_t, std::uint64_t>> byKey;
+        byKey.reserve(V);
+        for (std::size_t i = 0; i < V; ++i)
+            if (m_keys[i] >= threshold)
+                byKey.emplace_back(m_keys[i], m_w[i]);
+        std::sort(byKey.begin(), byKey.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+        std::uint64_t run = 0;
+        std::uint32_t cut = byKey.empty() ? threshold : byKey.front().first;
+        for (std::size_t i = 0; i < byKey.size();) {
+            const std::uint32_t key = byKey[i].first;
+            for (; i < byKey.size() && byKey[i].first == key; ++i)
+                run += byKey[i].second;
+            cut = key;
+            if (run >= target)
+                break;
+        }
+        threshold = std::max(threshold, cut);
     }
-    if (m_params.minP > 0.0f) {  // drop tokens below min_p × the most likely one
-        const float floor = m_params.minP * m_candidates[0].value;
-        std::size_t n = 1;
-        while (n < keep && m_candidates[n].value >= floor)
-            ++n;
-        keep = n;
+    const std::uint64_t minW = p.minP > 0.0f ? sampleWeightFixed(std::min(p.minP, 1.0f)) : 0;
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < V; ++i) {
+        if (m_keys[i] < threshold || m_w[i] < minW)
+            m_w[i] = 0;
+        total += m_w[i];
     }
-    double total = 0;
-    for (std::size_t i = 0; i < keep; ++i)
-        total += m_candidates[i].value;
-    double r = nextUniform() * total;
-    for (std::size_t i = 0; i < keep; ++i) {
-        r -= m_candidates[i].value;
-        if (r < 0)
-            return m_candidates[i].id;
+    const std::uint32_t u = philox32(p.seed, draw, 0);
+    const std::uint64_t target = samplingTarget(total, u);
+    std::uint64_t run = 0;
+    std::int32_t last = 0;
+    for (std::size_t i = 0; i < V; ++i) {
+        if (m_w[i] == 0)
+            continue;
+        run += m_w[i];
+        last = static_cast<std::int32_t>(i);
+        if (run > target)
+            return last;
     }
-    return m_candidates[keep - 1].id;
+    return last;  // unreachable while total > 0: the best token always weighs 2^40
 }
 
 }  // namespace fathom::inference

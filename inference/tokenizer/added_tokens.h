@@ -35,7 +35,7 @@ struct TextSegment {
 
 class AddedTokens final {
 public:
-    // Validates the list (RELIABILITY.md case 10): ids in range and unique, contents unique, and
+    // Validates the list (docs/RELIABILITY.md case 10): ids in range and unique, contents unique, and
     // consistent with the vocab when a token is also a vocab entry. Throws fathom::Error(UserInput).
     AddedTokens(const nlohmann::json& list, const BpeModel& model, const std::string& file);
 

@@ -28,7 +28,7 @@ using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>
 
 class BpeModel final {
 public:
-    // Parses and validates the "model" object (RELIABILITY.md case 9). `file` names tokenizer.json
+    // Parses and validates the "model" object (docs/RELIABILITY.md case 9). `file` names tokenizer.json
     // in errors. Throws fathom::Error(UserInput).
     BpeModel(const nlohmann::json& model, const std::string& file);
 

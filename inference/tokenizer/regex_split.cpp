@@ -14,7 +14,7 @@ namespace fathom::inference {
 
 namespace {
 
-// Bounds that stop a hostile pattern from backtracking for ever (RELIABILITY.md case 11). Normal
+// Bounds that stop a hostile pattern from backtracking for ever (docs/RELIABILITY.md case 11). Normal
 // pre-tokenizer patterns use a few steps per character; these allow far more than that.
 constexpr std::uint32_t kMatchLimit = 50'000'000;
 constexpr std::uint32_t kDepthLimit = 1'000'000;

@@ -1,4 +1,5 @@
-// Loading tokenizer.json (with the checks of RELIABILITY.md cases 9-12) and the encode/decode paths.
+// Loading tokenizer.json (with the checks of docs/RELIABILITY.md cases 9-12) and the encode/decode
+// paths.
 #include "inference/tokenizer/tokenizer.h"
 
 #include "inference/model/gguf_file.h"

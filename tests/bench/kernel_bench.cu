@@ -1,12 +1,12 @@
-// Kernel bench: achieved GB/s (or TFLOP/s) of the hot decode/prefill kernels on V2-Lite shapes, next
-// to the 4.15 TB/s copy ceiling of ANCHORS.md and a copy measured here (STYLE.md rule 3). Each
-// kernel runs as a captured graph of back-to-back launches over rotating buffers (> 4x the L2), the
-// way a decode step replays it; the median of several replays is reported. JSON on stdout.
+// Kernel bench: achieved GB/s (or TFLOP/s) of the hot decode/prefill kernels on V2-Lite shapes, next to
+// the 4.15 TB/s copy ceiling of docs/PERFORMANCE.md and a copy measured here (CONTRIBUTING.md, 'Style'
+// 3). Each kernel runs as a captured graph of back-to-back launches over rotating buffers (> 4x the L2),
+// the way a decode step replays it; the median of several replays is reported. JSON on stdout.
 #include "kernels/gemv.cuh"
 #include "kernels/mla_decode.cuh"
 #include "kernels/mla_prefill.cuh"
 #include "kernels/rmsnorm.cuh"
-#include "kernels/twins/rope_tables.h"
+#include "inference/cpu/rope.h"
 #include "tests/gpu/attn_gpu_util.h"
 
 #include <cublas_v2.h>
@@ -85,7 +85,8 @@ double measureCopyGBs(cudaStream_t s)
     return 2.0 * n / (us * 1e3);  // bytes read + written
 }
 
-// Random bf16 in [-1, 1) (never time on zeros or constants: METHOD.md), a 16 MB host pattern tiled.
+// Random bf16 in [-1, 1), a 16 MB host pattern tiled: never time on zeros or constants
+// (docs/PERFORMANCE.md, 'How to measure').
 void fillRandomBf16(DevBuf& d)
 {
     Rng rng(12345);
@@ -156,8 +157,7 @@ Result benchMlaDecode(int ctx, cudaStream_t s)
         t[i] = i;
     uploadRaw(table, t);
     uploadRaw(last, std::vector<std::int32_t>{ctx - 1});
-    kernels::RopeSpec spec;
-    const kernels::RopeTables tab = kernels::buildRopeTables(spec, ctx);
+    const inference::cpu::RopeTables tab = inference::cpu::ropeTables(inference::cpu::YarnRope(64, 10000, inference::RopeScaling{}), ctx);
     DevBuf dcos, dsin;
     upload(dcos, tab.cos);
     upload(dsin, tab.sin);

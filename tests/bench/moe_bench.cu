@@ -1,4 +1,4 @@
-// moe_bench: times the kmoe kernels on the DeepSeek-V2-Lite shape with distinct random weights per
+// moe_bench: times the MoE-side kernels on the DeepSeek-V2-Lite shape with distinct random weights per
 // layer (more than L2 holds), each case captured in a CUDA graph, and prints JSON with the achieved
 // bandwidth next to the measured copy ceiling. Usage: moe_bench [--layers 26] [--reps 20] [--tokens 512]
 #include <cuda_bf16.h>
@@ -22,7 +22,7 @@ using namespace fathom::kernels;
 
 namespace {
 
-constexpr double kCeilingGBs = 4150.0;  // ANCHORS.md: measured H200 device-to-device copy
+constexpr double kCeilingGBs = 4150.0;  // docs/PERFORMANCE.md: measured H200 device-to-device copy
 
 void ok(cudaError_t e, const char* what)
 {
@@ -162,6 +162,7 @@ int main(int argc, char** argv)
     }
 
     std::vector<__nv_bfloat16*> w13(layers), w2(layers), gate(layers);
+    std::vector<float*> gate32(layers);  // the router's fp32 gate (moe_route); the fused kernel reads bf16
     for (int l = 0; l < layers; ++l) {
         w13[l] = alloc<__nv_bfloat16>(w13_n);
         w2[l] = alloc<__nv_bfloat16>(w2_n);
@@ -169,9 +170,13 @@ int main(int argc, char** argv)
         fillBf16<<<4096, 256, 0, s>>>(w13[l], w13_n, 0.03f, 3 * l + 1);
         fillBf16<<<4096, 256, 0, s>>>(w2[l], w2_n, 0.03f, 3 * l + 2);
         fillBf16<<<256, 256, 0, s>>>(gate[l], size_t(R) * H, 0.1f, 3 * l + 3);
+        gate32[l] = alloc<float>(size_t(R) * H);
+        fillF32<<<256, 256, 0, s>>>(gate32[l], size_t(R) * H, 0.1f, 3 * l + 3);
     }
     __nv_bfloat16* x = alloc<__nv_bfloat16>(size_t(tokens) * H);
     fillBf16<<<256, 256, 0, s>>>(x, size_t(tokens) * H, 1.0f, 777);
+    float* x32 = alloc<float>(size_t(tokens) * H);
+    fillF32<<<256, 256, 0, s>>>(x32, size_t(tokens) * H, 1.0f, 777);
     float* out = alloc<float>(size_t(tokens) * H);
     float* logits = alloc<float>(size_t(tokens) * R);
     int* counters = alloc<int>(tokens);
@@ -205,7 +210,7 @@ int main(int argc, char** argv)
     };
     auto routeParams = [&](int l, int n_tokens, int* oid, float* ow) {
         MoeRouteParams p;
-        p.x = x; p.gate_w = gate[l]; p.logits = logits; p.counters = counters; p.topk_ids = oid; p.topk_weights = ow;
+        p.x = x32; p.gate_w = gate32[l]; p.logits = logits; p.counters = counters; p.topk_ids = oid; p.topk_weights = ow;
         p.n_tokens = n_tokens; p.hidden = H; p.n_routed = R; p.top_k = K;
         return p;
     };
@@ -224,19 +229,19 @@ int main(int argc, char** argv)
         cudaFree(sink);
     }
     emit("expert_decode_x" + std::to_string(layers) + "_layers",
-         timeGraph(s, reps, [&] { for (int l = 0; l < layers; ++l) moeExpertDecode(decodeParams(l, ids + l * K, wts + l * K), s); }),
+         timeGraph(s, reps, [&] { for (int l = 0; l < layers; ++l) launchMoeExpertDecode(decodeParams(l, ids + l * K, wts + l * K), s); }),
          layers, expert_bytes, expert_flops);
     emit("route_decode_x" + std::to_string(layers),
-         timeGraph(s, reps, [&] { for (int l = 0; l < layers; ++l) moeRoute(routeParams(l, 1, ids + l * K, wts + l * K), s); }),
-         layers, double(R) * H * 2, double(R) * H * 2);
+         timeGraph(s, reps, [&] { for (int l = 0; l < layers; ++l) launchMoeRoute(routeParams(l, 1, ids + l * K, wts + l * K), s); }),
+         layers, double(R) * H * 4, double(R) * H * 2);
     emit("moe_layer_decode(route+experts)_x" + std::to_string(layers),
          timeGraph(s, reps, [&] {
              for (int l = 0; l < layers; ++l) {
-                 moeRoute(routeParams(l, 1, ids + l * K, wts + l * K), s);
-                 moeExpertDecode(decodeParams(l, ids + l * K, wts + l * K), s);
+                 launchMoeRoute(routeParams(l, 1, ids + l * K, wts + l * K), s);
+                 launchMoeExpertDecode(decodeParams(l, ids + l * K, wts + l * K), s);
              }
          }),
-         layers, expert_bytes + double(R) * H * 2, expert_flops);
+         layers, expert_bytes + double(R) * H * 4, expert_flops);
 
     {  // the same layers with the routing fused into the expert launch (one kernel per MoE layer)
         float* lws = alloc<float>(R);
@@ -244,9 +249,10 @@ int main(int argc, char** argv)
              timeGraph(s, reps, [&] {
                  for (int l = 0; l < layers; ++l) {
                      MoeExpertDecodeParams p = decodeParams(l, ids + l * K, wts + l * K);
-                     p.gate_w = gate[l];
+                     p.gate_w = gate32[l];
+                     p.x_f32 = x32;
                      p.logits_ws = lws;
-                     moeExpertDecode(p, s);
+                     launchMoeExpertDecode(p, s);
                  }
              }),
              layers, expert_bytes + double(R) * H * 2, expert_flops);
@@ -262,7 +268,7 @@ int main(int argc, char** argv)
                      MoeExpertDecodeParams p;
                      p.x = x; p.w13 = w13[l]; p.w2 = w2[l]; p.out_f32 = out; p.accumulate = 1; p.h_ws = dh;
                      p.sync_ws = sync_ws; p.hidden = H; p.inter = DI; p.n_shared_slots = 1;
-                     moeExpertDecode(p, s);
+                     launchMoeExpertDecode(p, s);
                  }
              }),
              layers, 3.0 * DI * H * 2, 3.0 * DI * H * 2);
@@ -287,7 +293,7 @@ int main(int argc, char** argv)
                 p.ws_sorted_token = sorted; p.ws_slot_pos = slot_pos; p.ws_offsets = offs; p.ws_tile_offsets = toffs;
                 p.ws_h = hb; p.ws_y = yb; p.n_tokens = tokens; p.hidden = H; p.inter = I; p.n_routed = R; p.top_k = K;
                 p.n_shared_slots = SH;
-                moePrefill(p, s);
+                launchMoePrefill(p, s);
             }
         });
         const double flops = double(A) * 3 * I * H * 2;
@@ -298,22 +304,33 @@ int main(int argc, char** argv)
         cudaFree(sorted); cudaFree(slot_pos); cudaFree(offs); cudaFree(toffs); cudaFree(hb); cudaFree(yb);
     }
 
-    // Sampling over the V2 vocabulary.
+    // Sampling over the V2 vocabulary (the decode graph's last node), one launch per token.
     {
         float* lg = alloc<float>(V);
         int* tok = alloc<int>(1);
-        std::uint64_t* rng = alloc<std::uint64_t>(2);
+        SamplingSettings* st = alloc<SamplingSettings>(1);
+        void* scratch = alloc<unsigned char>(samplingScratchBytes());
+        ok(cudaMemsetAsync(scratch, 0, samplingScratchBytes(), s), "memset");
         fillF32<<<256, 256, 0, s>>>(lg, V, 8.0f, 99);
-        ok(cudaMemsetAsync(rng, 0, 16, s), "memset");
-        SamplingParams greedy{lg, tok, rng, 1, V, 0.f, 0, 1.f, 7};
-        SamplingParams topp{lg, tok, rng, 1, V, 0.8f, 50, 0.9f, 7};
-        SamplingParams plain{lg, tok, rng, 1, V, 1.0f, 0, 0.95f, 7};
-        emit("sampling_greedy_102400", timeGraph(s, reps, [&] { for (int i = 0; i < 10; ++i) sampleTokens(greedy, s); }), 10,
-             double(V) * 4, 0);
-        emit("sampling_topk50_topp0.9_102400", timeGraph(s, reps, [&] { for (int i = 0; i < 10; ++i) sampleTokens(topp, s); }),
-             10, double(V) * 4, 0);
-        emit("sampling_topp0.95_102400", timeGraph(s, reps, [&] { for (int i = 0; i < 10; ++i) sampleTokens(plain, s); }), 10,
-             double(V) * 4, 0);
+        auto bench = [&](const char* name, float t, int k, float pp, float rep) {
+            SamplingSettings h;
+            h.temperature = t;
+            h.top_k = k;
+            h.top_p = pp;
+            h.repetition_penalty = rep;
+            h.n_recent = rep != 1.f ? kSamplingWindow : 0;
+            for (int i = 0; i < kSamplingWindow; ++i) h.recent[i] = (i * 7919) % V;
+            h.seed = 7;
+            ok(cudaMemcpyAsync(st, &h, sizeof h, cudaMemcpyHostToDevice, s), "settings");
+            ok(cudaStreamSynchronize(s), "settings");
+            const SamplingParams p{lg, V, st, tok, scratch};
+            emit(name, timeGraph(s, reps, [&] { for (int i = 0; i < 10; ++i) launchSampling(p, s); }), 10, double(V) * 4, 0);
+        };
+        bench("sampling_greedy_102400", 0.f, 0, 1.f, 1.f);
+        bench("sampling_temp1_102400", 1.f, 0, 1.f, 1.f);
+        bench("sampling_topk50_topp0.9_102400", 0.8f, 50, 0.9f, 1.f);
+        bench("sampling_topp0.95_temp0.7_102400", 0.7f, 0, 0.95f, 1.f);
+        bench("sampling_topk40_topp0.95_penalty256_102400", 0.7f, 40, 0.95f, 1.1f);
     }
     ok(cudaDeviceSynchronize(), "final sync");
     std::printf("{\n  \"bench\": \"moe_bench\", \"device\": \"%s\", \"ceiling_GBps\": %.0f, \"layers\": %d, \"reps\": %d,\n"

@@ -1,5 +1,5 @@
 // Helpers for the GPU op tests and benches: device buffers, bf16 rounding, fresh random inputs,
-// NaN poisoning, and the relative-L2 comparison (STYLE.md rule 2). Shared by kattn and kmoe rows.
+// NaN poisoning, and the relative-L2 comparison (CONTRIBUTING.md, 'Style' 2). Shared by every row.
 #pragma once
 
 #include <cuda_bf16.h>

@@ -1,4 +1,4 @@
-// The kmoe launchers check their arguments before touching the device: a broken call from the
+// The MoE-side launchers check their arguments before touching the device: a broken call from the
 // backend is one clear error naming the op and the value, never a kernel reading out of bounds.
 // Runs without a GPU (no label): the checks come before any CUDA call.
 #include <gtest/gtest.h>
@@ -37,8 +37,8 @@ void expectError(F call, std::initializer_list<const char*> parts)
 MoeRouteParams routeParams()
 {
     MoeRouteParams p;
-    p.x = fake<const __nv_bfloat16>();
-    p.gate_w = fake<const __nv_bfloat16>();
+    p.x = fake<const float>();
+    p.gate_w = fake<const float>();
     p.logits = fake<float>();
     p.counters = fake<int>();
     p.topk_ids = fake<int>();
@@ -75,7 +75,7 @@ TEST(KernelArgs, routeRejectsTopKAboveSixteen)
 {
     auto p = routeParams();
     p.top_k = 17;
-    expectError([&] { moeRoute(p, nullptr); }, {"moe_route", "top_k 17"});
+    expectError([&] { launchMoeRoute(p, nullptr); }, {"moe_route", "top_k 17"});
 }
 
 TEST(KernelArgs, routeRejectsKeptGroupsSmallerThanTopK)
@@ -84,28 +84,28 @@ TEST(KernelArgs, routeRejectsKeptGroupsSmallerThanTopK)
     p.method = MoeRouteMethod::GroupLimitedGreedy;
     p.n_group = 32;  // 2 experts per group
     p.topk_group = 2;
-    expectError([&] { moeRoute(p, nullptr); }, {"moe_route", "fewer experts than top_k"});
+    expectError([&] { launchMoeRoute(p, nullptr); }, {"moe_route", "fewer experts than top_k"});
 }
 
 TEST(KernelArgs, expertDecodeRejectsInterNotMultipleOf64)
 {
     auto p = expertParams();
     p.inter = 1400;
-    expectError([&] { moeExpertDecode(p, nullptr); }, {"moe_expert_decode", "inter 1400"});
+    expectError([&] { launchMoeExpertDecode(p, nullptr); }, {"moe_expert_decode", "inter 1400"});
 }
 
 TEST(KernelArgs, expertDecodeRejectsTwoOutputs)
 {
     auto p = expertParams();
     p.out_bf16 = fake<__nv_bfloat16>();
-    expectError([&] { moeExpertDecode(p, nullptr); }, {"moe_expert_decode", "exactly one of out_f32 and out_bf16"});
+    expectError([&] { launchMoeExpertDecode(p, nullptr); }, {"moe_expert_decode", "exactly one of out_f32 and out_bf16"});
 }
 
 TEST(KernelArgs, expertDecodeRejectsFusedRoutingWithoutLogitsWorkspace)
 {
     auto p = expertParams();
     p.gate_w = fake<const __nv_bfloat16>();
-    expectError([&] { moeExpertDecode(p, nullptr); }, {"moe_expert_decode", "logits_ws"});
+    expectError([&] { launchMoeExpertDecode(p, nullptr); }, {"moe_expert_decode", "logits_ws"});
 }
 
 TEST(KernelArgs, prefillRejectsHiddenNotMultipleOf128)
@@ -122,18 +122,24 @@ TEST(KernelArgs, prefillRejectsHiddenNotMultipleOf128)
     p.inter = 1408;
     p.n_routed = 64;
     p.top_k = 6;
-    expectError([&] { moePrefill(p, nullptr); }, {"moe_prefill", "hidden 2000"});
+    expectError([&] { launchMoePrefill(p, nullptr); }, {"moe_prefill", "hidden 2000"});
 }
 
-TEST(KernelArgs, samplingRejectsMissingRngState)
+TEST(KernelArgs, samplingRejectsMissingSettings)
 {
-    SamplingParams p{fake<const float>(), fake<int>(), nullptr, 1, 102400, 0.7f, 0, 0.9f, 1};
-    expectError([&] { sampleTokens(p, nullptr); }, {"sampling", "null"});
+    SamplingParams p{fake<const float>(), 102400, nullptr, fake<int>(), fake<void>()};
+    expectError([&] { launchSampling(p, nullptr); }, {"sampling", "null"});
+}
+
+TEST(KernelArgs, samplingRejectsAVocabPastItsGrid)
+{
+    SamplingParams p{fake<const float>(), kSamplingMaxVocab + 1, fake<const SamplingSettings>(), fake<int>(), fake<void>()};
+    expectError([&] { launchSampling(p, nullptr); }, {"sampling", "vocab"});
 }
 
 TEST(KernelArgs, swigluRejectsWidthNotMultipleOf8)
 {
-    expectError([&] { swiglu(SwigluParams{fake<const __nv_bfloat16>(), fake<__nv_bfloat16>(), 2, 7}, nullptr); },
+    expectError([&] { launchSwiglu(SwigluParams{fake<const __nv_bfloat16>(), fake<__nv_bfloat16>(), 2, 7}, nullptr); },
                 {"swiglu", "n 7"});
 }
 

@@ -1,4 +1,4 @@
-// kattn's rows for kernel_ops_test: for each op a Shape (printable) and a Case that draws fresh
+// The attention-side rows of kernel_ops_test: for each op a Shape (printable) and a Case that draws fresh
 // inputs, runs the CUDA launcher and the CPU twin on the same (bf16-rounded) numbers.
 #pragma once
 
@@ -15,7 +15,7 @@
 #include "kernels/twins/mla_kv_append_twin.h"
 #include "kernels/twins/mla_prefill_twin.h"
 #include "kernels/twins/rmsnorm_twin.h"
-#include "kernels/twins/rope_tables.h"
+#include "inference/cpu/rope.h"
 #include "kernels/twins/rope_twin.h"
 #include "tests/gpu/attn_gpu_util.h"
 
@@ -43,24 +43,22 @@ inline std::string dims(std::initializer_list<long> d)
 }
 
 // DeepSeek-V2-Lite's rope: YaRN factor 40 over 4096, mscale = mscale_all_dim = 0.707.
-inline kernels::RopeTables v2LiteRope(int positions)
+inline inference::cpu::RopeTables v2LiteRope(int positions)
 {
-    kernels::RopeSpec s;
-    s.rope_dim = 64;
-    s.theta = 10000;
+    inference::RopeScaling s;
     s.yarn = true;
     s.factor = 40;
-    s.original_max_position = 4096;
-    s.beta_fast = 32;
-    s.beta_slow = 1;
+    s.originalMaxPosition = 4096;
+    s.betaFast = 32;
+    s.betaSlow = 1;
     s.mscale = 0.707;
-    s.mscale_all_dim = 0.707;
-    return kernels::buildRopeTables(s, positions);
+    s.mscaleAllDim = 0.707;
+    return inference::cpu::ropeTables(inference::cpu::YarnRope(64, 10000, s), positions);
 }
 // (qk_nope + qk_rope)^-0.5 * yarn_mscale(40, 0.707)^2, as ModelConfig::softmaxScale().
 inline float v2LiteScale()
 {
-    const double m = kernels::yarnMscale(40, 0.707);
+    const double m = inference::cpu::yarnMscale(40, 0.707);
     return static_cast<float>(m * m / std::sqrt(192.0));
 }
 
@@ -160,7 +158,7 @@ struct RopeShape {
 };
 struct RopeCase {
     RopeShape s;
-    kernels::RopeTables tab = v2LiteRope(8192);
+    inference::cpu::RopeTables tab = v2LiteRope(8192);
     std::vector<float> x;
     std::vector<std::int32_t> pos;
     RopeCase(const RopeShape& shape, Rng& rng) : s(shape), x(rng.floats(size_t(s.tokens) * s.heads * s.headDim, -2, 2))

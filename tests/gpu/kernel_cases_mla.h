@@ -1,4 +1,4 @@
-// kattn's MLA rows for kernel_ops_test: latent-cache append, absorbed decode and prefill over a
+// The MLA rows of kernel_ops_test: latent-cache append, absorbed decode and prefill over a
 // paged cache whose block table is a random permutation (so paging bugs show), with every slot
 // the op must not read or write left as NaN poison.
 #pragma once
@@ -53,7 +53,7 @@ struct KvAppendCase {
     int stride;
     std::vector<float> kv, w;
     std::vector<std::int32_t> pos;
-    kernels::RopeTables tab = v2LiteRope(640);
+    inference::cpu::RopeTables tab = v2LiteRope(640);
     PagedCache paged;
     KvAppendCase(const KvAppendShape& shape, Rng& rng)
         : s(shape), stride(s.rowStride), kv(rng.floats(size_t(s.tokens) * stride, -2, 2)),
@@ -121,7 +121,7 @@ struct MlaDecodeShape {
 struct MlaDecodeCase {
     MlaDecodeShape s;
     std::vector<float> lat, qAbs, q;  // q: fp32 [heads, 192] as the q_proj GEMV leaves it
-    kernels::RopeTables tab;
+    inference::cpu::RopeTables tab;
     PagedCache paged;
     MlaDecodeCase(const MlaDecodeShape& shape, Rng& rng)
         : s(shape), lat(rng.bf16Values(size_t(s.ctx) * kWidth, -1, 1)), qAbs(rng.bf16Values(size_t(s.heads) * kLat, -1, 1)),

@@ -1,4 +1,4 @@
-// kfix's row for kernel_ops_test: the generic MLA decode (any latent / rope width, any head count)
+// The generic-MLA row of kernel_ops_test: the generic MLA decode (any latent / rope width, any head count)
 // over a paged cache whose block table is a random permutation, unused pages poisoned with NaN.
 #pragma once
 
@@ -21,18 +21,18 @@ struct MlaDecodeGenericCase {
     int width, logicalPages, physicalPages;
     std::vector<float> lat, qAbs, qPe;  // lat bf16-valued [ctx, width]; qAbs fp32 [heads, rank]; qPe [heads, rope]
     std::vector<std::int32_t> table;
-    kernels::RopeTables tab;
+    inference::cpu::RopeTables tab;
     MlaDecodeGenericCase(const MlaDecodeGenericShape& shape, Rng& rng)
         : s(shape), width(s.rank + s.rope), logicalPages((s.ctx + kPageSize - 1) / kPageSize),
           physicalPages(logicalPages + 2), lat(rng.bf16Values(size_t(s.ctx) * width, -1, 1)),
           qAbs(rng.floats(size_t(s.heads) * s.rank, -1, 1)), qPe(rng.floats(size_t(s.heads) * s.rope, -1, 1))
     {
-        kernels::RopeSpec spec;  // the tiny coder's rope: YaRN factor 4 over 4096
-        spec.rope_dim = s.rope;
+        inference::RopeScaling spec;  // the tiny coder's rope: YaRN factor 4 over 4096
         spec.yarn = true;
         spec.factor = 4;
-        spec.mscale = spec.mscale_all_dim = 0.707;
-        tab = kernels::buildRopeTables(spec, std::max(s.ctx, 64));
+        spec.originalMaxPosition = 4096;
+        spec.mscale = spec.mscaleAllDim = 0.707;
+        tab = inference::cpu::ropeTables(inference::cpu::YarnRope(s.rope, 10000, spec), std::max(s.ctx, 64));
         std::vector<std::int32_t> perm(static_cast<std::size_t>(physicalPages));
         std::iota(perm.begin(), perm.end(), 0);
         for (int i = physicalPages - 1; i > 0; --i)

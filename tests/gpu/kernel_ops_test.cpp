@@ -164,16 +164,17 @@ std::vector<OpRow> opRows()
     rows.push_back({"swiglu", "V2LiteDensePrefill33", [] { return checkSwiglu(33, 10944); }, 1e-2});
     rows.push_back({"swiglu", "Small", [] { return checkSwiglu(3, 8); }, 1e-2});
 
-    // SampleShape: n_rows, vocab, temperature, top_k, top_p. err is 0 unless a token is wrong.
-    rows.push_back({"sampling", "GreedyV2Vocab", [] { return checkSampling({3, 102400, 0.f, 0, 1.f}); }, 0.0});
-    rows.push_back({"sampling", "TopKOneIsGreedy", [] { return checkSampling({2, 102400, 0.7f, 1, 1.f}); }, 0.0});
-    rows.push_back({"sampling", "TemperatureOnlyV2Vocab", [] { return checkSampling({8, 102400, 1.0f, 0, 1.f}); }, 0.0});
-    rows.push_back({"sampling", "TopKTopPV2Vocab", [] { return checkSampling({8, 102400, 0.8f, 50, 0.9f}); }, 0.0});
-    rows.push_back({"sampling", "TopPOnlyV3Vocab", [] { return checkSampling({4, 129280, 0.6f, 0, 0.5f}); }, 0.0});
-    rows.push_back({"sampling", "DistributionTopKTopP",
-                    [] { return checkSamplingDistribution({20000, 64, 1.3f, 20, 0.8f}); }, 5.0});
-    rows.push_back({"sampling", "DistributionPlain",
-                    [] { return checkSamplingDistribution({20000, 48, 0.9f, 0, 1.f}); }, 5.0});
+    // SampleShape: draws, vocab, temperature, top_k, top_p, min_p, repetition, presence, frequency,
+    // window. err = the fraction of draws that differ from the CPU Sampler (boundary rounding only).
+    rows.push_back({"sampling", "GreedyV2Vocab", [] { return checkSampling({20, 102400, 0.f, 0, 1.f}); }, 0.0});
+    rows.push_back({"sampling", "GreedyRepetitionPenalty", [] { return checkSampling({20, 102400, 0.f, 0, 1.f, 0.f, 1.3f, 0.f, 0.f, 256}); }, 0.0});
+    rows.push_back({"sampling", "TemperatureOnlyV2Vocab", [] { return checkSampling({40, 102400, 1.0f, 0, 1.f}); }, 0.05});
+    rows.push_back({"sampling", "TopKTopPV2Vocab", [] { return checkSampling({40, 102400, 0.8f, 50, 0.9f}); }, 0.05});
+    rows.push_back({"sampling", "TopP095Temp07V2Vocab", [] { return checkSampling({40, 102400, 0.7f, 0, 0.95f}); }, 0.05});
+    rows.push_back({"sampling", "TopPOnlyV3Vocab", [] { return checkSampling({40, 129280, 0.6f, 0, 0.5f}); }, 0.05});
+    rows.push_back({"sampling", "MinPAndPenalties", [] { return checkSampling({40, 102400, 1.0f, 0, 1.f, 0.05f, 1.2f, 0.5f, 0.3f, 200}); }, 0.05});
+    rows.push_back({"sampling", "AllFiltersRaggedVocab", [] { return checkSampling({40, 5003, 1.1f, 40, 0.8f, 0.01f, 1.1f, 0.1f, 0.1f, 64}); }, 0.05});
+    rows.push_back({"sampling", "DistributionPlain", [] { return checkSamplingDistribution({20000, 48, 0.9f, 0, 1.f}); }, 5.0});
     // kfix: the golden fixtures' and tiny coder's MoE shapes (hidden 64 / 256, inter 32 padded to 64,
     // 192), so a small-shape failure in cuda_model_test can be told apart from the backend's wiring.
     rows.push_back({"moe_route", "GoldenV2GroupLimited40", [] { return checkMoeRoute({40, 64, 16, 4, 4, 2, 1, 0, false, 16.0f}); }, 1e-5});

@@ -1,4 +1,4 @@
-// The kmoe rows' checks for the GPU op table: each draws fresh random inputs, poisons the outputs,
+// The MoE and sampling rows' checks for the GPU op table: each draws fresh random inputs, poisons the outputs,
 // runs the kernel and its CPU twin, and returns the error (and what else went wrong).
 #pragma once
 
@@ -28,10 +28,13 @@ struct ExpertShape {
 };
 
 struct SampleShape {
-    int n_rows, vocab;
+    int n_rows, vocab;  // rows: independent draws, each on fresh logits (one launch each)
     float temperature;
     int top_k;
     float top_p;
+    float min_p = 0.f;
+    float repetition = 1.f, presence = 0.f, frequency = 0.f;
+    int n_recent = 0;  // penalty window length
 };
 
 // err = max(rel L2 of logits, rel L2 of weights); ids must equal the twin routing the kernel's logits.
@@ -43,9 +46,10 @@ CheckResult checkMoeExpertDecode(const ExpertShape& s);
 CheckResult checkMoeExpertDecodeFused(const ExpertShape& s, const RouteShape& route);
 CheckResult checkMoePrefill(const ExpertShape& s);
 CheckResult checkSwiglu(int n_tokens, int n);
-// err = 0 when every row's token equals the twin's or sits at the twin's draw within 1e-5 of mass.
+// err = the fraction of rows whose token differs from the engine's CPU Sampler (the twin) on the
+// same logits, window and draw number; ok = the scratch came back zeroed.
 CheckResult checkSampling(const SampleShape& s);
-// n_rows identical rows: err = max over tokens of |count − n·p| / (sqrt(n·p·(1−p)) + 1).
+// n_rows draws of one row (temperature only): err = max over tokens of |count − n·p| / (sqrt(n·p·(1−p)) + 1).
 CheckResult checkSamplingDistribution(const SampleShape& s);
 
 }  // namespace fathom::gputest

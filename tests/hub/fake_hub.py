@@ -5,7 +5,7 @@ Serves one repo from a folder the way huggingface.co does: /api/models/{repo}/re
 siblings and x-repo-commit; HEAD/GET /{repo}/resolve/{rev}/{path} with X-Linked-Etag / X-Linked-Size
 and a 302 to a second server (the "CDN", on 127.0.0.2 when it can bind there, so it is another host)
 for LFS files. Files named *.safetensors, *.bin, *.gguf are LFS; others are plain git files whose
-ETag is the git blob sha1. Faults from RELIABILITY.md are switched on through POST /_control:
+ETag is the git blob sha1. Faults from docs/RELIABILITY.md are switched on through POST /_control:
 
   {"faults": {"<path>": {"status": 503, "times": 2,      # first N content GETs answer this status
                          "reset_after": 1000,            # send N bytes, then RST the connection

@@ -1,5 +1,5 @@
 // The download manager against a fake hub on loopback: the HF cache layout, and every fault from
-// RELIABILITY.md ("Hub downloads") ending in a complete download or one clear error, never in a
+// docs/RELIABILITY.md ("Hub downloads") ending in a complete download or one clear error, never in a
 // file in snapshots/ whose hash does not match.
 #include "app/hub/download_manager.h"
 #include "app/hub/hub_names.h"

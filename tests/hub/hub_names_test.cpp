@@ -1,5 +1,5 @@
-// Name checks on hub input (RELIABILITY.md: no "..", no absolute paths, no NUL, 64-hex etags) and the
-// fnmatch globs of --include.
+// Name checks on hub input (docs/RELIABILITY.md: no "..", no absolute paths, no NUL, 64-hex etags) and
+// the fnmatch globs of --include.
 #include "app/hub/hub_names.h"
 #include "app/hub/hub_endpoint.h"
 #include "base/error.h"

@@ -93,9 +93,10 @@ struct TinyModel {
     std::unique_ptr<QueuedEngine> engine(std::int64_t context = 128, std::vector<std::int32_t> eos = {},
                                          std::int64_t prefillChunk = 4) const
     {
-        auto runner = std::make_unique<CpuRunner>(config, WeightStore::synthetic(config, DType::BF16, 5, false), 2, context);
+        auto runner = std::make_unique<CpuRunner>(config, WeightStore::synthetic(config, DType::BF16, 5, false), 2, context,
+                                                  prefillChunk);
         return std::make_unique<QueuedEngine>(std::move(runner), ModelInfo{}, std::move(eos),
-                                              [] { return std::make_unique<LetterDecoder>(); }, prefillChunk);
+                                              [] { return std::make_unique<LetterDecoder>(); });
     }
 };
 

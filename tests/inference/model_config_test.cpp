@@ -1,5 +1,5 @@
-// ModelConfig: the real V2-Lite / V2 / V3 configs parse to the ANCHORS.md numbers; missing, mistyped
-// and absurd fields (RELIABILITY.md 6-7) are rejected with the file and field named.
+// ModelConfig: the real V2-Lite / V2 / V3 configs parse to the numbers of docs/ARCHITECTURE.md; missing,
+// mistyped and absurd fields (docs/RELIABILITY.md 6-7) are rejected with the file and field named.
 #include "inference/model/model_config.h"
 
 #include "model_files.h"

@@ -1,5 +1,6 @@
-// Test helpers for model loading: temp folders, safetensors writers (valid and deliberately broken),
-// and config.json documents shaped like the real DeepSeek models (ANCHORS.md) or tiny versions.
+// Test helpers for model loading: temp folders, safetensors writers (valid and deliberately broken), and
+// config.json documents shaped like the real DeepSeek models (docs/ARCHITECTURE.md, 'Model shapes') or
+// tiny versions.
 #pragma once
 
 #include "inference/model/tensor.h"

@@ -1,4 +1,4 @@
-// SafetensorsFile: every malformed layout of RELIABILITY.md cases 1-4 ends in one error naming the
+// SafetensorsFile: every malformed layout of docs/RELIABILITY.md cases 1-4 ends in one error naming the
 // file and the problem; valid files (all dtypes, metadata, padding, empty tensors) read back exactly.
 #include "inference/model/safetensors.h"
 

@@ -1,4 +1,4 @@
-// Long tokenizer checks (ctest -L long): RELIABILITY.md case 12 at full size for every kind of
+// Long tokenizer checks (ctest -L long): docs/RELIABILITY.md case 12 at full size for every kind of
 // 10 MB run and 2^20 newlines, on the hand-made tokenizer and on the real DeepSeek-V3 vocab.
 #include "tests/inference/tokenizer_test_support.h"
 

@@ -1,4 +1,4 @@
-// RELIABILITY.md cases 9-12 for tokenizer files and text input: each bad input ends in one clear
+// docs/RELIABILITY.md cases 9-12 for tokenizer files and text input: each bad input ends in one clear
 // error naming the file and the problem, or (for hostile but valid text) in bounded time.
 #include "tests/inference/tokenizer_test_support.h"
 

@@ -1,4 +1,4 @@
-// WeightStore: opening folders (single file and sharded), the index checks (RELIABILITY.md 5), the
+// WeightStore: opening folders (single file and sharded), the index checks (docs/RELIABILITY.md 5), the
 // architecture check (6, 8), expectedTensors for the real model shapes, and synthetic weights.
 #include "inference/model/weight_store.h"
 

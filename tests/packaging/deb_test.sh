@@ -184,8 +184,15 @@ grep -q '^Exec=fathom %F$' "$root/usr/share/applications/$app_id.desktop" || fai
 for mime in text/x-python text/x-c++src text/x-csrc; do
   grep -q "^MimeType=.*$mime;" "$root/usr/share/applications/$app_id.desktop" || fail "no MIME association for $mime"
 done
+grep -q '<project_license>Apache-2.0</project_license>' "$root/usr/share/metainfo/$app_id.metainfo.xml" ||
+  fail "metainfo does not name the project's license (Apache-2.0, as LICENSE)"
 grep -q "<release version=\"$version\"" "$root/usr/share/metainfo/$app_id.metainfo.xml" ||
   fail "metainfo does not name release $version"
+# The code's license (LICENSE) in Debian's machine-readable form; models from the hub keep theirs.
+copyright="$root/usr/share/doc/fathom/copyright"
+grep -qx 'License: Apache-2.0' "$copyright" || fail "$copyright does not give Apache-2.0"
+grep -q 'Version 2.0, January 2004' "$source/LICENSE" || fail "LICENSE is not the Apache License 2.0"
+grep -q 'DeepSeek License' "$copyright" || fail "$copyright does not say downloaded DeepSeek models keep their license"
 shots=$(grep -o '/docs/[^<]*\.png</image>' "$root/usr/share/metainfo/$app_id.metainfo.xml" | sed 's#</image>##')
 [ -n "$shots" ] || fail "metainfo has no screenshots"
 for shot in $shots; do [ -f "$source$shot" ] || fail "metainfo shows $shot, which is not in the source tree"; done

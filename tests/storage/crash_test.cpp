@@ -1,4 +1,4 @@
-// kill -9 at random moments while a child process chats into the database (RELIABILITY.md, "Chats
+// kill -9 at random moments while a child process chats into the database (docs/RELIABILITY.md, "Chats
 // and settings"): afterwards the file passes integrity_check, every committed user message is
 // there, every reply is an exact prefix of what was generated, and a reply lost at most its last
 // 250 ms. The child reports what it committed through a side file (crash_protocol.h).

@@ -1,5 +1,6 @@
 // Renders the main window offscreen on the code editor with a live ghost-text suggestion from the
 // embedded tiny coder and saves it: `editor_screenshot OUT.png [light|dark]` (docs/screenshot-editor.png).
+#include "app/services/app_startup.h"
 #include "app/services/chat_session.h"
 #include "app/services/chat_store.h"
 #include "app/services/engine_bridge.h"
@@ -71,7 +72,8 @@ int main(int argc, char** argv)
     fathom::app::EngineBridge bridge;
     fathom::app::ChatStore store;
     fathom::app::ChatSession session(&store, &bridge);
-    fathom::ui::MainWindow window(&store, &bridge, &session);
+    fathom::app::AppStartup startup(&store, &bridge, &session);
+    fathom::ui::MainWindow window(&store, &bridge, &session, &startup);
     window.setFixedSize(1280, 800);
     window.show();
     QSignalSpy settled(&window, &fathom::ui::MainWindow::settled);

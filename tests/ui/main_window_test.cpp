@@ -2,6 +2,7 @@
 // engine on the embedded Fathom Tiny Coder and a real SQLite database: send streams a reply into
 // the view and the database, Esc stops it mid-stream, regenerate and edit make branches, search
 // finds chats, and a restart reopens the same conversations.
+#include "app/services/app_startup.h"
 #include "app/services/chat_session.h"
 #include "app/services/chat_store.h"
 #include "app/services/engine_bridge.h"
@@ -57,7 +58,8 @@ struct App {
     app::ChatStore store;
     app::EngineBridge bridge;
     app::ChatSession session{&store, &bridge};
-    MainWindow window{&store, &bridge, &session};
+    app::AppStartup startup{&store, &bridge, &session};
+    MainWindow window{&store, &bridge, &session, &startup};
 };
 
 }  // namespace

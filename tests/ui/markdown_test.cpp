@@ -1,5 +1,6 @@
 // Markdown rendering of model output: incremental while streaming yet equal to a full render, code
-// blocks with a working Copy link, and nothing fetched or opened by itself (RELIABILITY.md).
+// blocks with a working Copy link, and nothing fetched or opened by itself (docs/RELIABILITY.md,
+// "Showing model output").
 #include "ui/chat/markdown_renderer.h"
 #include "ui/chat/message_text_view.h"
 #include "ui/chat/safe_text_document.h"

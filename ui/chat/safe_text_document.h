@@ -1,5 +1,5 @@
 // A QTextDocument that never loads a resource: model output may name remote images or local files,
-// and showing a reply must fetch and read nothing (RELIABILITY.md, "Showing model output").
+// and showing a reply must fetch and read nothing (docs/RELIABILITY.md, "Showing model output").
 #pragma once
 
 #include <QTextDocument>

@@ -43,16 +43,11 @@ void CompletionClient::setBridge(app::EngineBridge* bridge)
 {
     if (bridge == m_bridge) return;
     cancel();
-    for (const auto& c : std::as_const(m_bridgeConnections)) disconnect(c);
-    m_bridgeConnections.clear();
-    m_mine.clear();
+    // Requests still running on the old bridge answer no more here (tickets are per bridge).
+    if (m_bridge)
+        for (app::EngineRequest* r : m_bridge->findChildren<app::EngineRequest*>(Qt::FindDirectChildrenOnly))
+            r->disconnect(this);
     m_bridge = bridge;
-    if (!bridge) return;
-    m_bridgeConnections = {
-        connect(bridge, &app::EngineBridge::tokenReceived, this, &CompletionClient::onToken),
-        connect(bridge, &app::EngineBridge::generationFinished, this, &CompletionClient::onFinished),
-        connect(bridge, &app::EngineBridge::generationFailed, this, &CompletionClient::onFailed),
-    };
 }
 
 void CompletionClient::setAutoTrigger(bool on)
@@ -143,9 +138,17 @@ void CompletionClient::send()
     m_cut = false;
     m_current = CompletionMetrics{};
     m_clock.start();
-    m_ticket = m_bridge->complete(request);
-    m_mine.insert(m_ticket);
-    emit requestSent(m_ticket);
+    app::EngineRequest* engine = m_bridge->complete(request);
+    const quint64 ticket = engine->ticket();
+    m_ticket = ticket;
+    // Kept until the engine is done with it, even once it is no longer current: what it still
+    // sends is counted as stale, not shown.
+    connect(engine, &app::EngineRequest::token, this, [this, ticket](const QString& text) { onToken(ticket, text); });
+    connect(engine, &app::EngineRequest::finished, this,
+            [this, ticket](const app::MessageStats& stats, app::MessageStatus status) { onFinished(ticket, stats, status); });
+    connect(engine, &app::EngineRequest::failed, this,
+            [this, ticket](const QString& message) { onFailed(ticket, message); });
+    emit requestSent(ticket);
 }
 
 void CompletionClient::cancel()
@@ -160,7 +163,6 @@ void CompletionClient::cancel()
 
 void CompletionClient::onToken(quint64 ticket, const QString& text)
 {
-    if (!m_mine.contains(ticket)) return;  // a chat reply, or another editor's request
     if (ticket != m_ticket || m_editor->revision() != m_revision || m_editor->textCursor().position() != expectedCursor()) {
         ++m_staleDropped;
         if (ticket == m_ticket) cancel();
@@ -203,7 +205,7 @@ void CompletionClient::showGenerated(bool final)
 void CompletionClient::onFinished(quint64 ticket, const app::MessageStats& stats, app::MessageStatus status)
 {
     Q_UNUSED(status);
-    if (!m_mine.remove(ticket) || ticket != m_ticket) return;
+    if (ticket != m_ticket) return;
     m_current.totalMs = double(m_clock.nsecsElapsed()) / 1e6;
     m_current.generatedTokens = stats.generatedTokens;
     m_current.promptTokens = stats.promptTokens;
@@ -217,7 +219,7 @@ void CompletionClient::onFinished(quint64 ticket, const app::MessageStats& stats
 
 void CompletionClient::onFailed(quint64 ticket, const QString& message)
 {
-    if (!m_mine.remove(ticket) || ticket != m_ticket) return;
+    if (ticket != m_ticket) return;
     m_ticket = 0;
     m_editor->clearSuggestion();
     emit failed(message);

@@ -1,9 +1,9 @@
 // Asks the engine for ghost-text completions for one CodeEditor, like Qt Creator's Copilot client
-// (STYLE.md rule 9): a single-shot debounce after typing pauses, one request in flight at a time
-// (FIM at Priority::Interactive through app::EngineBridge), each carrying the document revision and
-// cursor position; answers for another revision are dropped, a cursor move or an edit elsewhere
-// cancels the request in the engine. Streams the answer into the editor as it arrives, trimmed to a
-// single block (CompletionTrimmer).
+// (CONTRIBUTING.md, 'Style' 9): a single-shot debounce after typing pauses, one request in flight at a
+// time (FIM at Priority::Interactive through app::EngineBridge), each carrying the document revision and
+// cursor position; answers for another revision are dropped, a cursor move or an edit elsewhere cancels
+// the request in the engine. Streams the answer into the editor as it arrives, trimmed to a single block
+// (CompletionTrimmer).
 #pragma once
 
 #include "app/services/chat_types.h"
@@ -12,7 +12,6 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
-#include <QSet>
 #include <QTimer>
 
 namespace fathom::ui {
@@ -58,7 +57,6 @@ signals:
     void failed(const QString& message);
 
 private:
-    void connectBridge();
     void onBufferChanged(quint64 revision, bool suggestionKept);
     void onUserEdited();
     void onCursorMoved();
@@ -72,13 +70,11 @@ private:
 
     CodeEditor* m_editor;
     QPointer<app::EngineBridge> m_bridge;
-    QList<QMetaObject::Connection> m_bridgeConnections;
     QTimer m_debounce;
     bool m_auto = true;
     int m_maxTokens = 64;
     int m_promptBudget = 1536;
 
-    QSet<quint64> m_mine;           // tickets this client sent that the engine has not finished
     quint64 m_ticket = 0;           // the current request, 0 = none
     quint64 m_revision = 0;         // document revision the current request (and its suggestion) is for
     int m_position = 0;             // cursor position it was asked at

@@ -1,6 +1,6 @@
 // A ghost-text suggestion: its own QTextDocument holding the text the model proposed, anchored at a
-// position of the editor's document (Qt Creator's TextSuggestion, STYLE.md rule 9). The editor draws
-// it in place; typing or accepting its start consumes it and moves the anchor along.
+// position of the editor's document (Qt Creator's TextSuggestion; CONTRIBUTING.md, 'Style' 9). The
+// editor draws it in place; typing or accepting its start consumes it and moves the anchor along.
 #pragma once
 
 #include <QString>

@@ -1,7 +1,8 @@
-// Layout and wiring. Start-up is a chain of answers: database opened -> settings + conversation
-// list (+ the conversation asked for); model scan -> default model load. Nothing here blocks.
+// Layout and wiring. Start-up itself is app::AppStartup's; the window shows what it and the
+// services report. Nothing here blocks.
 #include "ui/main/main_window.h"
 
+#include "app/services/app_startup.h"
 #include "app/services/chat_session.h"
 #include "app/services/chat_store.h"
 #include "app/services/engine_bridge.h"
@@ -32,8 +33,9 @@
 
 namespace fathom::ui {
 
-MainWindow::MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::ChatSession* session, QWidget* parent)
-    : QMainWindow(parent), m_store(store), m_bridge(bridge), m_session(session)
+MainWindow::MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::ChatSession* session,
+                       app::AppStartup* startup, QWidget* parent)
+    : QMainWindow(parent), m_store(store), m_bridge(bridge), m_session(session), m_startup(startup)
 {
     setWindowTitle(QStringLiteral("Fathom"));
     resize(1280, 800);
@@ -72,7 +74,11 @@ MainWindow::MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::Ch
     shortcut(QKeySequence(Qt::CTRL | Qt::Key_E), [this] { showEditor(); });
     shortcut(QKeySequence(Qt::Key_Escape), [this] { m_session->stop(); });
 
-    wireServices();
+    wireStartup();
+    wireStore();
+    wireSidebar();
+    wireSession();
+    wireEngine();
     updateSendButton(false);
     updatePlaceholder();
     m_composer->setFocus();
@@ -146,51 +152,42 @@ void MainWindow::buildStatusBar()
     connect(m_cancelLoad, &QPushButton::clicked, m_bridge, &app::EngineBridge::cancelLoad);
 }
 
-void MainWindow::wireServices()
+void MainWindow::wireStartup()
 {
-    using app::ChatStore;
-    using app::EngineBridge;
-    using app::ChatSession;
-    connect(m_store, &ChatStore::opened, this, [this](int interrupted) {
-        m_storeOpened = true;
+    using app::AppStartup;
+    connect(m_startup, &AppStartup::databaseOpened, this, [this](int interrupted) {
         if (interrupted > 0)
             statusBar()->showMessage(tr("%n reply(s) were interrupted when Fathom last closed.", nullptr, interrupted), 10000);
-        m_store->loadSettings();
-        m_store->listConversations(m_sidebar->query());
-        if (m_options.openConversation != 0) m_session->openConversation(m_options.openConversation);
-        else m_conversationShown = true;
     });
+    connect(m_startup, &AppStartup::databaseFailed, this, &MainWindow::updatePlaceholder);
+    connect(m_startup, &AppStartup::stateChanged, this, [this](AppStartup::State state) {
+        if (state == AppStartup::State::LoadingModel && m_bridge->isLoading()) showLoading();
+    });
+    connect(m_startup, &AppStartup::ready, this, &MainWindow::settled);
+}
+
+void MainWindow::wireStore()
+{
+    using app::ChatStore;
     connect(m_store, &ChatStore::failed, this, [this](const QString& message) {
-        if (!m_storeOpened) {
-            m_storeError = message;
-            m_settingsLoaded = m_listLoaded = m_conversationShown = true;
-            maybeLoadDefaultModel();
-            updatePlaceholder();
-            checkSettled();
-            return;
-        }
-        if (m_options.openConversation != 0 && !m_conversationShown) m_conversationShown = true;
-        statusBar()->showMessage(message, 10000);
-        checkSettled();
+        // Before the database opened, the placeholder says why (databaseFailed).
+        if (m_startup->isDatabaseOpen()) statusBar()->showMessage(message, 10000);
     });
     connect(m_store, &ChatStore::settingsLoaded, this, [this](const QVariantMap& settings) {
         m_settings = settings;
-        m_session->setGlobalSettings(settings);
         m_editorPage->applySettings(settings);
         if (!m_options.theme) applyTheme(Theme::parse(settings.value(QStringLiteral("ui.theme")).toString()));
         applyChatSettings();
         restoreGeometryFromSettings();
-        m_settingsLoaded = true;
-        maybeLoadDefaultModel();
-        checkSettled();
     });
     connect(m_store, &ChatStore::conversationsListed, this, [this](const QString& query, const QList<app::ConversationSummary>& list) {
         m_sidebar->setConversations(query, list);
-        m_listLoaded = true;
-        checkSettled();
     });
     connect(m_store, &ChatStore::conversationsChanged, this, [this] { m_store->listConversations(m_sidebar->query()); });
+}
 
+void MainWindow::wireSidebar()
+{
     connect(m_sidebar, &ConversationSidebar::searchRequested, m_store, [this](const QString& q) { m_store->listConversations(q); });
     connect(m_sidebar, &ConversationSidebar::conversationActivated, this, [this](qint64 id) {
         m_session->openConversation(id);
@@ -213,12 +210,14 @@ void MainWindow::wireServices()
         if (id == m_session->conversationId()) m_session->newConversation();
         m_store->deleteConversation(id);
     });
+}
 
+void MainWindow::wireSession()
+{
+    using app::ChatSession;
     connect(m_session, &ChatSession::pathChanged, this, [this](const QList<app::ChatMessage>& path) {
         m_chatView->setMessages(path);
-        m_conversationShown = true;
         updatePlaceholder();
-        checkSettled();
     });
     connect(m_session, &ChatSession::conversationChanged, this, [this](const app::ConversationInfo& info) {
         m_title->setText(info.id == 0 && info.title.isEmpty() ? tr("New chat") : info.title);
@@ -249,15 +248,17 @@ void MainWindow::wireServices()
         else if (m_session->send(m_composer->toPlainText())) m_composer->clear();
     });
     connect(m_conversationSettings, &QToolButton::clicked, this, &MainWindow::openConversationSettings);
+}
 
+void MainWindow::wireEngine()
+{
+    using app::EngineBridge;
     connect(m_bridge, &EngineBridge::modelsFound, this, [this](const QList<app::LocalModel>& models) {
         m_models = models;
         m_modelsScanned = true;
         m_modelsPage->setModels(models, m_bridge->modelFolder());
         updateModelPicker();
-        maybeLoadDefaultModel();
         updatePlaceholder();
-        checkSettled();
     });
     connect(m_bridge, &EngineBridge::loadProgress, this, [this](double fraction, const QString& stage) {
         m_loadProgress->setValue(int(fraction * 100));
@@ -273,7 +274,6 @@ void MainWindow::wireServices()
         m_modelsPage->setModels(m_models, m_bridge->modelFolder());
         updateModelPicker();
         updatePlaceholder();
-        checkSettled();
     });
     connect(m_bridge, &EngineBridge::modelLoadFailed, this, [this](const QString& message, bool cancelled) {
         m_loadProgress->setVisible(false);
@@ -285,7 +285,6 @@ void MainWindow::wireServices()
         if (!cancelled) statusBar()->showMessage(message, 15000);
         updateModelPicker();
         updatePlaceholder();
-        checkSettled();
     });
     connect(m_modelPicker, &QComboBox::activated, this, [this](int index) {
         const QString folder = m_modelPicker->itemData(index).toString();
@@ -308,8 +307,11 @@ void MainWindow::start(const StartOptions& options)
 {
     m_options = options;
     if (options.theme) applyTheme(*options.theme);
-    m_store->open(options.databasePath.isEmpty() ? app::ChatStore::defaultPath() : options.databasePath);
-    m_bridge->scanModels();
+    app::AppStartup::Options startup;
+    startup.databasePath = options.databasePath.isEmpty() ? app::ChatStore::defaultPath() : options.databasePath;
+    startup.openConversation = options.openConversation;
+    startup.loadDefaultModel = options.loadDefaultModel;
+    m_startup->start(startup);
     // `fathom FILE...` (and the desktop file's MIME association) opens source files in the editor.
     for (const QString& path : options.openFiles) m_editorPage->openFile(path);
     if (!options.openFiles.isEmpty()) showEditor();
@@ -351,7 +353,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     QJsonObject saved;
     saved[QStringLiteral("window")] = QString::fromLatin1(saveGeometry().toBase64());
     saved[QStringLiteral("splitter")] = QString::fromLatin1(m_splitter->saveState().toBase64());
-    if (m_storeOpened)
+    if (m_startup->isDatabaseOpen())
         m_store->setSetting(QStringLiteral("ui.window_geometry"),
                             QString::fromUtf8(QJsonDocument(saved).toJson(QJsonDocument::Compact)));
     QMainWindow::closeEvent(event);
@@ -359,44 +361,22 @@ void MainWindow::closeEvent(QCloseEvent* event)
 
 void MainWindow::loadModel(const QString& folder)
 {
-    inference::EngineOptions options;
-    const QString backend = m_settings.value(QStringLiteral("engine.backend"), QStringLiteral("auto")).toString();
-    options.backend = backend == QLatin1String("cpu")    ? inference::Backend::Cpu
-                      : backend == QLatin1String("cuda") ? inference::Backend::Cuda
-                                                          : inference::Backend::Auto;
-    options.threads = m_settings.value(QStringLiteral("engine.cpu_threads"), 0).toInt();
-    options.contextLength = m_settings.value(QStringLiteral("chat.context_length"), 4096).toLongLong();
+    m_bridge->loadModel(folder, app::AppStartup::engineOptions(m_settings));
+    showLoading();
+}
+
+void MainWindow::showLoading()
+{
     m_loadProgress->setValue(0);
     m_loadProgress->setVisible(true);
     m_cancelLoad->setVisible(true);
     m_statusModel->setText(tr("Loading…"));
-    m_bridge->loadModel(folder, options);
     updatePlaceholder();
-}
-
-void MainWindow::maybeLoadDefaultModel()
-{
-    if (m_defaultLoadTried || !m_settingsLoaded || !m_modelsScanned) return;
-    m_defaultLoadTried = true;
-    if (!m_options.loadDefaultModel) return;
-    QString folder = m_settings.value(QStringLiteral("model.default")).toString();
-    if (folder.isEmpty())
-        for (const app::LocalModel& m : std::as_const(m_models))
-            if (m.embedded) folder = m.folder;
-    if (!folder.isEmpty()) loadModel(folder);
 }
 
 bool MainWindow::isSettled() const
 {
-    return m_settingsLoaded && m_listLoaded && m_modelsScanned && m_conversationShown && m_defaultLoadTried &&
-           !m_bridge->isLoading();
-}
-
-void MainWindow::checkSettled()
-{
-    if (m_settledEmitted || !isSettled()) return;
-    m_settledEmitted = true;
-    emit settled();
+    return m_startup->isReady();
 }
 
 void MainWindow::updateModelPicker()
@@ -422,8 +402,9 @@ void MainWindow::updateSendButton(bool generating)
 void MainWindow::updatePlaceholder()
 {
     QString text;
-    if (!m_storeError.isEmpty()) {
-        text = tr("<h3>Fathom could not open its chat database</h3><p>%1</p>").arg(m_storeError.toHtmlEscaped());
+    if (!m_startup->databaseError().isEmpty()) {
+        text = tr("<h3>Fathom could not open its chat database</h3><p>%1</p>")
+                   .arg(m_startup->databaseError().toHtmlEscaped());
     } else if (m_bridge->isLoaded()) {
         text = tr("<h2>What are we building today?</h2><p>Ask about code, paste an error, or describe a function "
                   "to write.<br>Replies come from <b>%1</b>, running on this computer.</p>")

@@ -1,7 +1,7 @@
 // Fathom's main window: conversation sidebar | chat (header with model picker, chat view, composer)
 // or the model manager page, and a status bar with the loaded model, backend, context use and
-// tokens/s. It starts the services (database, model scan, default model load) and never waits on
-// them: each step continues when its signal arrives.
+// tokens/s. Start-up (database, chats, model scan, default model) is app::AppStartup's: the window
+// shows its states and the services' answers and never waits on them.
 #pragma once
 
 #include "app/services/chat_types.h"
@@ -23,6 +23,7 @@ class QStackedWidget;
 class QToolButton;
 
 namespace fathom::app {
+class AppStartup;
 class ChatSession;
 class ChatStore;
 class EngineBridge;
@@ -47,11 +48,12 @@ struct StartOptions {
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:
-    MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::ChatSession* session, QWidget* parent = nullptr);
+    MainWindow(app::ChatStore* store, app::EngineBridge* bridge, app::ChatSession* session, app::AppStartup* startup,
+               QWidget* parent = nullptr);
 
     void start(const StartOptions& options);
-    // True once the database, settings, conversation list, model scan (and the requested
-    // conversation and model load) have all answered: what --screenshot waits for.
+    // True once start-up is Ready (database, settings, conversation list, model scan, the requested
+    // conversation and model load have all answered): what --screenshot waits for.
     bool isSettled() const;
 
     ChatView* chatView() const { return m_chatView; }
@@ -83,32 +85,29 @@ protected:
 private:
     QWidget* buildChatPage();
     void buildStatusBar();
-    void wireServices();
+    void wireStartup();
+    void wireStore();
+    void wireSidebar();
+    void wireSession();
+    void wireEngine();
+    void showLoading();  // progress bar and Cancel while the engine loads a model
     void applyTheme(ThemeMode mode);
     void applyChatSettings();   // chat.show_reasoning, ui.font_size
     void restoreGeometryFromSettings();  // ui.window_geometry
     void updatePlaceholder();
     void updateModelPicker();
     void updateSendButton(bool generating);
-    void maybeLoadDefaultModel();
-    void checkSettled();
 
     app::ChatStore* m_store;
     app::EngineBridge* m_bridge;
     app::ChatSession* m_session;
+    app::AppStartup* m_startup;
     StartOptions m_options;
     QVariantMap m_settings;
     QList<app::LocalModel> m_models;
     ColorScheme m_scheme = ColorScheme::Light;
 
-    bool m_storeOpened = false;
-    bool m_settingsLoaded = false;
-    bool m_listLoaded = false;
-    bool m_modelsScanned = false;
-    bool m_conversationShown = false;
-    bool m_defaultLoadTried = false;
-    bool m_settledEmitted = false;
-    QString m_storeError;
+    bool m_modelsScanned = false;   // the placeholder tells "no model yet" from "not looked yet"
     QString m_modelError;
 
     ConversationSidebar* m_sidebar = nullptr;

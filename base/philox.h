@@ -1,5 +1,6 @@
-// Philox4x32-10 counter-based RNG (Salmon et al., SC'11), shared by the sampling kernel and its CPU
-// twin so that a seed gives the same token on both; plain C++ that nvcc also compiles for the device.
+// Philox4x32-10 counter-based RNG (Salmon et al., SC'11) and the fixed-point helpers of the sampling
+// rule (inference/sampling/sampler.h), shared by the CPU sampler and the GPU sampling kernel so that a
+// seed gives the same token on both; plain C++ that nvcc also compiles for the device.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,7 @@
 #define FATHOM_HD inline
 #endif
 
-namespace fathom::kernels {
+namespace fathom {
 
 FATHOM_HD std::uint32_t philoxMulhi(std::uint32_t a, std::uint32_t b)
 {
@@ -41,4 +42,10 @@ FATHOM_HD std::uint64_t sampleWeightFixed(float e) { return static_cast<std::uin
 // Monotonic map of a float to an unsigned key (larger float, larger key).
 FATHOM_HD std::uint32_t orderKey(std::uint32_t bits) { return (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u); }
 
-}  // namespace fathom::kernels
+// floor(total * u / 2^32) without 128-bit arithmetic: the draw's position in [0, total).
+FATHOM_HD std::uint64_t samplingTarget(std::uint64_t total, std::uint32_t u)
+{
+    return (total >> 32) * u + (((total & 0xffffffffull) * u) >> 32);
+}
+
+}  // namespace fathom
