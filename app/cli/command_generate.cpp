@@ -3,6 +3,7 @@
 #include "app/cli/commands.h"
 
 #include "app/cli/model_option.h"
+#include "inference/model/gguf_file.h"
 #include "inference/tokenizer/tokenizer.h"
 #include "base/error.h"
 #include "base/path_check.h"
@@ -93,7 +94,8 @@ int runGenerate(int argc, char** argv)
     const bool hasIds = args.has("tokens") || args.has("tokens-file");
     if (args.has("prompt") == hasIds)
         throwUserError("give exactly one of --prompt TEXT, --tokens 1,2,3 or --tokens-file FILE");
-    const bool hasTokenizer = pathExists(dir + "/tokenizer.json");
+    // A .gguf carries its tokenizer in its metadata (Tokenizer::load says so if it does not).
+    const bool hasTokenizer = inference::isGgufPath(dir) || pathExists(dir + "/tokenizer.json");
     if (!hasTokenizer && (args.has("prompt") || !args.has("ids")))
         throwUserError(dir + ": no tokenizer.json, so text cannot be " +
                        (args.has("prompt") ? "encoded; pass --tokens" : "printed; add --ids"));

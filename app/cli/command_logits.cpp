@@ -5,6 +5,7 @@
 #include "app/cli/model_option.h"
 #include "inference/cpu/cpu_model.h"
 #include "inference/engine/backend_loader.h"
+#include "inference/model/model_open.h"
 #include "base/error.h"
 
 #include <algorithm>
@@ -66,7 +67,10 @@ int runLogits(int argc, char** argv)
     const std::string out = args.get("out");
     const int threads = threadsOption(args);
     const std::int64_t contextOption = args.getInt("context", 4096, 1, kMaxContextOption);
-    const inference::ModelConfig config = inference::ModelConfig::fromFile(dir + "/config.json");
+    const inference::OpenedModel opened = inference::openModel(dir);  // a folder or a .gguf file
+    const inference::ModelConfig& config = opened.config;
+    if (cuda && opened.gguf)
+        throwUserError(dir + ": the CUDA backend does not run GGUF files yet; use --backend cpu");
     // The same context rule as generate (Engine::load): --context, at most max_position_embeddings.
     std::int64_t context = contextOption;
     if (config.maxPositionEmbeddings > 0)
@@ -76,8 +80,7 @@ int runLogits(int argc, char** argv)
         throwUserError("context full: " + std::to_string(n) + " tokens but the context holds " + std::to_string(context) +
                        (context < contextOption ? " (the model's max_position_embeddings)" : " (--context)") +
                        "; pass fewer tokens or raise --context");
-    const inference::WeightStore weights = inference::WeightStore::openFolder(dir);
-    weights.validateAgainst(config, dir);
+    const inference::WeightStore& weights = opened.weights;
     std::vector<float> logits;
     // CUDA only when asked for: without --backend cuda, logits stay the CPU reference's.
     if (cuda) {

@@ -9,7 +9,7 @@
 
 namespace fathom::cli {
 
-// --model DIR, or the embedded Fathom Tiny Coder when absent (installed share/fathom/models, or the
+// --model DIR or FILE.gguf, or the embedded Fathom Tiny Coder when absent (installed share/fathom/models, or the
 // source tree's resources/models in a build tree). Throws a user error if neither exists.
 std::string modelDir(const CliArgs& args);
 

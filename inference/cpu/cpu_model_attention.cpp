@@ -56,10 +56,10 @@ void CpuModel::attention(const LayerWeights& lw, std::int64_t layer, const float
     std::vector<float> attn(static_cast<std::size_t>(n * s.nHeads * s.vDim));  // fp32 [n, heads, v]
     const float* all = cache.layer(layer);  // fp32 [T, kv_lora + rope]
     if (useAbsorbed) {
-        mlaAttentionAbsorbed(m_pool, s, q.data(), lw.kvBProj, all, attn.data());
+        mlaAttentionAbsorbed(m_pool, s, q.data(), lw.kvB, all, attn.data());
     } else {
-        std::vector<float> kv(static_cast<std::size_t>(T * lw.kvBProj.rows));  // fp32 [T, heads, nope + v]
-        matmul(m_pool, all, T, row, lw.kvBProj, kv.data(), lw.kvBProj.rows);
+        std::vector<float> kv(static_cast<std::size_t>(T * s.nHeads * (s.nopeDim + s.vDim)));  // fp32 [T, heads, nope + v]
+        mlaExpandLatent(m_pool, s, lw.kvB, all, kv.data());
         mlaAttentionExpanded(m_pool, s, q.data(), kv.data(), all, attn.data());
     }
     matmul(m_pool, attn.data(), n, lw.oProj, out);

@@ -1,4 +1,5 @@
-// LayerWeights::bind: the hub names of a DeepSeek layer's tensors (as in expectedTensors()).
+// LayerWeights::bind: the hub names of a DeepSeek layer's tensors (as in expectedTensors(), GGUF's mapped
+// onto them by WeightStore::openGguf).
 #include "inference/cpu/layer_weights.h"
 
 #include <string>
@@ -31,7 +32,13 @@ LayerWeights LayerWeights::bind(const ModelConfig& c, const WeightStore& s, std:
     }
     w.kvAProj = m("self_attn.kv_a_proj_with_mqa.weight");
     w.kvANorm = v("self_attn.kv_a_layernorm.weight");
-    w.kvBProj = m("self_attn.kv_b_proj.weight");
+    // Newer GGUF files split kv_b_proj (WeightStore::validateAgainst accepts either form).
+    if (const TensorView* kB = s.find(p + "self_attn.k_b_proj.weight"); kB && !s.find(p + "self_attn.kv_b_proj.weight")) {
+        w.kvB.kB = WeightMatrix::collapsed(*kB);                                 // [heads·kv_lora, nope]
+        w.kvB.vB = WeightMatrix::collapsed(s.get(p + "self_attn.v_b_proj.weight"));  // [heads·v, kv_lora]
+    } else {
+        w.kvB.kvB = m("self_attn.kv_b_proj.weight");
+    }
     w.oProj = m("self_attn.o_proj.weight");
     w.moe = c.isMoeLayer(layer);
     if (!w.moe) {

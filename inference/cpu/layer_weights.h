@@ -2,6 +2,7 @@
 // mapped files, the small vectors (norm gains, router bias) widened to fp32.
 #pragma once
 
+#include "inference/cpu/mla_attention.h"
 #include "inference/cpu/swiglu_mlp.h"
 #include "inference/cpu/weight_matrix.h"
 #include "inference/model/model_config.h"
@@ -22,7 +23,7 @@ struct LayerWeights {
     WeightMatrix qBProj;               // [heads·(nope+rope), q_lora]
     WeightMatrix kvAProj;              // [kv_lora + rope, hidden]
     std::vector<float> kvANorm;        // fp32 [kv_lora]
-    WeightMatrix kvBProj;              // [heads·(nope+v), kv_lora]: per head W_uk rows, then W_uv rows
+    MlaUpProjection kvB;               // kv_b_proj, whole [heads·(nope+v), kv_lora] or split (mla_attention.h)
     WeightMatrix oProj;                // [hidden, heads·v]
     // FFN: dense (mlp) or MoE (router + experts + shared)
     bool moe = false;

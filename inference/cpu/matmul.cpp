@@ -3,6 +3,7 @@
 #include "inference/cpu/matmul.h"
 
 #include "inference/cpu/simd.h"
+#include "inference/model/quant.h"
 
 #include <algorithm>
 #include <vector>
@@ -161,6 +162,34 @@ FATHOM_SIMD_CLONES void gemmF16(const float* x, std::int64_t n, std::int64_t xs,
     gemmBlock(x, n, xs, w, cols, r0, nr, y, ys, packed);
 }
 
+// --- Block-quantized weights (GGUF): a few rows at a time are dequantized exactly into fp32
+// scratch (dequantize() lives in a file compiled without FMA contraction, so the values equal
+// gguf-py's) and fed to the fp32 kernels: no fp32 copy of the weight ever exists beyond the rows
+// a thread is working on. ---
+constexpr std::int64_t kQuantGemvRows = 8;
+
+void gemvQuantized(const float* x, std::int64_t n, std::int64_t xStride, const WeightMatrix& w, std::int64_t r0,
+                   std::int64_t r1, float* y, std::int64_t yStride, std::vector<float>& rows)
+{
+    rows.resize(static_cast<std::size_t>(kQuantGemvRows * w.cols));  // fp32 [8, cols]
+    const std::size_t rowBytesOf = rowBytes(w.dtype, w.cols);
+    for (std::int64_t r = r0; r < r1; r += kQuantGemvRows) {
+        const std::int64_t nr = std::min(kQuantGemvRows, r1 - r);
+        dequantize(w.dtype, w.data + static_cast<std::size_t>(r) * rowBytesOf, nr * w.cols, rows.data());
+        for (std::int64_t t = 0; t < n; t += kGemvMaxRows)
+            gemvF32(x + t * xStride, std::min(kGemvMaxRows, n - t), xStride, rows.data(), w.cols, 0, nr,
+                    y + t * yStride + r, yStride);
+    }
+}
+
+void gemmQuantized(const float* x, std::int64_t n, std::int64_t xStride, const WeightMatrix& w, std::int64_t r0,
+                   std::int64_t nr, float* y, std::int64_t yStride, std::vector<float>& rows, float* packed)
+{
+    rows.resize(static_cast<std::size_t>(kRowBlock * w.cols));  // fp32 [16, cols]
+    dequantize(w.dtype, w.data + static_cast<std::size_t>(r0) * rowBytes(w.dtype, w.cols), nr * w.cols, rows.data());
+    gemmF32(x, n, xStride, rows.data(), w.cols, 0, nr, y + r0, yStride, packed);
+}
+
 }  // namespace
 
 void matmul(ThreadPool& pool, const float* x, std::int64_t n, std::int64_t xStride, const WeightMatrix& w, float* y,
@@ -169,6 +198,28 @@ void matmul(ThreadPool& pool, const float* x, std::int64_t n, std::int64_t xStri
     if (n <= 0 || w.rows <= 0)
         return;
     const std::int64_t cols = w.cols;
+    if (isQuantized(w.dtype)) {
+        std::vector<std::vector<float>> rows(static_cast<std::size_t>(pool.size()));
+        if (n <= kGemvMaxRows) {
+            const std::int64_t grain = std::max<std::int64_t>(kQuantGemvRows, w.rows / (8 * pool.size()));
+            pool.parallelFor(w.rows, [&](std::int64_t r0, std::int64_t r1, int slot) {
+                gemvQuantized(x, n, xStride, w, r0, r1, y, yStride, rows[static_cast<std::size_t>(slot)]);
+            }, grain);
+            return;
+        }
+        const std::int64_t blocks = (w.rows + kRowBlock - 1) / kRowBlock;
+        std::vector<std::vector<float>> packed(static_cast<std::size_t>(pool.size()));
+        pool.parallelFor(blocks, [&](std::int64_t b0, std::int64_t b1, int slot) {
+            std::vector<float>& buf = packed[static_cast<std::size_t>(slot)];
+            buf.resize(static_cast<std::size_t>(kKChunk * kRowBlock));
+            for (std::int64_t b = b0; b < b1; ++b) {
+                const std::int64_t r0 = b * kRowBlock;
+                gemmQuantized(x, n, xStride, w, r0, std::min(kRowBlock, w.rows - r0), y, yStride,
+                              rows[static_cast<std::size_t>(slot)], buf.data());
+            }
+        }, 1);
+        return;
+    }
     if (n <= kGemvMaxRows) {
         // Rows per chunk: enough to amortise a chunk hand-out, small enough to balance threads.
         const std::int64_t grain = std::max<std::int64_t>(8, w.rows / (8 * pool.size()));
@@ -181,6 +232,7 @@ void matmul(ThreadPool& pool, const float* x, std::int64_t n, std::int64_t xStri
                 case DType::F32: gemvF32(xt, nt, xStride, reinterpret_cast<const float*>(w.data), cols, r0, r1, yt, yStride); break;
                 case DType::BF16: gemvBf16(xt, nt, xStride, reinterpret_cast<const Bf16*>(w.data), cols, r0, r1, yt, yStride); break;
                 case DType::F16: gemvF16(xt, nt, xStride, reinterpret_cast<const F16*>(w.data), cols, r0, r1, yt, yStride); break;
+                default: break;  // quantized: handled above
                 }
             }
         }, grain);
@@ -198,6 +250,7 @@ void matmul(ThreadPool& pool, const float* x, std::int64_t n, std::int64_t xStri
             case DType::F32: gemmF32(x, n, xStride, reinterpret_cast<const float*>(w.data), cols, r0, nr, y, yStride, buf.data()); break;
             case DType::BF16: gemmBf16(x, n, xStride, reinterpret_cast<const Bf16*>(w.data), cols, r0, nr, y, yStride, buf.data()); break;
             case DType::F16: gemmF16(x, n, xStride, reinterpret_cast<const F16*>(w.data), cols, r0, nr, y, yStride, buf.data()); break;
+            default: break;  // quantized: handled above
             }
         }
     }, 1);

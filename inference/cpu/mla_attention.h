@@ -30,9 +30,27 @@ struct MlaShape {
 void mlaAttentionExpanded(ThreadPool& pool, const MlaShape& s, const float* q, const float* kv, const float* cache,
                           float* out);
 
-// Same inputs without kv: kvB is kv_b_proj [nHeads * (nope + v), kvLoraRank], per head W_uk rows
-// then W_uv rows.
-void mlaAttentionAbsorbed(ThreadPool& pool, const MlaShape& s, const float* q, const WeightMatrix& kvB,
+// kv_b_proj in either stored form: whole (hub checkpoints, older GGUF attn_kv_b) or split into its
+// key and value halves with the key half transposed (newer GGUF attn_k_b / attn_v_b).
+struct MlaUpProjection {
+    WeightMatrix kvB;  // [nHeads·(nope + v), kvLoraRank]: per head W_uk rows, then W_uv rows; rows 0 when split
+    WeightMatrix kB;   // split: [nHeads·kvLoraRank, nope], each head's W_uk transposed
+    WeightMatrix vB;   // split: [nHeads·v, kvLoraRank], each head's W_uv
+    bool split() const { return kvB.rows == 0; }
+};
+
+// Same inputs without kv: the up-projection is applied per head to the query (W_uk) and the
+// attended latent (W_uv).
+void mlaAttentionAbsorbed(ThreadPool& pool, const MlaShape& s, const float* q, const MlaUpProjection& up,
                           const float* cache, float* out);
+inline void mlaAttentionAbsorbed(ThreadPool& pool, const MlaShape& s, const float* q, const WeightMatrix& kvB,
+                                 const float* cache, float* out)
+{
+    mlaAttentionAbsorbed(pool, s, q, MlaUpProjection{kvB, {}, {}}, cache, out);
+}
+
+// kv fp32 [nKeys, nHeads, nope + v] = the up-projection of every cached latent (the expanded form's
+// input); kvStride = nHeads·(nope + v). The split form's W_uk is transposed back one head at a time.
+void mlaExpandLatent(ThreadPool& pool, const MlaShape& s, const MlaUpProjection& up, const float* cache, float* kv);
 
 }  // namespace fathom::inference::cpu

@@ -13,7 +13,7 @@
 
 namespace fathom::inference::cpu {
 
-void mlaAttentionAbsorbed(ThreadPool& pool, const MlaShape& s, const float* q, const WeightMatrix& kvB,
+void mlaAttentionAbsorbed(ThreadPool& pool, const MlaShape& s, const float* q, const MlaUpProjection& up,
                           const float* cache, float* out)
 {
     const std::int64_t qkDim = s.nopeDim + s.ropeDim;
@@ -27,12 +27,18 @@ void mlaAttentionAbsorbed(ThreadPool& pool, const MlaShape& s, const float* q, c
         float* oLat = qLat + L;       // fp32 [kv_lora]
         float* scores = oLat + L;     // fp32 [nKeys]
         for (std::int64_t h = h0; h < h1; ++h) {
-            const WeightMatrix wUk = kvB.rowSlice(h * (s.nopeDim + s.vDim), s.nopeDim);       // [nope, kv_lora]
-            const WeightMatrix wUv = kvB.rowSlice(h * (s.nopeDim + s.vDim) + s.nopeDim, s.vDim);  // [v, kv_lora]
+            const bool split = up.split();
+            const WeightMatrix wUk = split ? up.kB.rowSlice(h * L, L)                                 // [kv_lora, nope]
+                                           : up.kvB.rowSlice(h * (s.nopeDim + s.vDim), s.nopeDim);    // [nope, kv_lora]
+            const WeightMatrix wUv = split ? up.vB.rowSlice(h * s.vDim, s.vDim)                       // [v, kv_lora]
+                                           : up.kvB.rowSlice(h * (s.nopeDim + s.vDim) + s.nopeDim, s.vDim);
             for (std::int64_t i = 0; i < s.nQuery; ++i) {
                 const float* qh = q + (i * s.nHeads + h) * qkDim;
                 const std::int64_t visible = s.startPos + i + 1;
-                matvecTransposed(qh, wUk, qLat);
+                if (split)
+                    matmul(pool, qh, 1, wUk, qLat);  // nested in a pool chunk: runs on this thread
+                else
+                    matvecTransposed(qh, wUk, qLat);
                 for (std::int64_t t = 0; t < visible; ++t) {
                     const float* row = cache + t * cacheRow;
                     scores[t] = (dot(qLat, row, L) + dot(qh + s.nopeDim, row + L, s.ropeDim)) * s.scale;

@@ -2,15 +2,12 @@
 #include "inference/cpu/weight_matrix.h"
 
 #include "inference/cpu/simd.h"
+#include "inference/model/quant.h"
 #include "base/error.h"
 
 #include <string>
 
 namespace fathom::inference::cpu {
-
-namespace {
-std::size_t elementSize(DType t) { return t == DType::F32 ? 4 : 2; }
-}
 
 WeightMatrix WeightMatrix::of(const TensorView& view)
 {
@@ -30,17 +27,27 @@ WeightMatrix WeightMatrix::of(const TensorView& view)
     return m;
 }
 
+WeightMatrix WeightMatrix::collapsed(const TensorView& view)
+{
+    WeightMatrix m;
+    m.dtype = view.dtype;
+    m.data = view.data;
+    m.cols = view.shape.empty() ? 1 : view.shape.back();
+    m.rows = view.numel() / m.cols;
+    return m;
+}
+
 WeightMatrix WeightMatrix::rowSlice(std::int64_t first, std::int64_t count) const
 {
     WeightMatrix m = *this;
-    m.data = data + static_cast<std::size_t>(first * cols) * elementSize(dtype);
+    m.data = data + static_cast<std::size_t>(first) * rowBytes(dtype, cols);
     m.rows = count;
     return m;
 }
 
 void WeightMatrix::rowToFloat(std::int64_t r, float* out) const
 {
-    const std::byte* row = data + static_cast<std::size_t>(r * cols) * elementSize(dtype);
+    const std::byte* row = data + static_cast<std::size_t>(r) * rowBytes(dtype, cols);
     switch (dtype) {
     case DType::F32:
         std::memcpy(out, row, static_cast<std::size_t>(cols) * 4);
@@ -58,6 +65,9 @@ void WeightMatrix::rowToFloat(std::int64_t r, float* out) const
             std::memcpy(&v, row + 2 * c, 2);
             out[c] = widen(v);
         }
+        break;
+    default:
+        dequantize(dtype, row, cols, out);
         break;
     }
 }

@@ -1,5 +1,5 @@
-// Engine::load: config.json, the weights and (when present) tokenizer.json are validated completely
-// before a backend is built; the CPU backend is the one every build has, the CUDA one a plugin
+// Engine::load: config.json, the weights and (when present) tokenizer.json — or one .gguf file holding
+// all three — are validated completely before a backend is built; the CPU backend is the one every build has, the CUDA one a plugin
 // (libfathom_cuda_backend.so from the fathom-cuda package, found by BackendLoader).
 #include "inference/engine/engine.h"
 
@@ -7,6 +7,9 @@
 #include "inference/engine/cpu_runner.h"
 #include "inference/engine/queued_engine.h"
 #include "inference/model/generation_config.h"
+#include "inference/model/gguf_file.h"
+#include "inference/model/json_file.h"
+#include "inference/model/model_open.h"
 #include "inference/tokenizer/stream_decoder.h"
 #include "inference/tokenizer/tokenizer.h"
 #include "base/error.h"
@@ -91,15 +94,19 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
                                      const LoadProgress& progress)
 {
     BackendLoader::requireAvailable(options.backend);  // before reading anything: say what to install
-    requireFolder(modelDir);  // permission, symlink loop, not a folder: one user error naming it
-    step(progress, 0.0, "reading config.json");
-    const ModelConfig config = ModelConfig::fromFile(modelDir + "/config.json");
-    step(progress, 0.1, "validating weights");
-    WeightStore weights = WeightStore::openFolder(modelDir);
-    weights.validateAgainst(config, modelDir);
+    const bool gguf = isGgufPath(modelDir);
+    if (!gguf)
+        requireFolder(modelDir);  // permission, symlink loop, not a folder: one user error naming it
+    step(progress, 0.0, gguf ? "reading the GGUF file" : "reading config.json");
+    OpenedModel opened = openModel(modelDir);
+    const ModelConfig config = opened.config;
+    WeightStore weights = std::move(opened.weights);
     // The tokenizer is optional for the engine (requests are token ids); with it, events carry text.
     std::shared_ptr<const Tokenizer> tokenizer;
-    if (pathExists(modelDir + "/tokenizer.json")) {
+    if (gguf) {
+        if (weights.gguf()->find("tokenizer.ggml.model"))
+            tokenizer = Tokenizer::fromGguf(weights.gguf()->layout(), modelDir);
+    } else if (pathExists(modelDir + "/tokenizer.json")) {
         step(progress, 0.7, "reading tokenizer.json");
         tokenizer = Tokenizer::load(modelDir);
     }
@@ -118,7 +125,14 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
     std::string cudaNote;
     // Auto takes the GPU when fathom-cuda is installed, finds one and its kernels cover the model,
     // else the CPU (saying why once); an explicit --backend cuda that cannot run is the user's error.
-    if (options.backend != Backend::Cpu && BackendLoader::load("cuda").plugin) {
+    // The CUDA kernels read bf16 weights from safetensors checkpoints; GGUF files run on the CPU
+    // until the quantized kernels exist.
+    if (gguf && options.backend == Backend::Cuda)
+        throwUserError(modelDir + ": the CUDA backend does not run GGUF files yet; use --backend cpu (or auto), "
+                                  "or a safetensors checkpoint folder for the GPU");
+    if (gguf && options.backend == Backend::Auto && BackendLoader::load("cuda").plugin) {
+        cudaNote = "the CUDA backend does not run GGUF files yet";
+    } else if (options.backend != Backend::Cpu && BackendLoader::load("cuda").plugin) {
         step(progress, 0.8, "uploading weights to the GPU");
         BackendRunnerArgs args{modelDir, &config, &weights, context, 0};
         args.uploadProgress = [&progress](double f) { step(progress, 0.8 + 0.2 * f, "uploading weights to the GPU"); };
@@ -134,7 +148,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
     info.weightBytes = weightBytes;
     info.backendSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - loadStart).count();
     info.folder = modelDir;
-    info.name = std::filesystem::path(modelDir).filename().string();
+    info.name = gguf ? std::filesystem::path(modelDir).stem().string() : std::filesystem::path(modelDir).filename().string();
     if (info.name.empty())
         info.name = std::filesystem::path(modelDir).parent_path().filename().string();
     auto engine = std::make_unique<QueuedEngine>(std::move(runner), info, std::move(eos), std::move(decoders));

@@ -84,7 +84,8 @@ class Engine {
 public:
     virtual ~Engine() = default;
 
-    // Validates and loads a hub-format model folder. Throws fathom::Error naming file and problem.
+    // Validates and loads a hub-format model folder or a .gguf file. Throws fathom::Error naming file
+    // and problem.
     static std::unique_ptr<Engine> load(const std::string& modelDir, const EngineOptions& options,
                                         const LoadProgress& progress = {});
 

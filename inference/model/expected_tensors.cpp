@@ -88,6 +88,37 @@ std::string shapeText(const Shape& s)
 
 }  // namespace
 
+// kv_b_proj split the way newer GGUF converters write it: k_b_proj [heads, kv_lora, nope] (W_uk
+// per head, transposed) and v_b_proj [heads, v, kv_lora]. True when both are there with those shapes.
+bool WeightStore::splitKvB(const ModelConfig& c, const std::string& kvB, const std::string& where,
+                           std::set<std::string>& needed) const
+{
+    const std::string suffix = "kv_b_proj.weight";
+    if (kvB.size() < suffix.size() || kvB.compare(kvB.size() - suffix.size(), suffix.size(), suffix) != 0)
+        return false;
+    const std::string p = kvB.substr(0, kvB.size() - suffix.size());
+    const TensorView* k = find(p + "k_b_proj.weight");
+    const TensorView* v = find(p + "v_b_proj.weight");
+    if (!k && !v)
+        return false;
+    const std::string nh = "num_attention_heads " + num(c.numHeads), kvl = "kv_lora_rank " + num(c.kvLoraRank);
+    const std::pair<const TensorView*, std::pair<Shape, std::string>> parts[] = {
+        {k, {{c.numHeads, c.kvLoraRank, c.qkNopeHeadDim}, nh + " × " + kvl + " × qk_nope_head_dim " + num(c.qkNopeHeadDim)}},
+        {v, {{c.numHeads, c.vHeadDim, c.kvLoraRank}, nh + " × v_head_dim " + num(c.vHeadDim) + " × " + kvl}},
+    };
+    for (const auto& [t, expected] : parts) {
+        if (!t)
+            throwFileError(where, "model has only one of " + p + "k_b_proj.weight and " + p +
+                                      "v_b_proj.weight; the split MLA up-projection needs both");
+        if (t->shape != expected.first)
+            throwFileError(t->file.empty() ? where : t->file, "tensor " + t->name + " has shape " + shapeText(t->shape) +
+                                                                  " but the config says " + shapeText(expected.first) +
+                                                                  " (" + expected.second + ")");
+        needed.insert(t->name);
+    }
+    return true;
+}
+
 std::vector<TensorSpec> expectedTensors(const ModelConfig& config)
 {
     std::vector<TensorSpec> out;
@@ -103,6 +134,8 @@ std::vector<std::string> WeightStore::validateAgainst(const ModelConfig& config,
     for (const Expected& e : expectedWithReasons(config)) {
         needed.insert(e.spec.name);
         const TensorView* t = find(e.spec.name);
+        if (!t && splitKvB(config, e.spec.name, where, needed))
+            continue;
         if (!t)
             throwFileError(where, "model is missing tensor " + e.spec.name + ", which " + config.architecture +
                                       " with this config.json needs");

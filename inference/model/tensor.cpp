@@ -2,6 +2,8 @@
 // reference computes in fp32), plus the narrowing used to write synthetic weights and fixtures.
 #include "inference/model/tensor.h"
 
+#include "inference/model/quant.h"
+
 #include "base/error.h"
 
 #include <bit>
@@ -16,8 +18,9 @@ std::size_t dtypeSize(DType t)
     case DType::F32: return 4;
     case DType::F16: return 2;
     case DType::BF16: return 2;
+    default: break;
     }
-    return 0;
+    throwInternalError(std::string("dtypeSize: ") + dtypeName(t) + " is block-quantized and has no per-element size");
 }
 
 const char* dtypeName(DType t)
@@ -26,8 +29,59 @@ const char* dtypeName(DType t)
     case DType::F32: return "F32";
     case DType::F16: return "F16";
     case DType::BF16: return "BF16";
+    case DType::Q8_0: return "Q8_0";
+    case DType::Q4_0: return "Q4_0";
+    case DType::Q4_1: return "Q4_1";
+    case DType::Q5_0: return "Q5_0";
+    case DType::Q5_1: return "Q5_1";
+    case DType::Q4_K: return "Q4_K";
+    case DType::Q5_K: return "Q5_K";
+    case DType::Q6_K: return "Q6_K";
     }
     return "?";
+}
+
+bool isQuantized(DType t) { return t != DType::F32 && t != DType::F16 && t != DType::BF16; }
+
+std::int64_t blockElements(DType t)
+{
+    switch (t) {
+    case DType::F32:
+    case DType::F16:
+    case DType::BF16: return 1;
+    case DType::Q8_0:
+    case DType::Q4_0:
+    case DType::Q4_1:
+    case DType::Q5_0:
+    case DType::Q5_1: return kQk;
+    case DType::Q4_K:
+    case DType::Q5_K:
+    case DType::Q6_K: return kQkK;
+    }
+    return 1;
+}
+
+std::size_t blockBytes(DType t)
+{
+    switch (t) {
+    case DType::F32: return 4;
+    case DType::F16:
+    case DType::BF16: return 2;
+    case DType::Q8_0: return kQ8_0Bytes;
+    case DType::Q4_0: return kQ4_0Bytes;
+    case DType::Q4_1: return kQ4_1Bytes;
+    case DType::Q5_0: return kQ5_0Bytes;
+    case DType::Q5_1: return kQ5_1Bytes;
+    case DType::Q4_K: return kQ4_KBytes;
+    case DType::Q5_K: return kQ5_KBytes;
+    case DType::Q6_K: return kQ6_KBytes;
+    }
+    return 0;
+}
+
+std::size_t rowBytes(DType t, std::int64_t elements)
+{
+    return static_cast<std::size_t>(elements / blockElements(t)) * blockBytes(t);
 }
 
 std::int64_t TensorView::numel() const
@@ -45,9 +99,11 @@ float bf16ToFloat(std::uint16_t h)
     return std::bit_cast<float>(static_cast<std::uint32_t>(h) << 16);
 }
 
+}  // namespace
+
 // IEEE half -> float, exact for every input: normals rebias the exponent, subnormals are
 // renormalised, inf/nan keep their payload.
-float f16ToFloat(std::uint16_t h)
+float halfToFloat(std::uint16_t h)
 {
     const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
     std::uint32_t exp = (h >> 10) & 0x1fu;
@@ -70,6 +126,8 @@ float f16ToFloat(std::uint16_t h)
     }
     return std::bit_cast<float>(bits);
 }
+
+namespace {
 
 std::uint16_t floatToBf16(float f)
 {
@@ -106,8 +164,13 @@ void toFloat(const TensorView& t, std::int64_t first, std::int64_t count, float*
     if (first < 0 || count < 0 || first + count > t.numel())
         throwInternalError("toFloat: range [" + std::to_string(first) + ", " + std::to_string(first + count) +
                            ") outside tensor " + t.name + " of " + std::to_string(t.numel()) + " elements");
+    const std::int64_t block = blockElements(t.dtype);
+    if (first % block != 0 || count % block != 0)
+        throwInternalError("toFloat: range [" + std::to_string(first) + ", " + std::to_string(first + count) +
+                           ") of " + dtypeName(t.dtype) + " tensor " + t.name + " is not on " + std::to_string(block) +
+                           "-element block boundaries");
     // memcpy per element: views are only guaranteed dtype alignment, and this keeps it strict-aliasing clean.
-    const std::byte* p = t.data + static_cast<std::size_t>(first) * dtypeSize(t.dtype);
+    const std::byte* p = t.data + rowBytes(t.dtype, first);
     switch (t.dtype) {
     case DType::F32:
         std::memcpy(out, p, static_cast<std::size_t>(count) * 4);
@@ -123,8 +186,11 @@ void toFloat(const TensorView& t, std::int64_t first, std::int64_t count, float*
         for (std::int64_t i = 0; i < count; ++i) {
             std::uint16_t h;
             std::memcpy(&h, p + 2 * i, 2);
-            out[i] = f16ToFloat(h);
+            out[i] = halfToFloat(h);
         }
+        break;
+    default:
+        dequantize(t.dtype, p, count, out);
         break;
     }
 }
@@ -147,6 +213,8 @@ void fromFloat(DType t, const float* in, std::int64_t count, std::byte* out)
             std::memcpy(out + 2 * i, &h, 2);
         }
         break;
+    default:
+        throwInternalError(std::string("fromFloat: ") + dtypeName(t) + " is read from GGUF files, never written");
     }
 }
 

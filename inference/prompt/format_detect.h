@@ -13,7 +13,8 @@ struct DetectedChatFormat {
     std::string reason;  // one line for the user: which file and what in it decided
 };
 
-// Throws fathom::Error(UserInput) naming the folder when neither file decides.
+// modelDir may also be a .gguf file (tokenizer.chat_template, general.architecture). Throws
+// fathom::Error(UserInput) naming the folder when neither file decides.
 DetectedChatFormat detectChatFormat(const std::string& modelDir);
 
 // The decision itself, from already-read values ("" when absent); `where` names the folder.

@@ -2,6 +2,7 @@
 // paths.
 #include "inference/tokenizer/tokenizer.h"
 
+#include "inference/model/gguf_file.h"
 #include "inference/tokenizer/byte_level.h"
 #include "inference/model/json_file.h"
 #include "inference/tokenizer/tokenizer_files.h"
@@ -27,6 +28,10 @@ std::string typeOf(const nlohmann::json& spec)
 
 std::unique_ptr<Tokenizer> Tokenizer::load(const std::string& fileOrDir)
 {
+    if (isGgufPath(fileOrDir)) {
+        const GgufFile file(fileOrDir);
+        return fromGguf(file.layout(), fileOrDir);
+    }
     const TokenizerFiles files = locateTokenizerFiles(fileOrDir);
     const std::string text = readTextFile(files.tokenizerJson, kTokenizerJsonLimits.maxBytes);
     std::unique_ptr<Tokenizer> tok = fromJson(text, files.tokenizerJson);
@@ -55,6 +60,11 @@ std::unique_ptr<Tokenizer> Tokenizer::fromJson(std::string_view json, const std:
     // Bounded like config.json: a 50 MB "[[[[..." or "[0,0,..." stops at the depth or value cap
     // instead of building a multi-GB document.
     const nlohmann::json doc = parseJsonText(json, name, kTokenizerJsonLimits.maxValues);
+    return fromDocument(doc, name);
+}
+
+std::unique_ptr<Tokenizer> Tokenizer::fromDocument(const nlohmann::json& doc, const std::string& name)
+{
     if (!doc.is_object())
         throwFileError(name, "must hold a JSON object");
     if (!doc.contains("model"))
@@ -62,10 +72,10 @@ std::unique_ptr<Tokenizer> Tokenizer::fromJson(std::string_view json, const std:
 
     std::unique_ptr<Tokenizer> tok(new Tokenizer());
     tok->m_file = name;
-    auto part = [&](const char* key) { return doc.contains(key) ? doc[key] : nlohmann::json(); };
+    auto part = [&](const char* key) { return doc.contains(key) ? doc.at(key) : nlohmann::json(); };
     try {
         tok->checkNormalizer(part("normalizer"));
-        tok->m_model = std::make_unique<BpeModel>(doc["model"], name);
+        tok->m_model = std::make_unique<BpeModel>(doc.at("model"), name);
         tok->m_added = std::make_unique<AddedTokens>(part("added_tokens"), *tok->m_model, name);
         tok->m_pre = std::make_unique<PreTokenizer>(part("pre_tokenizer"), name);
         tok->checkPostProcessor(part("post_processor"));
@@ -75,7 +85,7 @@ std::unique_ptr<Tokenizer> Tokenizer::fromJson(std::string_view json, const std:
         throwFileError(name, std::string("has an unexpected structure (") + e.what() + ")");
     }
     for (const char* key : {"truncation", "padding"})
-        if (doc.contains(key) && !doc[key].is_null())
+        if (doc.contains(key) && !doc.at(key).is_null())
             tok->m_notes.push_back(std::string(key) + ": ignored; it applies to batches of fixed length, "
                                                       "and Fathom encodes whole texts");
     return tok;

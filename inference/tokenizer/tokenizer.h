@@ -17,14 +17,21 @@
 
 namespace fathom::inference {
 
+struct GgufLayout;
+
 class Tokenizer final {
 public:
-    // FILE_OR_DIR: tokenizer.json or a model folder. Reads tokenizer_config.json (BOS/EOS) and
-    // config.json (vocab_size: every id must fit the model) when they sit next to it.
+    // FILE_OR_DIR: tokenizer.json, a model folder, or a .gguf file (fromGguf). Reads
+    // tokenizer_config.json (BOS/EOS) and config.json (vocab_size: every id must fit the model)
+    // when they sit next to tokenizer.json.
     // Throws fathom::Error(UserInput) naming the file and the problem.
     static std::unique_ptr<Tokenizer> load(const std::string& fileOrDir);
     // From tokenizer.json text; `name` stands for the file in errors.
     static std::unique_ptr<Tokenizer> fromJson(std::string_view json, const std::string& name);
+    // The same from a parsed tokenizer.json document.
+    static std::unique_ptr<Tokenizer> fromDocument(const nlohmann::json& doc, const std::string& name);
+    // From a GGUF file's tokenizer.ggml.* metadata (gguf_tokenizer.cpp): a lone .gguf is a whole model.
+    static std::unique_ptr<Tokenizer> fromGguf(const GgufLayout& layout, const std::string& path);
 
     // Text must be valid UTF-8 (else fathom::Error(UserInput) with the byte offset). With
     // matchAddedTokens=false, "<｜User｜>" in the text is encoded as plain characters.
@@ -52,7 +59,7 @@ public:
 
     std::optional<std::int32_t> bosId() const { return m_bos; }
     std::optional<std::int32_t> eosId() const { return m_eos; }
-    bool addBosToken() const { return m_addBos; }  // tokenizer_config.json's add_bos_token
+    bool addBosToken() const { return m_addBos; }  // tokenizer_config.json's (or GGUF's) add_bos_token
     const std::string& file() const { return m_file; }
     const AddedTokens& addedTokens() const { return *m_added; }
     const BpeModel& model() const { return *m_model; }
