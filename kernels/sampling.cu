@@ -145,21 +145,10 @@ __device__ std::uint32_t radixSelect(const std::uint32_t (&key)[kPer], const u64
         for (int b = threadIdx.x; b < nb; b += kThreads)
             sh.hist[b] = 0;
         __syncthreads();
-        // Keys cluster in few bins (a float's top bits are its exponent), so lanes of a warp that hit
-        // one bin add their weights first (weights < 2^41: two 20-bit halves sum in 32 bits).
-        const unsigned lane = threadIdx.x & 31;
 #pragma unroll
-        for (int j = 0; j < kPer; ++j) {
-            const bool mine = wt[j] != 0 && (key[j] & fixedMask) == prefix;
-            const unsigned bin = mine ? (key[j] >> shift) & static_cast<std::uint32_t>(nb - 1) : 0xffffffffu;
-            const unsigned group = __match_any_sync(0xffffffffu, bin);
-            if (mine) {
-                const unsigned lo = __reduce_add_sync(group, static_cast<unsigned>(wt[j] & 0xfffffu));
-                const unsigned hi = __reduce_add_sync(group, static_cast<unsigned>(wt[j] >> 20));
-                if (lane == static_cast<unsigned>(__ffs(group) - 1))
-                    atomicAdd(&sh.hist[bin], (static_cast<u64>(hi) << 20) + lo);
-            }
-        }
+        for (int j = 0; j < kPer; ++j)
+            if (wt[j] != 0 && (key[j] & fixedMask) == prefix)
+                atomicAdd(&sh.hist[(key[j] >> shift) & static_cast<std::uint32_t>(nb - 1)], wt[j]);
         __syncthreads();
         for (int b = threadIdx.x; b < nb; b += kThreads)
             if (sh.hist[b] != 0)
