@@ -4,6 +4,7 @@
 #include "base/error.h"
 #include "base/path_check.h"
 #include "inference/cpu/thread_pool.h"
+#include "inference/model/gguf_file.h"
 
 #include <algorithm>
 
@@ -27,7 +28,8 @@ std::string modelDir(const CliArgs& args)
 {
     if (args.has("model")) {
         const std::string dir = args.get("model");
-        requireFolder(dir);  // a symlink loop or an unreadable folder is named as such, exit 1
+        if (!inference::isGgufPath(dir))  // a lone .gguf is a whole model; the reader names its own problems
+            requireFolder(dir);  // a symlink loop or an unreadable folder is named as such, exit 1
         return dir;
     }
     const std::string name = "models/fathom-tiny-coder";

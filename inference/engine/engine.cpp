@@ -66,7 +66,7 @@ std::vector<std::int32_t> eosTokens(const std::string& dir, const ModelConfig& c
     if (config.eosTokenId >= 0)
         eos.push_back(static_cast<std::int32_t>(config.eosTokenId));
     const std::string path = dir + "/generation_config.json";
-    if (!pathExists(path))
+    if (isGgufPath(dir) || !pathExists(path))  // a .gguf file has no side files: its EOS is in the metadata
         return eos;
     for (const std::int32_t id : readGenerationEosTokens(path, config.vocabSize))
         eos.push_back(id);
