@@ -85,11 +85,12 @@ int runGenerate(int argc, char** argv)
     const CliArgs args(argc, argv, 2, {"ids", "stats"},
                        {"model", "prompt", "tokens", "max-tokens", "temperature", "top-p", "top-k", "min-p",
                         "repetition-penalty", "presence-penalty", "frequency-penalty", "seed", "backend", "threads",
-                        "context", "tokens-file"});
+                        "context", "tokens-file", "gpu-memory-limit"});
     inference::EngineOptions options;
     options.backend = backend(args);
     options.threads = threadsOption(args);
     options.contextLength = args.getInt("context", 4096, 1, kMaxContextOption);
+    options.gpuMemoryLimitBytes = gpuMemoryLimitOption(args);
     const std::string dir = modelDir(args);
     const bool hasIds = args.has("tokens") || args.has("tokens-file");
     if (args.has("prompt") == hasIds)

@@ -58,7 +58,7 @@ std::string firstNonFinite(const std::vector<float>& logits, const std::vector<s
 
 int runLogits(int argc, char** argv)
 {
-    const CliArgs args(argc, argv, 2, {}, {"model", "tokens", "tokens-file", "out", "backend", "threads", "context"});
+    const CliArgs args(argc, argv, 2, {}, {"model", "tokens", "tokens-file", "out", "backend", "threads", "context", "gpu-memory-limit"});
     const inference::Backend which = backend(args);
     // The CUDA plugin (fathom-cuda) is looked for first: without it, say what to install at once.
     const inference::BackendPlugin* cuda = inference::BackendLoader::requireAvailable(which);
@@ -69,8 +69,6 @@ int runLogits(int argc, char** argv)
     const std::int64_t contextOption = args.getInt("context", 4096, 1, kMaxContextOption);
     const inference::OpenedModel opened = inference::openModel(dir);  // a folder or a .gguf file
     const inference::ModelConfig& config = opened.config;
-    if (cuda && opened.gguf)
-        throwUserError(dir + ": the CUDA backend does not run GGUF files yet; use --backend cpu");
     // The same context rule as generate (Engine::load): --context, at most max_position_embeddings.
     std::int64_t context = contextOption;
     if (config.maxPositionEmbeddings > 0)
@@ -87,7 +85,8 @@ int runLogits(int argc, char** argv)
         std::string why;
         if (cuda->deviceCount(&why) <= 0)
             throwUserError("--backend cuda cannot run " + dir + ": " + (why.empty() ? "no usable GPU" : why));
-        const inference::BackendRunnerArgs run{dir, &config, &weights, n, 0};
+        inference::BackendRunnerArgs run{dir, &config, &weights, n, 0};
+        run.memoryLimitBytes = gpuMemoryLimitOption(args);
         logits = cuda->logits(run, tokens);
     } else {
         inference::cpu::CpuModel model(config, weights, threads);

@@ -51,6 +51,16 @@ int threadsOption(const CliArgs& args, std::int64_t fallback)
     return static_cast<int>(args.getInt("threads", clampedFallback, 0, inference::cpu::kMaxCpuThreads));
 }
 
+std::size_t gpuMemoryLimitOption(const CliArgs& args)
+{
+    if (!args.has("gpu-memory-limit"))
+        return 0;
+    const double gib = args.getDouble("gpu-memory-limit", 0);
+    if (gib < 0.5 || gib > 4096)
+        throwUserError("--gpu-memory-limit must be between 0.5 and 4096 (GiB), got " + args.get("gpu-memory-limit"));
+    return static_cast<std::size_t>(gib * double(1ull << 30));
+}
+
 inference::Backend backend(const CliArgs& args)
 {
     const std::string b = args.get("backend", "auto");

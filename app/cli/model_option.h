@@ -20,4 +20,8 @@ inference::Backend backend(const CliArgs& args);
 // clamped by the thread pool. `fallback` is used when absent (a setting, say) and is clamped too.
 int threadsOption(const CliArgs& args, std::int64_t fallback = 0);
 
+// --gpu-memory-limit GiB: the most GPU memory the CUDA backend may plan for (0.5 to 4096; absent:
+// all the GPU has free), in bytes, 0 when absent. Lets a big GPU stand in for a 16 or 24 GB card.
+std::size_t gpuMemoryLimitOption(const CliArgs& args);
+
 }  // namespace fathom::cli

@@ -85,9 +85,6 @@ void CudaModel::Impl::setup(const WeightStore& w)
     qkvRows = qaRows + kvWidth;
     fastMla = rank == 512 && rope == 64 && NH % 16 == 0;
     groupedExperts = H % 128 == 0;
-    pages = static_cast<int>((std::max<std::int64_t>(options.contextLength, 1) + 63) / 64);
-    capacity = pages * 64;
-    chunk = std::max(1, std::min(options.prefillChunk, capacity));
     scale = static_cast<float>(c.softmaxScale());
     eps = static_cast<float>(c.rmsNormEps);
     maxTopK = static_cast<int>(std::max<std::int64_t>(c.numExpertsPerTok, 1));
@@ -100,21 +97,14 @@ void CudaModel::Impl::setup(const WeightStore& w)
     check(cudaHostAlloc(reinterpret_cast<void**>(&pinnedOut), 16, cudaHostAllocDefault), "allocating pinned memory");
     *pinnedIn = StepInputs{};
 
-    weights = std::make_unique<CudaWeights>(c, w, options.uploadProgress);
-
-    // Experts: the largest slot count and assignment x inter product over the layers.
-    std::size_t maxAssignInter = 0, maxAssign = 0;
-    for (const CudaLayerWeights& L : weights->layers()) {
-        const int S = (L.moe ? static_cast<int>(c.numExpertsPerTok) : 0) + L.nSharedSlots;
-        maxSlots = std::max(maxSlots, L.nRouted + L.nSharedSlots);
-        maxAssign = std::max<std::size_t>(maxAssign, static_cast<std::size_t>(chunk) * S);
-        maxAssignInter = std::max<std::size_t>(maxAssignInter, static_cast<std::size_t>(chunk) * S * L.inter);
-    }
-
-    const std::size_t layers = static_cast<std::size_t>(c.numLayers);
-    cache.allocate(layers * pages * 64 * kvWidth * 2, "the KV cache for " + std::to_string(capacity) + " tokens");
+    packed = CudaWeights::packedLayout(c, w);
+    // The memory plan is checked before the weights take any GPU memory; the buffers follow them.
+    weights = std::make_unique<CudaWeights>(c, w, options.uploadProgress,
+                                            [this](std::size_t bytes, const std::vector<CudaLayerWeights>& layers) {
+                                                checkMemory(bytes, layers);
+                                            });
+    allocateBuffers();
     check(cudaMemset(cache.as(), 0, cache.bytes()), "clearing the KV cache");  // never NaN garbage
-    blockTable.allocate(static_cast<std::size_t>(pages) * 4, "the block table");
     {
         std::vector<std::int32_t> t(static_cast<std::size_t>(pages));
         for (int i = 0; i < pages; ++i)
@@ -124,56 +114,9 @@ void CudaModel::Impl::setup(const WeightStore& w)
     {
         // The CPU backend's YaRN tables (one implementation of the easy-to-get-wrong part).
         const cpu::RopeTables t = cpu::ropeTables(cpu::YarnRope(rope, c.ropeTheta, c.ropeScaling), capacity);
-        ropeCos.allocate(t.cos.size() * 4, "rope tables");
-        ropeSin.allocate(t.sin.size() * 4, "rope tables");
         check(cudaMemcpy(ropeCos.as(), t.cos.data(), t.cos.size() * 4, cudaMemcpyHostToDevice), "uploading rope tables");
         check(cudaMemcpy(ropeSin.as(), t.sin.data(), t.sin.size() * 4, cudaMemcpyHostToDevice), "uploading rope tables");
     }
-    splits = fastMla ? kernels::mlaDecodeSplits(capacity) : 1;
-    const std::size_t n = static_cast<std::size_t>(chunk);
-    stepIn.allocate(sizeof(StepInputs), "decode inputs");
-    sampled.allocate(16, "sampler output");
-    samplingScratch.allocate(kernels::samplingScratchBytes(), "sampler workspace");
-    ids.allocate(n * 4, "prefill inputs");
-    positions.allocate(n * 4, "prefill inputs");
-    h.allocate(n * H * 4, "activations");
-    x.allocate(static_cast<std::size_t>(H) * 4, "activations");
-    xb.allocate(n * H * 2, "activations");
-    xf.allocate(n * H * 4, "activations");
-    qkv.allocate(n * qkvRows * 4, "activations");
-    qAbs.allocate(static_cast<std::size_t>(NH) * rank * 2, "activations");
-    if (!fastMla)
-        qAbs32.allocate(static_cast<std::size_t>(NH) * rank * 4, "activations");
-    if (qLora > 0) {
-        qNorm.allocate(n * qLora * 4, "activations");  // fp32 row 0 for decode, bf16 rows for prefill
-        qFull.allocate(n * NH * qDim * 4, "activations");
-    }
-    partO.allocate(static_cast<std::size_t>(splits) * NH * rank * 4, "attention workspace");
-    partML.allocate(static_cast<std::size_t>(splits) * NH * 2 * 4, "attention workspace");
-    oLat.allocate(static_cast<std::size_t>(NH) * rank * 4, "activations");
-    oHeads.allocate(static_cast<std::size_t>(NH) * vdim * 4, "activations");
-    qb.allocate(n * NH * qDim * 2, "activations");
-    attn.allocate(n * NH * vdim * 2, "activations");
-    // Prefill attention: the gathered latent and decompressed K/V for the whole context plus
-    // 256 MiB for score tiles (queries are processed in as many chunks as that needs).
-    const std::size_t fixedWs = kernels::mlaPrefillWorkspaceBytes(capacity, 1, NH, rank, rope, nope, vdim);
-    prefillWs.allocate(fixedWs + (256ull << 20), "the prefill attention workspace");
-    logits.allocate(n * vocab * 4, "logits");
-    routerLogits.allocate(n * maxExperts * 4, "router workspace");
-    routeCounters.allocate(n * 4, "router workspace");
-    topkIds.allocate(n * maxTopK * 4, "router workspace");
-    topkW.allocate(n * maxTopK * 4, "router workspace");
-    std::size_t decodeWs = 0;
-    for (const CudaLayerWeights& L : weights->layers())
-        decodeWs = std::max<std::size_t>(decodeWs, static_cast<std::size_t>(maxTopK + L.nSharedSlots) * L.inter * 4);
-    expertWs.allocate(decodeWs, "expert workspace");
-    expertSync.allocate(16, "expert workspace");
-    sortedToken.allocate(maxAssign * 4, "expert workspace");
-    slotPos.allocate(maxAssign * 4, "expert workspace");
-    expertOffsets.allocate(static_cast<std::size_t>(maxSlots + 1) * 4, "expert workspace");
-    tileOffsets.allocate(static_cast<std::size_t>(maxSlots + 1) * 4, "expert workspace");
-    moeH.allocate(maxAssignInter * 2, "expert workspace");
-    moeY.allocate(maxAssign * H * 2, "expert workspace");
     check(cudaMemset(routeCounters.as(), 0, routeCounters.bytes()), "clearing router counters");
     check(cudaMemset(expertSync.as(), 0, expertSync.bytes()), "clearing expert counters");
     check(cudaMemset(samplingScratch.as(), 0, samplingScratch.bytes()), "clearing the sampler workspace");
@@ -185,6 +128,7 @@ std::int64_t CudaModel::capacity() const { return m_impl->capacity; }
 const LoadStats& CudaModel::loadStats() const { return m_impl->weights->stats(); }
 const KernelPathCounts& CudaModel::kernelPaths() const { return m_impl->paths; }
 int CudaModel::prefillChunk() const { return m_impl->chunk; }
+bool CudaModel::packedWeights() const { return m_impl->packed; }
 
 std::size_t CudaModel::deviceBytes() const
 {

@@ -21,6 +21,7 @@ namespace fathom::inference::cuda {
 struct CudaModelOptions {
     std::int64_t contextLength = 4096;  // tokens the latent cache holds (rounded up to a 64-token page)
     int prefillChunk = 512;             // tokens per prefill pass; longer prompts run in chunks
+    std::size_t memoryLimitBytes = 0;   // the memory plan's cap (0: what the GPU has free)
     std::function<void(double)> uploadProgress;  // fraction of the weights on the GPU; may throw to cancel
 };
 
@@ -68,6 +69,7 @@ public:
                       const std::atomic<bool>* cancel = nullptr);
 
     int prefillChunk() const;  // tokens one prefill pass takes
+    bool packedWeights() const;  // GGUF blocks on the GPU (CudaWeights::packed)
 
     struct Impl;
 

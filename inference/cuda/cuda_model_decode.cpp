@@ -15,8 +15,6 @@
 
 namespace fathom::inference::cuda {
 
-namespace {
-
 kernels::MoeRouteMethod routeMethod(TopkMethod m)
 {
     switch (m) {
@@ -29,8 +27,6 @@ kernels::MoeRouteMethod routeMethod(TopkMethod m)
     }
     return kernels::MoeRouteMethod::Greedy;
 }
-
-}  // namespace
 
 // Shared by decode and prefill: route n tokens of xf (fp32 [n, H], the post-attention norm) for one MoE layer.
 void enqueueRoute(CudaModel::Impl& m, const CudaLayerWeights& L, int n)
@@ -64,14 +60,18 @@ void CudaModel::Impl::enqueueDecode()
     float* hp = h.as<float>();
     float* qkvp = qkv.as<float>();
 
-    kernels::EmbeddingParams e;
-    e.table = weights->embedding();
-    e.ids = &stepIn.as<StepInputs>()->token;
-    e.out = hp;
-    e.n_tokens = 1;
-    e.dim = H;
-    e.vocab = vocab;
-    kernels::launchEmbedding(e, s);
+    if (packed) {
+        qEmbedding(&stepIn.as<StepInputs>()->token, 1);
+    } else {
+        kernels::EmbeddingParams e;
+        e.table = weights->embedding();
+        e.ids = &stepIn.as<StepInputs>()->token;
+        e.out = hp;
+        e.n_tokens = 1;
+        e.dim = H;
+        e.vocab = vocab;
+        kernels::launchEmbedding(e, s);
+    }
 
     for (std::size_t l = 0; l < weights->layers().size(); ++l) {
         const CudaLayerWeights& L = weights->layers()[l];
@@ -84,13 +84,19 @@ void CudaModel::Impl::enqueueDecode()
         n1.eps = eps;
         kernels::launchRmsNorm(n1, s);
 
-        kernels::GemvParams g;  // [q | kv_a] = W_qkva x  (q: q_proj, or q_a_proj with q_lora_rank)
-        g.w = L.qkva;
-        g.x = x.as();
-        g.y = qkvp;
-        g.rows = qkvRows;
-        g.cols = H;
-        kernels::launchGemv(g, s);
+        if (packed) {  // [q | kv_a] in one or two GEMVs over the file's blocks
+            qGemv(L.qkvaQ[0], x.as<float>(), qkvp, false);
+            if (L.qkvaParts == 2)
+                qGemv(L.qkvaQ[1], x.as<float>(), qkvp + qaRows, false);
+        } else {
+            kernels::GemvParams g;  // [q | kv_a] = W_qkva x  (q: q_proj, or q_a_proj with q_lora_rank)
+            g.w = L.qkva;
+            g.x = x.as();
+            g.y = qkvp;
+            g.rows = qkvRows;
+            g.cols = H;
+            kernels::launchGemv(g, s);
+        }
 
         const float* q = qkvp;  // fp32 [NH, qDim] this token's q heads
         if (qLora > 0) {        // q = q_b_proj(q_a_layernorm(q_a)), all fp32 in and out
@@ -102,13 +108,17 @@ void CudaModel::Impl::enqueueDecode()
             qn.dim = qLora;
             qn.eps = eps;
             kernels::launchRmsNorm(qn, s);
-            kernels::GemvParams qb;
-            qb.w = L.qB;
-            qb.x = qNorm.as();
-            qb.y = qFull.as();
-            qb.rows = NH * qDim;
-            qb.cols = qLora;
-            kernels::launchGemv(qb, s);
+            if (packed) {
+                qGemv(L.qBQ, qNorm.as<float>(), qFull.as<float>(), false);
+            } else {
+                kernels::GemvParams qb;
+                qb.w = L.qB;
+                qb.x = qNorm.as();
+                qb.y = qFull.as();
+                qb.rows = NH * qDim;
+                qb.cols = qLora;
+                kernels::launchGemv(qb, s);
+            }
             q = qFull.as<float>();
             ++paths.qLoraLayers;
         }
@@ -197,21 +207,29 @@ void CudaModel::Impl::enqueueDecode()
         uv.y_batch_stride = vdim;
         kernels::launchGemv(uv, s);
 
-        kernels::GemvParams o;  // h += W_o o
-        o.w = L.oProj;
-        o.x = oHeads.as();
-        o.y = hp;
-        o.accumulate = true;
-        o.rows = H;
-        o.cols = NH * vdim;
-        kernels::launchGemv(o, s);
+        if (packed) {  // h += W_o o
+            qGemv(L.oQ, oHeads.as<float>(), hp, true);
+        } else {
+            kernels::GemvParams o;
+            o.w = L.oProj;
+            o.x = oHeads.as();
+            o.y = hp;
+            o.accumulate = true;
+            o.rows = H;
+            o.cols = NH * vdim;
+            kernels::launchGemv(o, s);
+        }
 
         kernels::RmsNormParams n2 = n1;
         n2.weight = L.postNorm;
         n2.out = xb.as();
         n2.out_bf16 = true;
-        n2.out_f32 = L.moe ? xf.as<float>() : nullptr;
+        n2.out_f32 = L.moe || packed ? xf.as<float>() : nullptr;  // the router's (and packed experts') fp32 input
         kernels::launchRmsNorm(n2, s);
+        if (packed) {
+            qExpertsDecode(L);
+            continue;
+        }
 
         // h += experts(xb) (a dense MLP is one shared slot). The router runs inside the same launch
         // (fp32, from xf), so the shared experts stream while it picks the routed ones.
@@ -254,13 +272,17 @@ void CudaModel::Impl::enqueueDecode()
     nf.eps = eps;
     kernels::launchRmsNorm(nf, s);
 
-    kernels::GemvParams lm;
-    lm.w = weights->lmHead();
-    lm.x = x.as();
-    lm.y = logits.as();
-    lm.rows = vocab;
-    lm.cols = H;
-    kernels::launchGemv(lm, s);
+    if (packed) {
+        qGemv(weights->lmHeadQ(), x.as<float>(), logits.as<float>(), false);
+    } else {
+        kernels::GemvParams lm;
+        lm.w = weights->lmHead();
+        lm.x = x.as();
+        lm.y = logits.as();
+        lm.rows = vocab;
+        lm.cols = H;
+        kernels::launchGemv(lm, s);
+    }
 
     enqueueSampling(logits.as<float>());
 }

@@ -4,12 +4,14 @@
 
 #include "inference/cuda/cuda_model.h"
 #include "inference/cuda/device_buffer.h"
+#include "kernels/moe_route.cuh"
 #include "kernels/sampling.cuh"
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace fathom::inference::cuda {
@@ -28,6 +30,7 @@ struct CudaModel::Impl {
     // Kernel choice, fixed at setup: V2-Lite's shape takes the specialised kernels, others the generic ones.
     bool fastMla = false;          // mla_decode (tensor cores, 512 + 64 latent, heads % 16 == 0), else mla_decode_generic
     bool groupedExperts = false;   // moe_prefill (hidden % 128 == 0), else moe_expert_decode once per prefill token
+    bool packed = false;           // GGUF blocks on the GPU (CudaWeights::packed): the q* kernels
     KernelPathCounts paths;
     int pages = 0, capacity = 0, chunk = 0, splits = 0;
     int maxTopK = 0, maxSlots = 0, maxExperts = 0;
@@ -77,6 +80,28 @@ struct CudaModel::Impl {
     DeviceBuffer sortedToken, slotPos, expertOffsets, tileOffsets;  // int32 moe_prefill workspaces
     DeviceBuffer moeH, moeY;   // bf16 moe_prefill workspaces
 
+    // Packed layout only: bf16 scratch a dense matrix is dequantized into before a prefill GEMM
+    // (the largest layer matrix, or a slice of lm_head), and the quantized experts' workspace.
+    DeviceBuffer dequantWs;
+    DeviceBuffer qExpertWs;
+
+    // The memory plan (cuda_model_memory.cpp): every buffer above with its size, made before
+    // anything is allocated and checked against the GPU's free memory or the user's limit.
+    struct BufferRequest {
+        DeviceBuffer* buffer;
+        std::size_t bytes;
+        const char* what;
+    };
+    std::vector<BufferRequest> requests;
+    std::size_t plannedBytes = 0;  // weights + buffers
+    // Sets pages / capacity / chunk / splits / maxSlots for a context and lists the buffers.
+    std::vector<BufferRequest> planBuffers(std::int64_t contextTokens, const std::vector<CudaLayerWeights>& layers);
+    void planPackedBuffers(const std::vector<CudaLayerWeights>& layers,
+                           const std::function<void(DeviceBuffer&, std::size_t, const char*)>& want);
+    // Throws Resource, with the context that would fit, when weights + buffers exceed the memory available.
+    void checkMemory(std::size_t weightBytes, const std::vector<CudaLayerWeights>& layers);
+    void allocateBuffers();
+
     // Decode graph (captured once) and host staging for the step's inputs and its sampled token.
     cudaGraphExec_t graph = nullptr;
     StepInputs* pinnedIn = nullptr;
@@ -90,7 +115,17 @@ struct CudaModel::Impl {
     void runDecode();
     void enqueuePrefill(const std::int32_t* tokens, int n, std::int64_t startPos, bool lastOnly);
     void enqueueExpertsPerToken(const CudaLayerWeights& L, int n);
+
+    // Packed layout (cuda_model_packed.cpp). y = W x (+ y) for one token; y[n, ldy] = x W^T + beta y
+    // for many (x bf16 [n, cols]); the token rows of the embedding into h; experts of one layer.
+    void qGemv(const kernels::QMatrix& w, const float* x, float* y, bool accumulate);
+    void qLinear(const kernels::QMatrix& w, const void* x, float* y, int n, std::int64_t ldy, float beta, const char* what);
+    void qEmbedding(const std::int32_t* ids, int n);
+    void qExpertsDecode(const CudaLayerWeights& L);
+    void qExpertsPrefill(const CudaLayerWeights& L, int n);
 };
+
+kernels::MoeRouteMethod routeMethod(TopkMethod m);  // cuda_model_decode.cpp
 
 // Routes n tokens of xb for one MoE layer into topkIds / topkW (cuda_model_decode.cpp).
 void enqueueRoute(CudaModel::Impl& m, const CudaLayerWeights& L, int n);

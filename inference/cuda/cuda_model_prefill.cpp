@@ -69,14 +69,18 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
     float* hp = h.as<float>();
     float* qkvp = qkv.as<float>();
 
-    kernels::EmbeddingParams e;
-    e.table = weights->embedding();
-    e.ids = ids.as<std::int32_t>();
-    e.out = hp;
-    e.n_tokens = n;
-    e.dim = H;
-    e.vocab = vocab;
-    kernels::launchEmbedding(e, s);
+    if (packed) {
+        qEmbedding(ids.as<std::int32_t>(), n);
+    } else {
+        kernels::EmbeddingParams e;
+        e.table = weights->embedding();
+        e.ids = ids.as<std::int32_t>();
+        e.out = hp;
+        e.n_tokens = n;
+        e.dim = H;
+        e.vocab = vocab;
+        kernels::launchEmbedding(e, s);
+    }
 
     for (std::size_t l = 0; l < weights->layers().size(); ++l) {
         const CudaLayerWeights& L = weights->layers()[l];
@@ -90,7 +94,13 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
         n1.eps = eps;
         kernels::launchRmsNorm(n1, s);
 
-        linear(*this, xb.as(), L.qkva, qkvp, n, H, qkvRows, 0.f, "the q / kv_a projection");
+        if (packed) {
+            qLinear(L.qkvaQ[0], xb.as(), qkvp, n, qkvRows, 0.f, "the q / kv_a projection");
+            if (L.qkvaParts == 2)
+                qLinear(L.qkvaQ[1], xb.as(), qkvp + qaRows, n, qkvRows, 0.f, "the kv_a projection");
+        } else {
+            linear(*this, xb.as(), L.qkva, qkvp, n, H, qkvRows, 0.f, "the q / kv_a projection");
+        }
 
         const float* q = qkvp;  // fp32 q heads of row t at q + t * qRowStride
         std::int64_t qRowStride = qkvRows;
@@ -105,7 +115,10 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
             qn.dim = qLora;
             qn.eps = eps;
             kernels::launchRmsNorm(qn, s);
-            linear(*this, qNorm.as(), L.qB, qFull.as<float>(), n, qLora, NH * qDim, 0.f, "q_b_proj");
+            if (packed)
+                qLinear(L.qBQ, qNorm.as(), qFull.as<float>(), n, NH * qDim, 0.f, "q_b_proj");
+            else
+                linear(*this, qNorm.as(), L.qB, qFull.as<float>(), n, qLora, NH * qDim, 0.f, "q_b_proj");
             q = qFull.as<float>();
             qRowStride = static_cast<std::int64_t>(NH) * qDim;
             ++paths.qLoraLayers;
@@ -166,7 +179,10 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
         at.cublas = cublas;
         kernels::launchMlaPrefill(at, s);
 
-        linear(*this, attn.as(), L.oProj, hp, n, NH * vdim, H, 1.f, "o_proj");  // h += o_proj(attn)
+        if (packed)  // h += o_proj(attn)
+            qLinear(L.oQ, attn.as(), hp, n, H, 1.f, "o_proj");
+        else
+            linear(*this, attn.as(), L.oProj, hp, n, NH * vdim, H, 1.f, "o_proj");
 
         kernels::RmsNormParams n2 = n1;
         n2.weight = L.postNorm;
@@ -175,6 +191,10 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
 
         if (L.moe)
             enqueueRoute(*this, L, n);
+        if (packed) {
+            qExpertsPrefill(L, n);
+            continue;
+        }
         if (!groupedExperts) {  // hidden not a multiple of 128: the decode expert kernel per token
             enqueueExpertsPerToken(L, n);
             continue;
@@ -212,20 +232,27 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
         nf.out = x.as();
         nf.n_rows = 1;
         kernels::launchRmsNorm(nf, s);
-        kernels::GemvParams lm;
-        lm.w = weights->lmHead();
-        lm.x = x.as();
-        lm.y = logits.as();
-        lm.rows = vocab;
-        lm.cols = H;
-        kernels::launchGemv(lm, s);
+        if (packed) {
+            qGemv(weights->lmHeadQ(), x.as<float>(), logits.as<float>(), false);
+        } else {
+            kernels::GemvParams lm;
+            lm.w = weights->lmHead();
+            lm.x = x.as();
+            lm.y = logits.as();
+            lm.rows = vocab;
+            lm.cols = H;
+            kernels::launchGemv(lm, s);
+        }
     } else {
         nf.residual = hp;
         nf.out = xb.as();
         nf.out_bf16 = true;
         nf.n_rows = n;
         kernels::launchRmsNorm(nf, s);
-        linear(*this, xb.as(), weights->lmHead(), logits.as<float>(), n, H, vocab, 0.f, "lm_head");
+        if (packed)
+            qLinear(weights->lmHeadQ(), xb.as(), logits.as<float>(), n, vocab, 0.f, "lm_head");
+        else
+            linear(*this, xb.as(), weights->lmHead(), logits.as<float>(), n, H, vocab, 0.f, "lm_head");
     }
 }
 

@@ -32,7 +32,8 @@ void requireSupported(const BackendRunnerArgs& args)
 std::unique_ptr<ModelRunner> createRunner(const BackendRunnerArgs& args)
 {
     requireSupported(args);
-    return std::make_unique<CudaRunner>(*args.config, *args.weights, args.contextLength, args.uploadProgress);
+    return std::make_unique<CudaRunner>(*args.config, *args.weights, args.contextLength, args.uploadProgress,
+                                        args.memoryLimitBytes);
 }
 
 std::vector<float> logits(const BackendRunnerArgs& args, const std::vector<std::int32_t>& tokens)
@@ -40,6 +41,7 @@ std::vector<float> logits(const BackendRunnerArgs& args, const std::vector<std::
     requireSupported(args);
     cuda::CudaModelOptions options;
     options.contextLength = args.contextLength;
+    options.memoryLimitBytes = args.memoryLimitBytes;
     cuda::CudaModel gpu(*args.config, *args.weights, options);
     return gpu.forward(tokens, 0, false);  // fp32 [tokens, vocab]
 }

@@ -9,16 +9,17 @@
 namespace fathom::inference {
 
 CudaRunner::CudaRunner(const ModelConfig& config, const WeightStore& weights, std::int64_t contextLength,
-                       std::function<void(double)> uploadProgress)
+                       std::function<void(double)> uploadProgress, std::size_t memoryLimitBytes)
 {
     cuda::CudaModelOptions o;
     o.contextLength = contextLength;
+    o.memoryLimitBytes = memoryLimitBytes;
     o.uploadProgress = std::move(uploadProgress);
     m_model = std::make_unique<cuda::CudaModel>(config, weights, o);
     const cuda::LoadStats& s = m_model->loadStats();
     m_name = "CUDA (" + cuda::probeDevice().name + ")";
-    std::fprintf(stderr, "fathom: %s: uploaded %.2f GB of bf16 weights in %.2f s (%.1f GB/s)\n", m_name.c_str(),
-                 s.bytes / 1e9, s.seconds, s.gbPerSecond());
+    std::fprintf(stderr, "fathom: %s: uploaded %.2f GB of %s weights in %.2f s (%.1f GB/s)\n", m_name.c_str(),
+                 s.bytes / 1e9, m_model->packedWeights() ? "packed (GGUF)" : "bf16", s.seconds, s.gbPerSecond());
 }
 
 std::vector<float> CudaRunner::forwardLast(const std::vector<std::int32_t>& tokens, std::int64_t startPos,

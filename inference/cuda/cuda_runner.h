@@ -11,9 +11,10 @@ namespace fathom::inference {
 
 class CudaRunner final : public ModelRunner {
 public:
-    // Throws fathom::Error (UserInput: shape not supported; Resource: not enough GPU memory).
+    // Throws fathom::Error (UserInput: shape not supported; Resource: the memory plan does not fit
+    // the GPU's free memory or memoryLimitBytes when set).
     CudaRunner(const ModelConfig& config, const WeightStore& weights, std::int64_t contextLength,
-               std::function<void(double)> uploadProgress = {});
+               std::function<void(double)> uploadProgress = {}, std::size_t memoryLimitBytes = 0);
 
     std::int64_t vocabSize() const override { return m_model->config().vocabSize; }
     std::int64_t contextLength() const override { return m_model->capacity(); }

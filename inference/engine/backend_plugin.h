@@ -16,7 +16,7 @@
 #include <vector>
 
 // Bump when anything a plugin sees changes layout: this file, ModelRunner, ModelConfig, WeightStore.
-#define FATHOM_BACKEND_ABI_VERSION 2
+#define FATHOM_BACKEND_ABI_VERSION 3
 // The one symbol a plugin exports (extern "C", default visibility).
 #define FATHOM_BACKEND_ENTRY "fathom_backend_plugin"
 
@@ -29,6 +29,7 @@ struct BackendRunnerArgs {
     std::int64_t contextLength;      // tokens the KV cache must hold (> 0)
     int device;                      // device index (0 = first)
     std::function<void(double)> uploadProgress = {};  // fraction uploaded; called on the calling thread, may throw
+    std::size_t memoryLimitBytes = 0;  // most device memory to plan for (0: what the device has free)
 };
 
 struct BackendPlugin {

@@ -125,16 +125,10 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
     std::string cudaNote;
     // Auto takes the GPU when fathom-cuda is installed, finds one and its kernels cover the model,
     // else the CPU (saying why once); an explicit --backend cuda that cannot run is the user's error.
-    // The CUDA kernels read bf16 weights from safetensors checkpoints; GGUF files run on the CPU
-    // until the quantized kernels exist.
-    if (gguf && options.backend == Backend::Cuda)
-        throwUserError(modelDir + ": the CUDA backend does not run GGUF files yet; use --backend cpu (or auto), "
-                                  "or a safetensors checkpoint folder for the GPU");
-    if (gguf && options.backend == Backend::Auto && BackendLoader::load("cuda").plugin) {
-        cudaNote = "the CUDA backend does not run GGUF files yet";
-    } else if (options.backend != Backend::Cpu && BackendLoader::load("cuda").plugin) {
+    if (options.backend != Backend::Cpu && BackendLoader::load("cuda").plugin) {
         step(progress, 0.8, "uploading weights to the GPU");
         BackendRunnerArgs args{modelDir, &config, &weights, context, 0};
+        args.memoryLimitBytes = options.gpuMemoryLimitBytes;
         args.uploadProgress = [&progress](double f) { step(progress, 0.8 + 0.2 * f, "uploading weights to the GPU"); };
         runner = BackendLoader::makeRunner(options.backend, args, &cudaNote);
     }

@@ -34,6 +34,7 @@ struct EngineOptions {
     Backend backend = Backend::Auto;
     int threads = 0;             // CPU threads; 0 = hardware concurrency
     std::int64_t contextLength = 4096;
+    std::size_t gpuMemoryLimitBytes = 0;  // the GPU memory plan's cap (--gpu-memory-limit); 0 = what is free
 };
 
 struct Request {
