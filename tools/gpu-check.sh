@@ -13,6 +13,9 @@
 # fim_completion_bench"), FATHOM_CHECKPOINT=DIR (also time `fathom-cli generate --stats` on a full-size
 # random checkpoint of the V2-Lite shape written there by tools/random-checkpoint.py, ~31 GB, kept
 # for the next run; needs python3 with torch and safetensors): generate-stats.json.
+# FATHOM_GGUF=DIR: also make full-size random GGUF files with llama.cpp's converter + llama-quantize
+# and time Fathom and llama.cpp on them (tools/gpu-check-gguf.sh says what it needs): gguf-stats.json,
+# llama-bench-TYPE.json. FATHOM_BUILD_TARGETS: build only these targets (default: all).
 # Headers/libraries the machine lacks (pcre2, gtest, nlohmann-json) may come as .deb files: put them
 # in .deps/ (or unpack them yourself into .deps/root with `dpkg -x X.deb .deps/root`); they are used
 # through CMAKE_PREFIX_PATH / PKG_CONFIG_PATH, nothing is installed.
@@ -65,6 +68,15 @@ if [ -d "$DEPS" ]; then
   echo "using prefix $DEPS" >>"$LOG"
 fi
 
+# --- GGUF files, made in the background while Fathom builds ------------------------------------
+if [ -n "${FATHOM_GGUF:-}" ]; then
+  # shellcheck source=tools/gpu-check-gguf.sh
+  . tools/gpu-check-gguf.sh
+  note "GGUF: preparing files in $FATHOM_GGUF (background)"
+  gguf_prepare &
+  GGUF_PID=$!
+fi
+
 # --- configure + build --------------------------------------------------------------------------
 GEN=()
 command -v ninja >/dev/null && GEN=(-G Ninja)
@@ -74,7 +86,9 @@ if ! cmake -S . -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DFATHOM_GUI=
   note "configure FAILED (see build.log)"; tail -30 "$OUT/build.log"; exit 1
 fi
 note "build (-j$JOBS)"
-if ! cmake --build "$BUILD" -j "$JOBS" >>"$OUT/build.log" 2>&1; then
+targets=()
+[ -n "${FATHOM_BUILD_TARGETS:-}" ] && targets=(--target $FATHOM_BUILD_TARGETS)
+if ! cmake --build "$BUILD" -j "$JOBS" "${targets[@]}" >>"$OUT/build.log" 2>&1; then
   note "build FAILED (see build.log)"; grep -E "error|Error" "$OUT/build.log" | head -30; status=1
 else
   rm -f "$OUT/build.log"  # $OUT holds at most 8 files: keep the build log only when it failed
@@ -123,6 +137,8 @@ if [ -n "${FATHOM_CHECKPOINT:-}" ]; then
   done
   rm -f "$OUT/generate.err"
 fi
+
+[ -n "${FATHOM_GGUF:-}" ] && gguf_bench
 
 # --- summary ------------------------------------------------------------------------------------
 if command -v python3 >/dev/null; then

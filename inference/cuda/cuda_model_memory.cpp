@@ -129,10 +129,16 @@ void CudaModel::Impl::checkMemory(std::size_t weightBytes, const std::vector<Cud
         return;
 
     // The longest context that fits (in steps of 1,024 tokens), for the message.
-    std::int64_t fits = 0;
-    for (std::int64_t ctx = 1024; ctx < options.contextLength; ctx += 1024)
-        if (weightBytes + total(planBuffers(ctx, layers)) <= available)
-            fits = ctx;
+    // Bytes grow with the context, so a binary search over multiples of 1,024 finds it.
+    std::int64_t lo = 0, hi = options.contextLength / 1024;  // lo fits (0 = nothing does), hi + 1 does not
+    while (lo < hi) {
+        const std::int64_t mid = (lo + hi + 1) / 2;
+        if (weightBytes + total(planBuffers(mid * 1024, layers)) <= available)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    const std::int64_t fits = std::min(lo * 1024, options.contextLength - 1);
     planBuffers(options.contextLength, layers);  // restore the requested shapes
     std::string advice;
     if (fits > 0)

@@ -24,9 +24,11 @@
 #include "inference/cuda/cuda_model.h"
 #include "inference/sampling/sampler.h"
 #include "inference/model/model_config.h"
+#include "inference/model/model_open.h"
 #include "inference/model/weight_store.h"
 #include "base/error.h"
 
+#include <cuda_runtime.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -250,19 +252,81 @@ TEST(CudaModel, gpuSampledStepEqualsTheEngineSamplerOnTheSameLogits)
     EXPECT_GE(equal, 15);  // a draw on a rounding boundary may differ (expf in the last bit)
 }
 
-TEST(CudaModel, outOfGpuMemoryIsAResourceError)
+// The memory plan refuses before allocating: a context of terabytes, and a context that only a
+// smaller cap rules out, whose message names the context that would fit.
+TEST(CudaModel, modelThatDoesNotFitIsRefusedByTheMemoryPlan)
 {
     SKIP_WITHOUT_GPU();
     Fixture f;
+    std::size_t free0 = 0, total = 0;
+    cudaMemGetInfo(&free0, &total);
     cuda::CudaModelOptions o;
     o.contextLength = 1'000'000'000;  // a latent cache of terabytes
     try {
         cuda::CudaModel gpu(f.config, f.weights, o);
-        FAIL() << "expected an out-of-memory error";
+        FAIL() << "expected the memory plan to refuse";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::Resource) << e.what();
-        EXPECT_NE(std::string(e.what()).find("GPU out of memory"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("of GPU memory"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("use a context of at most"), std::string::npos) << e.what();
     }
+    std::size_t free1 = 0;
+    cudaMemGetInfo(&free1, &total);
+    EXPECT_GE(free1 + (64u << 20), free0) << "the refusal left memory allocated";
+
+    o.contextLength = 131072;
+    o.memoryLimitBytes = 1ull << 30;  // 1 GiB: the small model fits with a short context only
+    try {
+        cuda::CudaModel gpu(f.config, f.weights, o);
+        FAIL() << "expected the 1 GiB cap to refuse a 128k context";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Resource) << e.what();
+        EXPECT_NE(std::string(e.what()).find("--gpu-memory-limit"), std::string::npos) << e.what();
+    }
+    o.contextLength = 1024;
+    cuda::CudaModel fits(f.config, f.weights, o);
+    EXPECT_EQ(fits.capacity(), 1024);
+}
+
+// A GGUF file on the packed layout (its F32 / F16 / BF16 / Q8_0 / Q4_0 / Q4_1 / Q5_0 / Q5_1
+// blocks as stored, the split attn_k_b / attn_v_b, merged experts) against the CPU engine on the
+// same file: prefill logits and decode steps, greedy tokens where the margin allows.
+TEST(CudaModel, ggufFileOnPackedWeightsMatchesCpuEngine)
+{
+    SKIP_WITHOUT_GPU();
+    const OpenedModel m = openModel(std::string(FATHOM_TEST_DATA) + "/gguf/v2lite-mixed.gguf");
+    ASSERT_TRUE(cuda::CudaWeights::packedLayout(m.config, m.weights));
+    const std::size_t V = static_cast<std::size_t>(m.config.vocabSize);
+    cuda::CudaModelOptions o;
+    o.contextLength = 256;
+    o.prefillChunk = 16;
+    cuda::CudaModel gpu(m.config, m.weights, o);
+    EXPECT_TRUE(gpu.packedWeights());
+    cpu::CpuModel cpuModel(m.config, m.weights, 0);
+    KvCache cache = cpuModel.makeCache(256);
+    std::vector<std::int32_t> prompt;
+    for (int i = 0; i < 40; ++i)
+        prompt.push_back(static_cast<std::int32_t>((i * 2654435761u) % V));
+    const std::vector<float> ref = cpuModel.forward(prompt, 0, cache, false);
+    const std::vector<float> got = gpu.forward(prompt, 0, false);
+    ASSERT_EQ(got.size(), ref.size());
+    const double all = relL2(got.data(), ref.data(), ref.size());
+    std::printf("v2lite-mixed.gguf: prefill logits relative L2 %.3g\n", all);
+    EXPECT_LT(all, 2e-2);
+    std::int32_t next = argmax(got.data() + (prompt.size() - 1) * V, V);
+    double worst = 0;
+    for (int i = 0; i < 8; ++i) {
+        const std::int64_t at = static_cast<std::int64_t>(prompt.size()) + i;
+        const std::vector<float> r = cpuModel.forward({next}, at, cache, true);
+        const std::vector<float> g = gpu.forward({next}, at, true);
+        worst = std::max(worst, relL2(g.data(), r.data(), V));
+        if (margin(r.data(), V) > 0.1) {
+            EXPECT_EQ(argmax(g.data(), V), argmax(r.data(), V)) << "decode step " << i;
+        }
+        next = argmax(r.data(), V);
+    }
+    std::printf("v2lite-mixed.gguf: decode logits worst relative L2 %.3g (fp32 activations into packed GEMVs)\n", worst);
+    EXPECT_LT(worst, 2e-2);
 }
 
 TEST(CudaModel, rejectsTokenOutsideVocabAndFullContext)

@@ -174,27 +174,18 @@ TEST(EngineBackendChoice, autoFallsBackToCpuWithoutPluginOrDevice)
 
 namespace {
 
-// GGUF files run on the CPU until the CUDA kernels read quantized blocks: auto says why once,
-// --backend cuda is refused with a message naming the file.
-TEST(EngineBackendChoice, ggufRunsOnTheCpuAndSaysWhyCudaWasNotUsed)
+// A GGUF file goes to the GPU backend like a checkpoint folder (the CUDA backend reads its blocks
+// as stored): auto and --backend cuda both load it through the plugin.
+TEST(EngineBackendChoice, ggufGoesToTheGpuBackend)
 {
     const std::string gguf = std::string(FATHOM_TEST_DATA) + "/gguf/v2lite-mixed.gguf";
     EngineOptions options;
     options.contextLength = 256;
     options.threads = 1;
     useBackendDir(kPlugins + "/good", 1);
-    const std::string name = Engine::load(gguf, options)->info().backendName;
-    EXPECT_EQ(name.rfind("CPU", 0), 0u) << name;
-    EXPECT_NE(name.find("CUDA not used: the CUDA backend does not run GGUF files yet"), std::string::npos) << name;
+    EXPECT_EQ(Engine::load(gguf, options)->info().backendName, "fake GPU (test plugin)");
     options.backend = Backend::Cuda;
-    try {
-        Engine::load(gguf, options);
-        FAIL() << "a GGUF file was given to the CUDA backend";
-    } catch (const Error& e) {
-        EXPECT_EQ(e.kind(), ErrorKind::UserInput);
-        EXPECT_NE(std::string(e.what()).find("v2lite-mixed.gguf: the CUDA backend does not run GGUF files yet"),
-                  std::string::npos) << e.what();
-    }
+    EXPECT_EQ(Engine::load(gguf, options)->info().backendName, "fake GPU (test plugin)");
 }
 
 }  // namespace
