@@ -53,6 +53,48 @@ void enqueueRoute(CudaModel::Impl& m, const CudaLayerWeights& L, int n)
     kernels::launchMoeRoute(r, m.stream);
 }
 
+kernels::MlaKvAppendParams CudaModel::Impl::kvAppendParams(std::size_t layer, const float* kv, std::int64_t stride,
+                                                          const std::int32_t* tokenPositions, int n) const
+{
+    kernels::MlaKvAppendParams a;
+    a.kv = kv;
+    a.kv_row_stride = stride;
+    a.norm_weight = weights->layers()[layer].kvANorm;
+    a.eps = eps;
+    a.positions = tokenPositions;
+    a.cos = ropeCos.as<float>();
+    a.sin = ropeSin.as<float>();
+    a.max_position = capacity;
+    a.block_table = blockTable.as<std::int32_t>();
+    a.max_blocks = pages;
+    a.cache = cache.as<char>() + layer * static_cast<std::size_t>(pages) * 64 * kvWidth * 2;
+    a.n_tokens = n;
+    a.kv_lora_rank = rank;
+    a.rope_dim = rope;
+    return a;
+}
+
+kernels::MoeExpertDecodeParams CudaModel::Impl::expertParams(const CudaLayerWeights& L, int t) const
+{
+    const int topK = L.moe ? static_cast<int>(config.numExpertsPerTok) : 0;
+    kernels::MoeExpertDecodeParams ex;
+    ex.x = xb.as<__nv_bfloat16>() + static_cast<std::size_t>(t) * H;
+    ex.w13 = reinterpret_cast<const __nv_bfloat16*>(L.w13);
+    ex.w2 = reinterpret_cast<const __nv_bfloat16*>(L.w2);
+    ex.topk_ids = L.moe ? topkIds.as<int>() + static_cast<std::size_t>(t) * topK : nullptr;
+    ex.topk_weights = L.moe ? topkW.as<float>() + static_cast<std::size_t>(t) * topK : nullptr;
+    ex.out_f32 = h.as<float>() + static_cast<std::size_t>(t) * H;
+    ex.accumulate = 1;
+    ex.h_ws = expertWs.as<float>();
+    ex.sync_ws = expertSync.as<int>();
+    ex.hidden = H;
+    ex.inter = L.inter;
+    ex.n_routed = L.nRouted;
+    ex.top_k = topK;
+    ex.n_shared_slots = L.nSharedSlots;
+    return ex;
+}
+
 void CudaModel::Impl::enqueueDecode()
 {
     cudaStream_t s = stream;
@@ -123,21 +165,7 @@ void CudaModel::Impl::enqueueDecode()
             ++paths.qLoraLayers;
         }
 
-        kernels::MlaKvAppendParams a;
-        a.kv = qkvp + qaRows;
-        a.kv_row_stride = kvWidth;
-        a.norm_weight = L.kvANorm;
-        a.eps = eps;
-        a.positions = &stepIn.as<StepInputs>()->position;
-        a.cos = ropeCos.as<float>();
-        a.sin = ropeSin.as<float>();
-        a.max_position = capacity;
-        a.block_table = blockTable.as<std::int32_t>();
-        a.max_blocks = pages;
-        a.cache = cache.as<char>() + l * static_cast<std::size_t>(pages) * 64 * kvWidth * 2;
-        a.n_tokens = 1;
-        a.kv_lora_rank = rank;
-        a.rope_dim = rope;
+        const kernels::MlaKvAppendParams a = kvAppendParams(l, qkvp + qaRows, kvWidth, &stepIn.as<StepInputs>()->position, 1);
         kernels::launchMlaKvAppend(a, s);
 
         kernels::GemvParams qa;  // q_abs[h] = W_uk[h]^T q_nope[h], per head (bf16 for the tensor cores)
@@ -233,21 +261,7 @@ void CudaModel::Impl::enqueueDecode()
 
         // h += experts(xb) (a dense MLP is one shared slot). The router runs inside the same launch
         // (fp32, from xf), so the shared experts stream while it picks the routed ones.
-        kernels::MoeExpertDecodeParams ex;
-        ex.x = xb.as<__nv_bfloat16>();
-        ex.w13 = reinterpret_cast<const __nv_bfloat16*>(L.w13);
-        ex.w2 = reinterpret_cast<const __nv_bfloat16*>(L.w2);
-        ex.topk_ids = L.moe ? topkIds.as<int>() : nullptr;
-        ex.topk_weights = L.moe ? topkW.as<float>() : nullptr;
-        ex.out_f32 = hp;
-        ex.accumulate = 1;
-        ex.h_ws = expertWs.as<float>();
-        ex.sync_ws = expertSync.as<int>();
-        ex.hidden = H;
-        ex.inter = L.inter;
-        ex.n_routed = L.nRouted;
-        ex.top_k = L.moe ? static_cast<int>(c.numExpertsPerTok) : 0;
-        ex.n_shared_slots = L.nSharedSlots;
+        kernels::MoeExpertDecodeParams ex = expertParams(L, 0);
         if (L.moe) {
             ex.gate_w = L.router;
             ex.x_f32 = xf.as<float>();

@@ -4,6 +4,8 @@
 
 #include "inference/cuda/cuda_model.h"
 #include "inference/cuda/device_buffer.h"
+#include "kernels/mla_kv_append.cuh"
+#include "kernels/moe_expert_decode.cuh"
 #include "kernels/moe_route.cuh"
 #include "kernels/sampling.cuh"
 
@@ -115,6 +117,11 @@ struct CudaModel::Impl {
     void runDecode();
     void enqueuePrefill(const std::int32_t* tokens, int n, std::int64_t startPos, bool lastOnly);
     void enqueueExpertsPerToken(const CudaLayerWeights& L, int n);
+    // Parameters decode and prefill share (cuda_model_decode.cpp): the latent append of n tokens
+    // of a layer (positions in device memory), and the expert launch for token t of h / xb.
+    kernels::MlaKvAppendParams kvAppendParams(std::size_t layer, const float* kv, std::int64_t stride,
+                                              const std::int32_t* positions, int n) const;
+    kernels::MoeExpertDecodeParams expertParams(const CudaLayerWeights& L, int t) const;
 
     // Packed layout (cuda_model_packed.cpp). y = W x (+ y) for one token; y[n, ldy] = x W^T + beta y
     // for many (x bf16 [n, cols]); the token rows of the embedding into h; experts of one layer.

@@ -35,24 +35,8 @@ void linear(CudaModel::Impl& m, const void* x, const void* w, float* y, int n, i
 // launches share the expert workspaces; they are serialized on the stream and each leaves them ready.
 void CudaModel::Impl::enqueueExpertsPerToken(const CudaLayerWeights& L, int n)
 {
-    const int topK = L.moe ? static_cast<int>(config.numExpertsPerTok) : 0;
     for (int t = 0; t < n; ++t) {
-        kernels::MoeExpertDecodeParams ex;
-        ex.x = xb.as<__nv_bfloat16>() + static_cast<std::size_t>(t) * H;
-        ex.w13 = reinterpret_cast<const __nv_bfloat16*>(L.w13);
-        ex.w2 = reinterpret_cast<const __nv_bfloat16*>(L.w2);
-        ex.topk_ids = L.moe ? topkIds.as<int>() + static_cast<std::size_t>(t) * topK : nullptr;
-        ex.topk_weights = L.moe ? topkW.as<float>() + static_cast<std::size_t>(t) * topK : nullptr;
-        ex.out_f32 = h.as<float>() + static_cast<std::size_t>(t) * H;
-        ex.accumulate = 1;
-        ex.h_ws = expertWs.as<float>();
-        ex.sync_ws = expertSync.as<int>();
-        ex.hidden = H;
-        ex.inter = L.inter;
-        ex.n_routed = L.nRouted;
-        ex.top_k = topK;
-        ex.n_shared_slots = L.nSharedSlots;
-        kernels::launchMoeExpertDecode(ex, stream);
+        kernels::launchMoeExpertDecode(expertParams(L, t), stream);
     }
     ++paths.expertsPerToken;
 }
@@ -124,21 +108,7 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
             ++paths.qLoraLayers;
         }
 
-        kernels::MlaKvAppendParams a;
-        a.kv = qkvp + qaRows;
-        a.kv_row_stride = qkvRows;
-        a.norm_weight = L.kvANorm;
-        a.eps = eps;
-        a.positions = positions.as<std::int32_t>();
-        a.cos = ropeCos.as<float>();
-        a.sin = ropeSin.as<float>();
-        a.max_position = capacity;
-        a.block_table = blockTable.as<std::int32_t>();
-        a.max_blocks = pages;
-        a.cache = cache.as<char>() + l * static_cast<std::size_t>(pages) * 64 * kvWidth * 2;
-        a.n_tokens = n;
-        a.kv_lora_rank = rank;
-        a.rope_dim = rope;
+        const kernels::MlaKvAppendParams a = kvAppendParams(l, qkvp + qaRows, qkvRows, positions.as<std::int32_t>(), n);
         kernels::launchMlaKvAppend(a, s);
 
         kernels::RopeParams r;  // q heads: copy nope, rotate rope, to bf16 for the attention GEMMs

@@ -1,5 +1,8 @@
-// CPU twin of kernels/mla_decode_generic: mla_decode's twin for any kv_lora_rank / rope_dim,
-// latent rows contiguous (lat [pos + 1, kv_lora_rank + rope_dim]) instead of paged.
+// CPU twin of kernels/mla_decode and kernels/mla_decode_generic (the fast kernel is the same math at
+// V2-Lite's 512 + 64): for each head h,
+//   s_j = scale * (q_abs[h] . lat[j][:rank] + rope(q_pe[h], pos) . lat[j][rank:]),  j = 0..pos
+//   out[h] = sum_j softmax(s)_j lat[j][:rank]
+// with the latent rows contiguous (lat [pos + 1, kv_lora_rank + rope_dim]) instead of paged.
 #pragma once
 
 namespace fathom::kernels {

@@ -11,7 +11,7 @@
 #include "kernels/rope.cuh"
 #include "kernels/twins/embedding_twin.h"
 #include "kernels/twins/gemv_twin.h"
-#include "kernels/twins/mla_decode_twin.h"
+#include "kernels/twins/mla_decode_generic_twin.h"
 #include "kernels/twins/mla_kv_append_twin.h"
 #include "kernels/twins/mla_prefill_twin.h"
 #include "kernels/twins/rmsnorm_twin.h"

@@ -165,8 +165,9 @@ struct MlaDecodeCase {
         std::vector<float> qPe(size_t(s.heads) * kRopeDim), o(size_t(s.heads) * kLat);
         for (int h = 0; h < s.heads; ++h)
             std::copy_n(q.begin() + h * 192 + 128, kRopeDim, qPe.begin() + h * kRopeDim);
-        kernels::mlaDecodeTwin(qAbs.data(), qPe.data(), s.heads, s.ctx - 1, tab.cos.data(), tab.sin.data(), lat.data(),
-                               v2LiteScale(), o.data());
+        // The one MLA decode twin, at V2-Lite's widths (the fast kernel's constants).
+        kernels::mlaDecodeGenericTwin(qAbs.data(), qPe.data(), s.heads, kLat, kRopeDim, s.ctx - 1, tab.cos.data(),
+                                      tab.sin.data(), lat.data(), v2LiteScale(), o.data());
         return o;
     }
 };
