@@ -95,6 +95,29 @@ kernels::MoeExpertDecodeParams CudaModel::Impl::expertParams(const CudaLayerWeig
     return ex;
 }
 
+void CudaModel::Impl::enqueueLogitsOfRow(float* residualRow)
+{
+    kernels::RmsNormParams nf;
+    nf.residual = residualRow;
+    nf.weight = weights->finalNorm();
+    nf.out = x.as();
+    nf.n_rows = 1;
+    nf.dim = H;
+    nf.eps = eps;
+    kernels::launchRmsNorm(nf, stream);
+    if (packed) {
+        qGemv(weights->lmHeadQ(), x.as<float>(), logits.as<float>(), false);
+        return;
+    }
+    kernels::GemvParams lm;
+    lm.w = weights->lmHead();
+    lm.x = x.as();
+    lm.y = logits.as();
+    lm.rows = vocab;
+    lm.cols = H;
+    kernels::launchGemv(lm, stream);
+}
+
 void CudaModel::Impl::enqueueDecode()
 {
     cudaStream_t s = stream;
@@ -181,9 +204,8 @@ void CudaModel::Impl::enqueueDecode()
         qa.y_batch_stride = rank;
         kernels::launchGemv(qa, s);
 
-        if (!fastMla) {
-            kernels::MlaDecodeGenericParams d;
-            d.q_abs = qAbs32.as<float>();
+        // The two decode kernels take the same inputs; the fast one adds its split workspaces.
+        auto common = [&](auto& d) {
             d.q_pe = q + nope;
             d.q_pe_head_stride = qDim;
             d.cos = ropeCos.as<float>();
@@ -195,29 +217,23 @@ void CudaModel::Impl::enqueueDecode()
             d.last_position = &stepIn.as<StepInputs>()->position;
             d.scale = scale;
             d.num_heads = NH;
+            d.out = oLat.as<float>();
+        };
+        if (!fastMla) {
+            kernels::MlaDecodeGenericParams d;
+            common(d);
+            d.q_abs = qAbs32.as<float>();
             d.kv_lora_rank = rank;
             d.rope_dim = rope;
-            d.out = oLat.as<float>();
             kernels::launchMlaDecodeGeneric(d, s);
             ++paths.mlaDecodeGeneric;
         } else {
             kernels::MlaDecodeParams d;
+            common(d);
             d.q_abs = qAbs.as();
-            d.q_pe = q + nope;
-            d.q_pe_head_stride = qDim;
-            d.cos = ropeCos.as<float>();
-            d.sin = ropeSin.as<float>();
-            d.max_position = capacity;
-            d.cache = a.cache;
-            d.block_table = blockTable.as<std::int32_t>();
-            d.max_blocks = pages;
-            d.last_position = &stepIn.as<StepInputs>()->position;
-            d.scale = scale;
-            d.num_heads = NH;
             d.num_splits = splits;
             d.partial_o = partO.as<float>();
             d.partial_ml = partML.as<float>();
-            d.out = oLat.as<float>();
             kernels::launchMlaDecode(d, s);
             ++paths.mlaDecodeFast;
         }
@@ -277,26 +293,7 @@ void CudaModel::Impl::enqueueDecode()
         kernels::launchMoeExpertDecode(ex, s);
     }
 
-    kernels::RmsNormParams nf;
-    nf.residual = hp;
-    nf.weight = weights->finalNorm();
-    nf.out = x.as();
-    nf.n_rows = 1;
-    nf.dim = H;
-    nf.eps = eps;
-    kernels::launchRmsNorm(nf, s);
-
-    if (packed) {
-        qGemv(weights->lmHeadQ(), x.as<float>(), logits.as<float>(), false);
-    } else {
-        kernels::GemvParams lm;
-        lm.w = weights->lmHead();
-        lm.x = x.as();
-        lm.y = logits.as();
-        lm.rows = vocab;
-        lm.cols = H;
-        kernels::launchGemv(lm, s);
-    }
+    enqueueLogitsOfRow(hp);
 
     enqueueSampling(logits.as<float>());
 }

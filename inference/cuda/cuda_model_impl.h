@@ -113,6 +113,8 @@ struct CudaModel::Impl {
     void setup(const WeightStore& w);
     void enqueueDecode();
     void enqueueSampling(const float* logitsRow);
+    // Final norm of one residual row into x, then lm_head into logits (decode, and prefill's last row).
+    void enqueueLogitsOfRow(float* residualRow);
     // Copies pinnedIn to the device and replays the decode graph (capturing it the first time).
     void runDecode();
     void enqueuePrefill(const std::int32_t* tokens, int n, std::int64_t startPos, bool lastOnly);

@@ -193,27 +193,13 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
         kernels::launchMoePrefill(mp, s);
     }
 
-    kernels::RmsNormParams nf;
-    nf.weight = weights->finalNorm();
-    nf.dim = H;
-    nf.eps = eps;
     if (lastOnly) {  // only the last row's logits: norm that row, one GEMV over lm_head
-        nf.residual = hp + static_cast<std::size_t>(n - 1) * H;
-        nf.out = x.as();
-        nf.n_rows = 1;
-        kernels::launchRmsNorm(nf, s);
-        if (packed) {
-            qGemv(weights->lmHeadQ(), x.as<float>(), logits.as<float>(), false);
-        } else {
-            kernels::GemvParams lm;
-            lm.w = weights->lmHead();
-            lm.x = x.as();
-            lm.y = logits.as();
-            lm.rows = vocab;
-            lm.cols = H;
-            kernels::launchGemv(lm, s);
-        }
+        enqueueLogitsOfRow(hp + static_cast<std::size_t>(n - 1) * H);
     } else {
+        kernels::RmsNormParams nf;
+        nf.weight = weights->finalNorm();
+        nf.dim = H;
+        nf.eps = eps;
         nf.residual = hp;
         nf.out = xb.as();
         nf.out_bf16 = true;
