@@ -52,6 +52,35 @@ static __global__ void __launch_bounds__(kThreads) gemvKernel(GemvParams p)
             xa[c] = make_float4(f[0], f[1], f[2], f[3]);
             xb[c] = make_float4(f[4], f[5], f[6], f[7]);
         }
+    } else if (p.norm_weight) {
+        // RMSNorm of x first: every block reduces the (L2-resident) row itself, as kernels/rmsnorm does.
+        const float4* xv = reinterpret_cast<const float4*>(p.x);
+        __shared__ float s_part[kWarps];
+        float ss = 0.f;
+        for (int c = threadIdx.x; c < nvec; c += kThreads) {
+            const float4 lo = xv[2 * c], hi = xv[2 * c + 1];
+            ss += lo.x * lo.x + lo.y * lo.y + lo.z * lo.z + lo.w * lo.w + hi.x * hi.x + hi.y * hi.y + hi.z * hi.z +
+                  hi.w * hi.w;
+            xa[c] = lo;
+            xb[c] = hi;
+        }
+        ss = warpSum(ss);
+        if ((threadIdx.x & 31) == 0)
+            s_part[threadIdx.x >> 5] = ss;
+        __syncthreads();
+        float total = 0.f;
+#pragma unroll
+        for (int w = 0; w < kWarps; ++w)
+            total += s_part[w];
+        const float inv = rsqrtf(total / p.cols + p.norm_eps);
+        const uint4* wv = reinterpret_cast<const uint4*>(p.norm_weight);
+        for (int c = threadIdx.x; c < nvec; c += kThreads) {
+            float g[8];
+            bf16x8ToFloat(wv[c], g);
+            const float4 lo = xa[c], hi = xb[c];
+            xa[c] = make_float4(lo.x * inv * g[0], lo.y * inv * g[1], lo.z * inv * g[2], lo.w * inv * g[3]);
+            xb[c] = make_float4(hi.x * inv * g[4], hi.y * inv * g[5], hi.z * inv * g[6], hi.w * inv * g[7]);
+        }
     } else {
         const float4* xv = reinterpret_cast<const float4*>(static_cast<const float*>(p.x) + b * p.x_batch_stride);
         const float4* up = p.x_swiglu ? reinterpret_cast<const float4*>(static_cast<const float*>(p.x) +
@@ -167,6 +196,8 @@ void launchGemv(const GemvParams& p, cudaStream_t stream)
             "x must be 16-byte aligned with a batch stride of whole vectors");
     require(!p.x_swiglu || (!p.x_bf16 && p.swiglu_up_offset % 4 == 0), op, "SwiGLU input needs fp32 x and an offset multiple of 4");
     require(!p.accumulate || !p.y_bf16, op, "accumulate needs fp32 y");
+    require(!p.norm_weight || (!p.x_bf16 && !p.x_swiglu && p.batch == 1 && aligned16(p.norm_weight)), op,
+            "RMSNorm input needs fp32 x, batch 1 and a 16-byte aligned norm_weight");
     require(p.batch == 1 || (p.w_batch_stride && p.y_batch_stride), op, "batched GEMV needs W and y batch strides");
 
     const int smem = p.cols * 4;

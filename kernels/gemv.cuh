@@ -17,6 +17,10 @@ struct GemvParams {
     // MLP's down projection consumes the gate_up output directly, without an elementwise launch.
     bool x_swiglu = false;
     std::int64_t swiglu_up_offset = 0;
+    // RMSNorm input: the GEMV reads x' = x / sqrt(mean(x^2) + norm_eps) * norm_weight (fp32 x, batch 1),
+    // so a decode step's norm rides in the projection after it instead of a launch of its own.
+    const void* norm_weight = nullptr;  // bf16 [cols], or null
+    float norm_eps = 1e-6f;
     void* y = nullptr;                 // fp32 or bf16 (y_bf16) [batch][rows] at y + b*y_batch_stride
     bool y_bf16 = false;
     bool accumulate = false;           // y += W x (fp32 y only): residual adds and expert sums for free

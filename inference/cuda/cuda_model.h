@@ -34,6 +34,7 @@ struct KernelPathCounts {
     std::int64_t expertsGrouped = 0;    // kernels/moe_prefill for a prefill layer
     std::int64_t expertsPerToken = 0;   // kernels/moe_expert_decode once per token for a prefill layer
     std::int64_t qLoraLayers = 0;       // layers run through q_a_proj -> q_a_layernorm -> q_b_proj
+    std::int64_t decodeGraphNodes = 0;  // kernels (and copies) in the captured decode graph
 };
 
 class CudaModel final {

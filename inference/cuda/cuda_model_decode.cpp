@@ -1,4 +1,5 @@
-// The one-token decode step: ~10 launches a layer and the sampler, all reading the token, its
+// The one-token decode step: ~9 launches a layer and the sampler (norms ride in the GEMV or
+// expert launch after them where the kernel can take them), all reading the token, its
 // position and the sampling settings from device memory, captured once into a CUDA graph and
 // replayed for every later step. Residual adds ride in the GEMV / expert epilogues.
 #include "inference/cuda/cuda_model_impl.h"
@@ -97,21 +98,23 @@ kernels::MoeExpertDecodeParams CudaModel::Impl::expertParams(const CudaLayerWeig
 
 void CudaModel::Impl::enqueueLogitsOfRow(float* residualRow)
 {
-    kernels::RmsNormParams nf;
-    nf.residual = residualRow;
-    nf.weight = weights->finalNorm();
-    nf.out = x.as();
-    nf.n_rows = 1;
-    nf.dim = H;
-    nf.eps = eps;
-    kernels::launchRmsNorm(nf, stream);
     if (packed) {
+        kernels::RmsNormParams nf;
+        nf.residual = residualRow;
+        nf.weight = weights->finalNorm();
+        nf.out = x.as();
+        nf.n_rows = 1;
+        nf.dim = H;
+        nf.eps = eps;
+        kernels::launchRmsNorm(nf, stream);
         qGemv(weights->lmHeadQ(), x.as<float>(), logits.as<float>(), false);
         return;
     }
-    kernels::GemvParams lm;
+    kernels::GemvParams lm;  // logits = lm_head rmsnorm(h), the norm inside the GEMV
     lm.w = weights->lmHead();
-    lm.x = x.as();
+    lm.x = residualRow;
+    lm.norm_weight = weights->finalNorm();
+    lm.norm_eps = eps;
     lm.y = logits.as();
     lm.rows = vocab;
     lm.cols = H;
@@ -147,16 +150,19 @@ void CudaModel::Impl::enqueueDecode()
         n1.n_rows = 1;
         n1.dim = H;
         n1.eps = eps;
-        kernels::launchRmsNorm(n1, s);
+        if (packed)  // the bf16 GEMV below applies the norm itself
+            kernels::launchRmsNorm(n1, s);
 
         if (packed) {  // [q | kv_a] in one or two GEMVs over the file's blocks
             qGemv(L.qkvaQ[0], x.as<float>(), qkvp, false);
             if (L.qkvaParts == 2)
                 qGemv(L.qkvaQ[1], x.as<float>(), qkvp + qaRows, false);
         } else {
-            kernels::GemvParams g;  // [q | kv_a] = W_qkva x  (q: q_proj, or q_a_proj with q_lora_rank)
+            kernels::GemvParams g;  // [q | kv_a] = W_qkva rmsnorm(h)  (q: q_proj, or q_a_proj with q_lora_rank)
             g.w = L.qkva;
-            g.x = x.as();
+            g.x = hp;
+            g.norm_weight = L.inputNorm;
+            g.norm_eps = eps;
             g.y = qkvp;
             g.rows = qkvRows;
             g.cols = H;
@@ -330,6 +336,9 @@ void CudaModel::Impl::runDecode()
         throw;
     }
     check(cudaStreamEndCapture(stream, &g), "capturing the decode graph");
+    std::size_t nodes = 0;
+    if (cudaGraphGetNodes(g, nullptr, &nodes) == cudaSuccess)
+        paths.decodeGraphNodes = static_cast<std::int64_t>(nodes);
     const cudaError_t e = cudaGraphInstantiate(&graph, g, 0);
     cudaGraphDestroy(g);
     check(e, "instantiating the decode graph");

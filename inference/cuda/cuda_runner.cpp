@@ -42,7 +42,11 @@ std::int32_t CudaRunner::step(const std::vector<std::int32_t>& tokens, std::int6
         throwInternalError("CudaRunner: start position " + std::to_string(startPos) + " is past the " +
                            std::to_string(m_tokens.size()) + " cached tokens");
     m_tokens.resize(static_cast<std::size_t>(startPos));
+    const std::int64_t nodesBefore = m_model->kernelPaths().decodeGraphNodes;
     const std::int32_t next = m_model->step(tokens, startPos, sampling, cancel);
+    if (nodesBefore == 0 && m_model->kernelPaths().decodeGraphNodes > 0)  // captured on this step: say its size once
+        std::fprintf(stderr, "fathom: %s: decode graph of %lld nodes\n", m_name.c_str(),
+                     static_cast<long long>(m_model->kernelPaths().decodeGraphNodes));
     m_tokens.insert(m_tokens.end(), tokens.begin(), tokens.end());
     return next;
 }

@@ -202,24 +202,27 @@ struct RopeCase {
 
 // ---- gemv --------------------------------------------------------------------------------------
 struct GemvShape {
-    enum Mode { Plain, Swiglu, Accumulate, OutBf16, XBf16 };
+    enum Mode { Plain, Swiglu, Accumulate, OutBf16, XBf16, Norm };
     int rows, cols, batch;
     Mode mode;
     std::string name() const
     {
-        static const char* m[] = {"", "_swiglu", "_acc", "_ybf16", "_xbf16"};
+        static const char* m[] = {"", "_swiglu", "_acc", "_ybf16", "_xbf16", "_rmsnorm"};
         return dims({batch, rows, cols}) + m[mode];
     }
 };
 struct GemvCase {
     GemvShape s;
     std::vector<float> w, x, y0;  // x holds [gate | up] (2 * cols) in SwiGLU mode
+    std::vector<float> g;         // Norm mode: the RMSNorm weight (bf16 values)
     GemvCase(const GemvShape& shape, Rng& rng) : s(shape)
     {
         w = rng.bf16Values(size_t(s.batch) * s.rows * s.cols, -1, 1);
         const size_t xn = size_t(s.batch) * s.cols * (s.mode == GemvShape::Swiglu ? 2 : 1);
         x = s.mode == GemvShape::XBf16 ? rng.bf16Values(xn, -1, 1) : rng.floats(xn, -2, 2);
         y0 = rng.floats(size_t(s.batch) * s.rows, -1, 1);
+        if (s.mode == GemvShape::Norm)
+            g = rng.bf16Values(size_t(s.cols), 0.5f, 1.5f);
     }
     std::vector<float> kernel()
     {
@@ -231,7 +234,11 @@ struct GemvCase {
             upload(dx, x);
         if (s.mode == GemvShape::Accumulate)
             upload(dy, y0);
+        DevBuf dg;
+        if (s.mode == GemvShape::Norm)
+            uploadBf16(dg, g);
         kernels::GemvParams p;
+        p.norm_weight = s.mode == GemvShape::Norm ? dg.get() : nullptr;
         p.w = dw.get();
         p.x = dx.get();
         p.x_bf16 = s.mode == GemvShape::XBf16;
@@ -259,6 +266,11 @@ struct GemvCase {
                 const double g = x[i];
                 xin[i] = static_cast<float>(g / (1.0 + std::exp(-g)) * x[s.cols + i]);
             }
+        }
+        if (s.mode == GemvShape::Norm) {  // the RMSNorm op's own twin, then the GEMV's
+            std::vector<float> res = x, normed(x.size());
+            kernels::rmsNormTwin(res.data(), nullptr, g.data(), normed.data(), 1, s.cols, 1e-6f);
+            xin = normed;
         }
         std::vector<float> y = y0;
         kernels::gemvTwin(w.data(), xin.data(), y.data(), s.rows, s.cols, s.batch, s.mode == GemvShape::Accumulate);

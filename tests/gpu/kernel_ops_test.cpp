@@ -87,6 +87,8 @@ std::vector<OpRow> opRows()
         addAttnRow<GemvCase>(rows, "gemv", G{128, 512, 16, G::Plain}, 1e-5);        // W_uv per head
         addAttnRow<GemvCase>(rows, "gemv", G{512, 128, 16, G::OutBf16}, 1e-2);      // W_uk^T absorb, bf16 out
         addAttnRow<GemvCase>(rows, "gemv", G{1001, 2056, 1, G::XBf16}, 1e-5);       // ragged rows, bf16 x
+        addAttnRow<GemvCase>(rows, "gemv", G{3648, 2048, 1, G::Norm}, 1e-5);        // input norm + q_proj/kv_a
+        addAttnRow<GemvCase>(rows, "gemv", G{102400, 2048, 1, G::Norm}, 1e-5);      // final norm + lm_head
         addAttnRow<KvAppendCase>(rows, "mla_kv_append", KvAppendShape{1, 3648, 3072}, 1e-2);  // decode: kv inside qkv
         addAttnRow<KvAppendCase>(rows, "mla_kv_append", KvAppendShape{37, 576, 0}, 1e-2);
         addAttnRow<MlaDecodeCase>(rows, "mla_decode", MlaDecodeShape{16, 1, 0}, 1e-2);
