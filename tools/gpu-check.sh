@@ -12,7 +12,8 @@
 # FATHOM_SKIP_TESTS=1 (benches only), FATHOM_BENCHES (default "kernel_bench moe_bench model_bench
 # fim_completion_bench"), FATHOM_CHECKPOINT=DIR (also time `fathom-cli generate --stats` on a full-size
 # random checkpoint of the V2-Lite shape written there by tools/random-checkpoint.py, ~31 GB, kept
-# for the next run; needs python3 with torch and safetensors): generate-stats.json.
+# for the next run; needs python3 with torch and safetensors): generate-stats.json;
+# FATHOM_CHECKPOINT_WEIGHTS="q8 q4" adds runs of it quantized while it loads (--weights).
 # FATHOM_GGUF=DIR: also make full-size random GGUF files with llama.cpp's converter + llama-quantize
 # and time Fathom and llama.cpp on them (tools/gpu-check-gguf.sh says what it needs): gguf-stats.json,
 # llama-bench-TYPE.json. FATHOM_BUILD_TARGETS: build only these targets (default: all).
@@ -127,7 +128,10 @@ if [ -n "${FATHOM_CHECKPOINT:-}" ]; then
   cli="$BUILD/app/fathom-cli"
   : >"$OUT/generate-stats.json"
   # The first run reads the shards from disk; the later ones from the page cache, as a second start would.
-  for sampling in "--temperature 0" "--temperature 0" "--temperature 0.7 --top-p 0.95 --seed 3"; do
+  # The bf16 runs, then (FATHOM_CHECKPOINT_WEIGHTS, e.g. "q8 q4") the same checkpoint quantized while it loads.
+  runs=("--temperature 0" "--temperature 0" "--temperature 0.7 --top-p 0.95 --seed 3")
+  for w in ${FATHOM_CHECKPOINT_WEIGHTS:-}; do runs+=("--weights $w --temperature 0" "--weights $w --temperature 0.7 --top-p 0.95 --seed 3"); done
+  for sampling in "${runs[@]}"; do
     note "fathom-cli generate --stats --max-tokens 1024 $sampling"
     # shellcheck disable=SC2086
     "$cli" generate --model "$FATHOM_CHECKPOINT" --tokens "$toks" --max-tokens 1024 $sampling --ids --stats --backend cuda \

@@ -69,10 +69,10 @@ void printStats(const inference::ModelInfo& info, double loadSeconds, const infe
     const double prefillS = d.timeToFirstTokenMs / 1e3;
     const std::int64_t computed = d.promptTokens - d.cachedPromptTokens;
     std::fprintf(stderr,
-                 "{\"backend\": \"%s\", \"weights_gb\": %.3f, \"load_s\": %.3f, \"upload_s\": %.3f, \"upload_gb_s\": %.2f, "
+                 "{\"backend\": \"%s\", \"weights\": \"%s\", \"weights_gb\": %.3f, \"load_s\": %.3f, \"upload_s\": %.3f, \"upload_gb_s\": %.2f, "
                  "\"prompt_tokens\": %lld, \"cached_prompt_tokens\": %lld, \"prefill_tok_s\": %.1f, "
                  "\"generated_tokens\": %lld, \"decode_tok_s\": %.1f}\n",
-                 info.backendName.c_str(), info.weightBytes / 1e9, loadSeconds, info.backendSeconds,
+                 info.backendName.c_str(), info.quantization.c_str(), info.weightBytes / 1e9, loadSeconds, info.backendSeconds,
                  info.backendSeconds > 0 ? info.weightBytes / info.backendSeconds / 1e9 : 0.0, static_cast<long long>(d.promptTokens),
                  static_cast<long long>(d.cachedPromptTokens), prefillS > 0 ? computed / prefillS : 0.0,
                  static_cast<long long>(d.generatedTokens), d.tokensPerSecond);
@@ -85,12 +85,13 @@ int runGenerate(int argc, char** argv)
     const CliArgs args(argc, argv, 2, {"ids", "stats"},
                        {"model", "prompt", "tokens", "max-tokens", "temperature", "top-p", "top-k", "min-p",
                         "repetition-penalty", "presence-penalty", "frequency-penalty", "seed", "backend", "threads",
-                        "context", "tokens-file", "gpu-memory-limit"});
+                        "context", "tokens-file", "gpu-memory-limit", "weights"});
     inference::EngineOptions options;
     options.backend = backend(args);
     options.threads = threadsOption(args);
     options.contextLength = args.getInt("context", 4096, 1, kMaxContextOption);
     options.gpuMemoryLimitBytes = gpuMemoryLimitOption(args);
+    options.weights = inference::parseWeightFormat(args.get("weights", "bf16"));
     const std::string dir = modelDir(args);
     const bool hasIds = args.has("tokens") || args.has("tokens-file");
     if (args.has("prompt") == hasIds)

@@ -21,7 +21,7 @@ const Command kCommands[] = {
                     "[--add-generation-prompt] [--model DIR] [--ids [--tokenizer FILE_OR_DIR]]", runRenderChat},
     {"bench-tokenizer", "fathom-cli bench-tokenizer --tokenizer FILE_OR_DIR [--corpus FILE | --texts-json FILE] [--mb N]", runBenchTokenizer},
     {"logits", "fathom-cli logits [--model DIR] (--tokens 1,2,3 | --tokens-file FILE) --out FILE.npy [--context N] [--backend cpu|cuda] [--threads N] [--gpu-memory-limit GiB]", runLogits},
-    {"generate", "fathom-cli generate [--model DIR] (--prompt TEXT | --tokens 1,2,3 | --tokens-file FILE) [--max-tokens N] [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--repetition-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--ids] [--stats] [--backend cpu|cuda] [--threads N] [--context N] [--gpu-memory-limit GiB]", runGenerate},
+    {"generate", "fathom-cli generate [--model DIR] (--prompt TEXT | --tokens 1,2,3 | --tokens-file FILE) [--max-tokens N] [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--repetition-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--ids] [--stats] [--backend cpu|cuda] [--threads N] [--context N] [--gpu-memory-limit GiB] [--weights bf16|q8|q4]", runGenerate},
     {"bench", "fathom-cli bench --random-weights [--config FILE | --shape v2-lite] [--prompt-tokens 512] [--decode-tokens 32] [--threads N] [--dtype bf16|f16|f32]", runBench},
 #ifdef FATHOM_HAVE_STORAGE
     {"chat", "fathom-cli chat --db FILE [--model DIR] [--conversation ID] --message TEXT [--max-tokens N] [--temperature T] [--seed S] | --list [--conversation ID]", runChat},

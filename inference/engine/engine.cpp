@@ -119,8 +119,13 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
     std::int64_t context = options.contextLength > 0 ? options.contextLength : 4096;
     if (config.maxPositionEmbeddings > 0)
         context = std::min(context, config.maxPositionEmbeddings);
+    if (options.weights != WeightFormat::AsStored) {
+        step(progress, 0.75, std::string("quantizing the weights to ") + weightFormatName(options.weights));
+        weights = quantizeWeights(std::move(weights), options.weights, options.threads);
+    }
     const auto loadStart = std::chrono::steady_clock::now();
     const std::size_t weightBytes = weights.totalBytes();
+    const std::string quantization = weightsSummary(weights);  // before the CPU runner takes the store
     std::unique_ptr<ModelRunner> runner;
     std::string cudaNote;
     // Auto takes the GPU when fathom-cuda is installed, finds one and its kernels cover the model,
@@ -140,6 +145,7 @@ std::unique_ptr<Engine> Engine::load(const std::string& modelDir, const EngineOp
     }
     ModelInfo info;
     info.weightBytes = weightBytes;
+    info.quantization = quantization;
     info.backendSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - loadStart).count();
     info.folder = modelDir;
     info.name = gguf ? std::filesystem::path(modelDir).stem().string() : std::filesystem::path(modelDir).filename().string();

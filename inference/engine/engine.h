@@ -3,6 +3,8 @@
 // thread (the app's EngineBridge turns them into queued Qt signals). Qt-free.
 #pragma once
 
+#include "inference/model/quantize.h"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -35,6 +37,7 @@ struct EngineOptions {
     int threads = 0;             // CPU threads; 0 = hardware concurrency
     std::int64_t contextLength = 4096;
     std::size_t gpuMemoryLimitBytes = 0;  // the GPU memory plan's cap (--gpu-memory-limit); 0 = what is free
+    WeightFormat weights = WeightFormat::AsStored;  // --weights: quantize a checkpoint while it loads
 };
 
 struct Request {
@@ -74,7 +77,8 @@ struct ModelInfo {
     std::string backendName;   // "CPU (8 threads)" or the CUDA device name
     std::int64_t contextLength = 0;
     std::int64_t vocabSize = 0;
-    std::size_t weightBytes = 0;  // the weights as stored in the files (memory-mapped)
+    std::size_t weightBytes = 0;  // the weights the backends read (as stored, or after --weights quantized them)
+    std::string quantization;     // "BF16", "Q4_K_M"-like summary of the large matrices' types (weightsSummary)
     double backendSeconds = 0;    // building the backend: the upload to the GPU, or the CPU's setup
 };
 

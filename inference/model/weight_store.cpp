@@ -117,6 +117,21 @@ std::vector<std::string> WeightStore::names() const
     return out;
 }
 
+void WeightStore::adopt(const std::string& name, DType dtype, std::unique_ptr<std::byte[]> data, std::size_t nbytes)
+{
+    const auto it = m_impl->tensors.find(name);
+    if (it == m_impl->tensors.end())
+        throwInternalError("WeightStore::adopt: no tensor " + name);
+    TensorView& t = it->second;
+    const std::int64_t cols = t.shape.empty() ? 1 : t.shape.back();
+    if (cols % blockElements(dtype) != 0 || rowBytes(dtype, cols) * static_cast<std::size_t>(t.numel() / cols) != nbytes)
+        throwInternalError("WeightStore::adopt: " + std::to_string(nbytes) + " bytes do not hold " + name + " as " + dtypeName(dtype));
+    t.dtype = dtype;
+    t.data = data.get();
+    t.nbytes = nbytes;
+    m_impl->buffers.push_back(std::move(data));
+}
+
 std::size_t WeightStore::totalBytes() const
 {
     // Aliased synthetic layers share bytes: count each distinct block once.

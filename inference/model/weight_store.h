@@ -53,6 +53,11 @@ public:
     std::vector<std::string> names() const;
     std::size_t totalBytes() const;  // bytes of weight data held; aliased synthetic layers count once
 
+    // Replaces tensor `name`'s bytes and dtype (same shape) with `data`, which the store keeps:
+    // load-time conversion (quantize.h). Throws fathom::Error (Internal) for an unknown name or a
+    // byte count that does not match the shape in that dtype.
+    void adopt(const std::string& name, DType dtype, std::unique_ptr<std::byte[]> data, std::size_t nbytes);
+
     // Checks the tensors against the architecture (docs/RELIABILITY.md cases 6, 8): every needed tensor
     // present with the expected shape and dtype; unexpected tensors are returned (and not used), not
     // fatal. kv_b_proj may instead come split as k_b_proj [heads, kv_lora, nope] + v_b_proj
