@@ -26,6 +26,8 @@ const SettingSpec kSpecs[] = {
     {"model.default", SettingType::String, R"("")", "model folder for new conversations (empty: ask)"},
     {"engine.backend", SettingType::String, R"("auto")", "auto, cuda or cpu"},
     {"engine.cpu_threads", SettingType::Int, "0", "CPU backend threads (0: all cores)"},
+    {"engine.weights", SettingType::String, R"("bf16")", "bf16 (as stored), q8 or q4: quantize a checkpoint while it loads"},
+    {"engine.gpu_memory_limit_gib", SettingType::Double, "0", "most GPU memory the model may plan for, GiB (0: what is free)"},
     {"editor.fim_enabled", SettingType::Bool, "true", "ghost-text completion in the code editor"},
     {"editor.fim_debounce_ms", SettingType::Int, "250", "pause after typing before asking for a completion"},
     {"editor.fim_max_tokens", SettingType::Int, "64", "longest ghost-text suggestion, in tokens"},

@@ -81,6 +81,12 @@ inference::EngineOptions AppStartup::engineOptions(const QVariantMap& settings)
                                                           : inference::Backend::Auto;
     options.threads = settings.value(QStringLiteral("engine.cpu_threads"), 0).toInt();
     options.contextLength = settings.value(QStringLiteral("chat.context_length"), 4096).toLongLong();
+    const QString weights = settings.value(QStringLiteral("engine.weights"), QStringLiteral("bf16")).toString();
+    options.weights = weights == QLatin1String("q8")   ? inference::WeightFormat::Q8
+                      : weights == QLatin1String("q4") ? inference::WeightFormat::Q4
+                                                        : inference::WeightFormat::AsStored;
+    const double gib = settings.value(QStringLiteral("engine.gpu_memory_limit_gib"), 0.0).toDouble();
+    options.gpuMemoryLimitBytes = gib > 0 ? static_cast<std::size_t>(gib * double(1ull << 30)) : 0;
     return options;
 }
 

@@ -94,6 +94,22 @@ private slots:
         qputenv("HF_HUB_CACHE", m_dir.filePath(QStringLiteral("empty-hub")).toLocal8Bit());
     }
 
+    // The engine settings reach the engine: weights quantized at load, the GPU memory cap in GiB.
+    void engineSettingsBecomeEngineOptions()
+    {
+        QVariantMap s;
+        s[QStringLiteral("engine.weights")] = QStringLiteral("q4");
+        s[QStringLiteral("engine.gpu_memory_limit_gib")] = 12.0;
+        s[QStringLiteral("engine.backend")] = QStringLiteral("cuda");
+        const inference::EngineOptions o = app::AppStartup::engineOptions(s);
+        QCOMPARE(o.weights, inference::WeightFormat::Q4);
+        QCOMPARE(o.gpuMemoryLimitBytes, std::size_t(12) << 30);
+        QCOMPARE(o.backend, inference::Backend::Cuda);
+        const inference::EngineOptions d = app::AppStartup::engineOptions({});
+        QCOMPARE(d.weights, inference::WeightFormat::AsStored);
+        QCOMPARE(d.gpuMemoryLimitBytes, std::size_t(0));
+    }
+
     void walksTheStatesInOrderAndLoadsTheEmbeddedModel()
     {
         auto log = std::make_shared<LoadLog>();

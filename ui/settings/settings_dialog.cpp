@@ -71,6 +71,11 @@ SettingsDialog::SettingsDialog(const QVariantMap& settings, const QList<app::Loc
     g->addRow(tr("CPU threads"), intSpin(QStringLiteral("engine.cpu_threads"), 0,
                                          fathom::inference::cpu::hardwareThreadLimit(), tr("all cores")));
     g->addRow(tr("Context length"), intSpin(QStringLiteral("chat.context_length"), 256, 1 << 20));
+    // A GGUF file keeps its own types; these quantize a safetensors checkpoint while it loads.
+    g->addRow(tr("Weights"), combo(QStringLiteral("engine.weights"),
+                                   {{tr("As stored (bf16 checkpoints use the most memory)"), QStringLiteral("bf16")},
+                                    {tr("8-bit (Q8_0, about half the memory)"), QStringLiteral("q8")},
+                                    {tr("4-bit (Q4_K, about a third)"), QStringLiteral("q4")}}));
     g->addRow(tr("Theme"), combo(QStringLiteral("ui.theme"), {{tr("System"), QStringLiteral("system")},
                                                              {tr("Light"), QStringLiteral("light")},
                                                              {tr("Dark"), QStringLiteral("dark")}}));
