@@ -83,9 +83,8 @@ struct CudaModel::Impl {
     DeviceBuffer moeH, moeY;   // bf16 moe_prefill workspaces
 
     // Packed layout only: bf16 scratch a dense matrix is dequantized into before a prefill GEMM
-    // (the largest layer matrix, or a slice of lm_head), and the quantized experts' workspace.
+    // (the largest layer matrix, or a slice of lm_head). The experts use the workspaces above.
     DeviceBuffer dequantWs;
-    DeviceBuffer qExpertWs;
 
     // The memory plan (cuda_model_memory.cpp): every buffer above with its size, made before
     // anything is allocated and checked against the GPU's free memory or the user's limit.
@@ -130,7 +129,7 @@ struct CudaModel::Impl {
     void qGemv(const kernels::QMatrix& w, const float* x, float* y, bool accumulate);
     void qLinear(const kernels::QMatrix& w, const void* x, float* y, int n, std::int64_t ldy, float beta, const char* what);
     void qEmbedding(const std::int32_t* ids, int n);
-    void qExpertsDecode(const CudaLayerWeights& L);
+    void qExpertsDecode(const CudaLayerWeights& L, int t = 0, bool fusedRouter = true);
     void qExpertsPrefill(const CudaLayerWeights& L, int n);
 };
 

@@ -6,6 +6,7 @@
 
 #include "kernels/mla_decode.cuh"
 #include "kernels/mla_prefill.cuh"
+#include "kernels/qmoe_prefill.cuh"
 #include "kernels/sampling.cuh"
 
 #include <algorithm>
@@ -51,10 +52,14 @@ std::vector<CudaModel::Impl::BufferRequest> CudaModel::Impl::planBuffers(std::in
     std::size_t maxAssignInter = 0, maxAssign = 0, decodeWs = 0;
     maxSlots = 0;
     for (const CudaLayerWeights& L : layers) {
-        const int S = (L.moe ? topK : 0) + L.nSharedSlots;
-        maxSlots = std::max(maxSlots, L.nRouted + L.nSharedSlots);
+        // Packed layers have one shared MLP of sharedInter rows instead of shared slots of `inter`.
+        const int shared = packed ? (L.sharedInter > 0 ? 1 : 0) : L.nSharedSlots;
+        const int S = (L.moe ? topK : 0) + shared;
+        maxSlots = std::max(maxSlots, L.nRouted + shared);
         maxAssign = std::max<std::size_t>(maxAssign, n * S);
-        maxAssignInter = std::max<std::size_t>(maxAssignInter, n * S * L.inter);
+        maxAssignInter = std::max<std::size_t>(
+            maxAssignInter, packed ? kernels::qmoePrefillHElements(chunk, L.moe ? topK : 0, L.routedInter, shared, L.sharedInter)
+                                   : n * S * L.inter);
         decodeWs = std::max<std::size_t>(decodeWs, static_cast<std::size_t>(maxTopK + L.nSharedSlots) * L.inter * 4);
         decodeWs = std::max<std::size_t>(decodeWs, (static_cast<std::size_t>(maxTopK) * L.routedInter + L.sharedInter) * 4);
     }

@@ -31,23 +31,13 @@ void CudaModel::Impl::planPackedBuffers(const std::vector<CudaLayerWeights>& lay
     if (!packed)
         return;
     std::size_t scratch = static_cast<std::size_t>(kLmHeadSlice) * H * 2;
-    std::size_t expertWs = 0;
     for (const CudaLayerWeights& L : layers) {
         for (int i = 0; i < L.qkvaParts; ++i)
             scratch = std::max(scratch, dequantBytes(L.qkvaQ[i], 1 << 30));
         scratch = std::max(scratch, dequantBytes(L.qBQ, 1 << 30));
         scratch = std::max(scratch, dequantBytes(L.oQ, 1 << 30));
-        kernels::QMoePrefillShape shape;
-        shape.n_tokens = chunk;
-        shape.hidden = H;
-        shape.n_routed = L.nRouted;
-        shape.top_k = L.moe ? static_cast<int>(config.numExpertsPerTok) : 0;
-        shape.routed_inter = L.routedInter;
-        shape.shared_inter = L.sharedInter;
-        expertWs = std::max(expertWs, kernels::qmoePrefillWorkspaceBytes(shape));
     }
     want(dequantWs, scratch, "dequantization scratch");
-    want(qExpertWs, expertWs, "expert workspace");
 }
 
 void CudaModel::Impl::qGemv(const kernels::QMatrix& w, const float* xIn, float* y, bool accumulate)
@@ -67,11 +57,11 @@ void CudaModel::Impl::qLinear(const kernels::QMatrix& w, const void* xIn, float*
     for (int r0 = 0; r0 < w.rows; r0 += slice) {
         const int rows = std::min(slice, w.rows - r0);
         kernels::DequantizeParams d;
-        d.src = w;
+        d.w = w;
         d.row0 = r0;
         d.n_rows = rows;
-        d.out = dequantWs.as();
-        d.ld_out = w.cols;
+        d.out = dequantWs.as<__nv_bfloat16>();
+        d.ld = w.cols;
         kernels::launchDequantize(d, stream);
         const float one = 1.f;
         check(cublasGemmEx(cublas, CUBLAS_OP_T, CUBLAS_OP_N, rows, n, w.cols, &one, dequantWs.as(), CUDA_R_16BF, w.cols, xIn,
@@ -91,29 +81,41 @@ void CudaModel::Impl::qEmbedding(const std::int32_t* tokenIds, int n)
     kernels::launchQEmbedding(e, stream);
 }
 
-void CudaModel::Impl::qExpertsDecode(const CudaLayerWeights& L)
+namespace {
+
+kernels::QMoeExperts experts(const kernels::QMatrix& gate, const kernels::QMatrix& up, const kernels::QMatrix& down, int inter)
+{
+    kernels::QMoeExperts e;
+    e.gate = gate;
+    e.up = up;
+    e.down = down;
+    e.inter = inter;
+    return e;
+}
+
+}  // namespace
+
+// One token's experts: x and out are rows of xf and h; the router runs inside the launch unless
+// `fusedRouter` is false (prefill's per-token fallback, whose ids come from moe_route).
+void CudaModel::Impl::qExpertsDecode(const CudaLayerWeights& L, int t, bool fusedRouter)
 {
     const ModelConfig& c = config;
+    const int topK = L.moe ? static_cast<int>(c.numExpertsPerTok) : 0;
     kernels::QMoeDecodeParams ex;
-    ex.x_f32 = xf.as<float>();
-    ex.routed.gate = L.gateQ;
-    ex.routed.up = L.upQ;
-    ex.routed.down = L.downQ;
-    ex.routed.inter = L.routedInter;
-    ex.shared.gate = L.sGateQ;
-    ex.shared.up = L.sUpQ;
-    ex.shared.down = L.sDownQ;
-    ex.shared.inter = L.sharedInter;
+    ex.x = xf.as<float>() + static_cast<std::size_t>(t) * H;
+    ex.routed = experts(L.gateQ, L.upQ, L.downQ, L.routedInter);
+    ex.shared = experts(L.sGateQ, L.sUpQ, L.sDownQ, L.sharedInter);
+    ex.n_shared = L.sharedInter > 0 ? 1 : 0;
     ex.n_routed = L.nRouted;
-    ex.top_k = L.moe ? static_cast<int>(c.numExpertsPerTok) : 0;
-    ex.topk_ids = L.moe ? topkIds.as<int>() : nullptr;
-    ex.topk_weights = L.moe ? topkW.as<float>() : nullptr;
-    ex.out_f32 = h.as<float>();
+    ex.top_k = topK;
+    ex.topk_ids = L.moe ? topkIds.as<int>() + static_cast<std::size_t>(t) * topK : nullptr;
+    ex.topk_weights = L.moe ? topkW.as<float>() + static_cast<std::size_t>(t) * topK : nullptr;
+    ex.out = h.as<float>() + static_cast<std::size_t>(t) * H;
     ex.accumulate = 1;
     ex.h_ws = expertWs.as<float>();
     ex.sync_ws = expertSync.as<int>();
     ex.hidden = H;
-    if (L.moe) {
+    if (L.moe && fusedRouter) {
         ex.gate_w = L.router;
         ex.bias = L.routerBias;
         ex.logits_ws = routerLogits.as<float>();
@@ -129,6 +131,13 @@ void CudaModel::Impl::qExpertsDecode(const CudaLayerWeights& L)
 
 void CudaModel::Impl::qExpertsPrefill(const CudaLayerWeights& L, int n)
 {
+    if (!groupedExperts) {  // hidden not a multiple of 128: one decode launch per token (small models)
+        for (int t = 0; t < n; ++t)
+            qExpertsDecode(L, t, false);
+        ++paths.expertsPerToken;
+        return;
+    }
+    ++paths.expertsGrouped;
     kernels::QMoePrefillParams mp;
     mp.x = xb.as<__nv_bfloat16>();
     mp.routed.gate = L.gateQ;
@@ -139,16 +148,21 @@ void CudaModel::Impl::qExpertsPrefill(const CudaLayerWeights& L, int n)
     mp.shared.up = L.sUpQ;
     mp.shared.down = L.sDownQ;
     mp.shared.inter = L.sharedInter;
+    mp.has_shared = L.sharedInter > 0 ? 1 : 0;
     mp.n_routed = L.nRouted;
     mp.top_k = L.moe ? static_cast<int>(config.numExpertsPerTok) : 0;
     mp.topk_ids = L.moe ? topkIds.as<int>() : nullptr;
     mp.topk_weights = L.moe ? topkW.as<float>() : nullptr;
     mp.out_f32 = h.as<float>();
     mp.accumulate = 1;
+    mp.ws_sorted_token = sortedToken.as<int>();
+    mp.ws_slot_pos = slotPos.as<int>();
+    mp.ws_offsets = expertOffsets.as<int>();
+    mp.ws_tile_offsets = tileOffsets.as<int>();
+    mp.ws_h = moeH.as<__nv_bfloat16>();
+    mp.ws_y = moeY.as<__nv_bfloat16>();
     mp.n_tokens = n;
     mp.hidden = H;
-    mp.workspace = qExpertWs.as();
-    mp.workspace_bytes = qExpertWs.bytes();
     kernels::launchQMoePrefill(mp, stream);
 }
 

@@ -156,7 +156,7 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
 
         kernels::RmsNormParams n2 = n1;
         n2.weight = L.postNorm;
-        n2.out_f32 = L.moe ? xf.as<float>() : nullptr;  // the router's fp32 input
+        n2.out_f32 = L.moe || packed ? xf.as<float>() : nullptr;  // the router's (and packed per-token experts') fp32 input
         kernels::launchRmsNorm(n2, s);
 
         if (L.moe)
