@@ -1,0 +1,252 @@
+// Device-side dequantization of GGUF-packed rows, shared by the quantized decode kernels (qgemv,
+// qembedding, qmoe_decode): any QMatrix row is read as "groups" of 8 consecutive elements, and a
+// group is dequantized in registers straight from the packed bytes. Every weight is computed with
+// the same float operations, in the same order, as the CPU twin (inference/model/quant_*.cpp),
+// with explicit _rn intrinsics so nvcc cannot fuse them into an FMA: the dequantized weights equal
+// the twin's bit for bit, and only the dot products' summation order differs.
+// Included by .cu files only.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "kernels/common.cuh"
+#include "kernels/qmatrix.cuh"
+
+namespace fathom::kernels::qblock {
+
+using u8 = unsigned char;
+
+// ---- loads: weights come through the read-only path (__ldg, cached in L1). Neighbouring lanes
+// read neighbouring bytes of one block (a group is 8 of its 32 or 256 elements), so a warp's loads
+// cover a contiguous stretch of the row and every fetched sector is used. Blocks of 18, 22, 34 and
+// 210 bytes leave many fields only 2-byte aligned; the loaders take the widest load the address
+// allows. ----
+
+__device__ __forceinline__ float halfAt(const u8* p)
+{
+    return __half2float(__ushort_as_half(__ldg(reinterpret_cast<const unsigned short*>(p))));
+}
+
+// 4 bytes from a 2-byte aligned address.
+__device__ __forceinline__ unsigned load4(const u8* p)
+{
+    if ((reinterpret_cast<std::uintptr_t>(p) & 3) == 0)
+        return __ldg(reinterpret_cast<const unsigned*>(p));
+    const unsigned short* h = reinterpret_cast<const unsigned short*>(p);
+    return static_cast<unsigned>(__ldg(h)) | (static_cast<unsigned>(__ldg(h + 1)) << 16);
+}
+
+// 8 bytes from a 2-byte aligned address.
+__device__ __forceinline__ uint2 load8(const u8* p)
+{
+    const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
+    if ((a & 7) == 0)
+        return __ldg(reinterpret_cast<const uint2*>(p));
+    if ((a & 3) == 0) {
+        const unsigned* q = reinterpret_cast<const unsigned*>(p);
+        return make_uint2(__ldg(q), __ldg(q + 1));
+    }
+    return make_uint2(load4(p), load4(p + 4));
+}
+
+__device__ __forceinline__ int byteOf(uint2 v, int i) { return ((i < 4 ? v.x : v.y) >> (8 * (i & 3))) & 0xff; }
+
+// Q4_K / Q5_K: the 6-bit scale and min of sub-block s from the 12 packed bytes (ggml's
+// get_scale_min_k4; the CPU twin is inference/model/quant_k_scales.h).
+__device__ __forceinline__ void kScaleMin(const u8* scales, int s, int& sc, int& mn)
+{
+    const uint4 w = make_uint4(__ldg(reinterpret_cast<const unsigned*>(scales)),
+                               __ldg(reinterpret_cast<const unsigned*>(scales + 4)),
+                               __ldg(reinterpret_cast<const unsigned*>(scales + 8)), 0u);
+    auto b = [&w](int k) -> int {
+        const unsigned word = k < 4 ? w.x : (k < 8 ? w.y : w.z);
+        return (word >> (8 * (k & 3))) & 0xff;
+    };
+    if (s < 4) {
+        sc = b(s) & 63;
+        mn = b(s + 4) & 63;
+    } else {
+        sc = (b(s + 4) & 0x0f) | ((b(s - 4) >> 6) << 4);
+        mn = (b(s + 4) >> 4) | ((b(s) >> 6) << 4);
+    }
+}
+
+// Dequantizes group g (elements 8g .. 8g+7) of the row starting at `row` into w.
+template <WType T>
+__device__ __forceinline__ void dequantGroup(const u8* row, int g, float w[8])
+{
+    if constexpr (T == WType::F32) {
+        const float4* p = reinterpret_cast<const float4*>(row) + 2 * g;
+        const float4 a = __ldg(p), b = __ldg(p + 1);
+        w[0] = a.x; w[1] = a.y; w[2] = a.z; w[3] = a.w;
+        w[4] = b.x; w[5] = b.y; w[6] = b.z; w[7] = b.w;
+    } else if constexpr (T == WType::BF16) {
+        bf16x8ToFloat(__ldg(reinterpret_cast<const uint4*>(row) + g), w);
+    } else if constexpr (T == WType::F16) {
+        const uint4 v = __ldg(reinterpret_cast<const uint4*>(row) + g);
+        const __half2* h = reinterpret_cast<const __half2*>(&v);
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            const float2 f = __half22float2(h[i]);
+            w[2 * i] = f.x;
+            w[2 * i + 1] = f.y;
+        }
+    } else if constexpr (T == WType::Q8_0) {
+        // 34 bytes: f16 d, int8 q[32]; w = q * d.
+        const u8* b = row + static_cast<std::int64_t>(g >> 2) * 34;
+        const float d = halfAt(b);
+        const uint2 q = load8(b + 2 + 8 * (g & 3));
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+            w[i] = __fmul_rn(static_cast<float>(static_cast<signed char>(byteOf(q, i))), d);
+    } else if constexpr (T == WType::Q4_0 || T == WType::Q4_1) {
+        // 18 / 20 bytes: f16 d (, f16 m), 16 bytes of nibbles: element i < 16 low nibble of byte i,
+        // element i + 16 its high nibble. Groups 0, 1 take low nibbles of bytes 0-7, 8-15; 2, 3 high.
+        constexpr int kBytes = T == WType::Q4_0 ? 18 : 20, kQs = T == WType::Q4_0 ? 2 : 4;
+        const u8* b = row + static_cast<std::int64_t>(g >> 2) * kBytes;
+        const int j = g & 3;
+        const float d = halfAt(b);
+        const uint2 q = load8(b + kQs + 8 * (j & 1));
+        const int shift = (j >> 1) * 4;
+        if constexpr (T == WType::Q4_0) {
+#pragma unroll
+            for (int i = 0; i < 8; ++i)
+                w[i] = __fmul_rn(d, static_cast<float>(((byteOf(q, i) >> shift) & 0x0f) - 8));
+        } else {
+            const float m = halfAt(b + 2);
+#pragma unroll
+            for (int i = 0; i < 8; ++i)
+                w[i] = __fadd_rn(__fmul_rn(d, static_cast<float>((byteOf(q, i) >> shift) & 0x0f)), m);
+        }
+    } else if constexpr (T == WType::Q5_0 || T == WType::Q5_1) {
+        // 22 / 24 bytes: f16 d (, f16 m), u32 fifth bits (bit e for element e), 16 bytes of nibbles
+        // laid out as Q4_0's.
+        constexpr int kBytes = T == WType::Q5_0 ? 22 : 24, kQh = T == WType::Q5_0 ? 2 : 4;
+        const u8* b = row + static_cast<std::int64_t>(g >> 2) * kBytes;
+        const int j = g & 3;
+        const float d = halfAt(b);
+        const unsigned qh = load4(b + kQh) >> (8 * j);
+        const uint2 q = load8(b + kQh + 4 + 8 * (j & 1));
+        const int shift = (j >> 1) * 4;
+        if constexpr (T == WType::Q5_0) {
+#pragma unroll
+            for (int i = 0; i < 8; ++i) {
+                const int v = ((byteOf(q, i) >> shift) & 0x0f) | static_cast<int>(((qh >> i) & 1u) << 4);
+                w[i] = __fmul_rn(d, static_cast<float>(v - 16));
+            }
+        } else {
+            const float m = halfAt(b + 2);
+#pragma unroll
+            for (int i = 0; i < 8; ++i) {
+                const int v = ((byteOf(q, i) >> shift) & 0x0f) | static_cast<int>(((qh >> i) & 1u) << 4);
+                w[i] = __fadd_rn(__fmul_rn(d, static_cast<float>(v)), m);
+            }
+        }
+    } else if constexpr (T == WType::Q4_K || T == WType::Q5_K) {
+        // 144 / 176 bytes (multiples of 16, so every field is aligned): f16 d, f16 dmin, 12 bytes
+        // of 6-bit scales/mins, (Q5_K: 32 bytes of fifth bits,) 128 bytes of nibbles. Sub-block s
+        // (32 elements) reads bytes 32*(s/2) .. +32, low nibbles for even s, high for odd.
+        constexpr int kBytes = T == WType::Q4_K ? 144 : 176, kQs = T == WType::Q4_K ? 16 : 48;
+        const u8* b = row + static_cast<std::int64_t>(g >> 5) * kBytes;
+        const int gi = g & 31, s = gi >> 2, l0 = (gi & 3) * 8;
+        const float d = halfAt(b), dmin = halfAt(b + 2);
+        int sc, mn;
+        kScaleMin(b + 4, s, sc, mn);
+        const float dl = __fmul_rn(d, static_cast<float>(sc));
+        const float ml = __fmul_rn(dmin, static_cast<float>(mn));
+        const uint2 q = __ldg(reinterpret_cast<const uint2*>(b + kQs + 32 * (s >> 1) + l0));
+        const int shift = (s & 1) * 4;
+        if constexpr (T == WType::Q4_K) {
+#pragma unroll
+            for (int i = 0; i < 8; ++i)
+                w[i] = __fsub_rn(__fmul_rn(dl, static_cast<float>((byteOf(q, i) >> shift) & 0x0f)), ml);
+        } else {
+            const uint2 qh = __ldg(reinterpret_cast<const uint2*>(b + 16 + l0));
+#pragma unroll
+            for (int i = 0; i < 8; ++i) {
+                const int v = ((byteOf(q, i) >> shift) & 0x0f) | (((byteOf(qh, i) >> s) & 1) << 4);
+                w[i] = __fsub_rn(__fmul_rn(dl, static_cast<float>(v)), ml);
+            }
+        }
+    } else if constexpr (T == WType::Q6_K) {
+        // 210 bytes (2-byte aligned): ql[128], qh[64], int8 scales[16], f16 d. Element j of half h
+        // takes its low 4 bits from ql[64h + j%64] (shift 4*(j/64)) and its top 2 bits from
+        // qh[32h + j%32] (shift 2*(j/32)); scale sc[8h + j/16].
+        const u8* b = row + static_cast<std::int64_t>(g >> 5) * 210;
+        const int e0 = (g & 31) * 8, h = e0 >> 7, j0 = e0 & 127;
+        const uint2 lo = load8(b + 64 * h + (j0 & 63));
+        const uint2 hi = load8(b + 128 + 32 * h + (j0 & 31));
+        const int sc = static_cast<signed char>(__ldg(reinterpret_cast<const unsigned char*>(b + 192 + 8 * h + (j0 >> 4))));
+        const float scale = __fmul_rn(halfAt(b + 208), static_cast<float>(sc));
+        const int ls = 4 * (j0 >> 6), hs = 2 * ((j0 >> 5) & 3);
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+            const int v = ((byteOf(lo, i) >> ls) & 0x0f) | (((byteOf(hi, i) >> hs) & 3) << 4);
+            w[i] = __fmul_rn(scale, static_cast<float>(v - 32));
+        }
+    }
+}
+
+// Dot of group g of a row with 8 fp32 activations.
+template <WType T>
+__device__ __forceinline__ float groupDot(const u8* row, int g, const float x[8])
+{
+    float w[8];
+    dequantGroup<T>(row, g, w);
+    float s = w[0] * x[0];
+#pragma unroll
+    for (int i = 1; i < 8; ++i)
+        s = fmaf(w[i], x[i], s);
+    return s;
+}
+
+// One lane's share of the dot of a row (ngroups groups) with fp32 x in shared memory (x[8g .. 8g+7]
+// for group g): lanes take groups lane, lane + 32, ...; the caller sums over the warp, once, after
+// as many rows as it likes. rowB (optional, same type and length) is dotted with the same x, so
+// gate and up share each x read. Four groups per lane in flight; past the end a lane re-reads the
+// last group and drops it.
+template <WType T>
+__device__ __forceinline__ void laneRowDot2(const u8* rowA, const u8* rowB, int ngroups, const float* x, int lane,
+                                            float& accA, float& accB)
+{
+    constexpr int U = 4;
+    for (int g0 = lane; g0 < ngroups; g0 += 32 * U) {
+#pragma unroll
+        for (int u = 0; u < U; ++u) {
+            const int g = g0 + 32 * u;
+            const int gc = g < ngroups ? g : ngroups - 1;
+            const float4 x0 = reinterpret_cast<const float4*>(x)[2 * gc];
+            const float4 x1 = reinterpret_cast<const float4*>(x)[2 * gc + 1];
+            const float xv[8] = {x0.x, x0.y, x0.z, x0.w, x1.x, x1.y, x1.z, x1.w};
+            const float keep = g < ngroups ? 1.f : 0.f;
+            accA = fmaf(keep, groupDot<T>(rowA, gc, xv), accA);
+            if (rowB)
+                accB = fmaf(keep, groupDot<T>(rowB, gc, xv), accB);
+        }
+    }
+}
+
+// The same with the type chosen at run time (one switch per row, outside the loop).
+__device__ __forceinline__ void laneRowDot2Any(WType t, const u8* rowA, const u8* rowB, int ngroups, const float* x,
+                                               int lane, float& accA, float& accB)
+{
+    switch (t) {
+    case WType::F32: laneRowDot2<WType::F32>(rowA, rowB, ngroups, x, lane, accA, accB); break;
+    case WType::F16: laneRowDot2<WType::F16>(rowA, rowB, ngroups, x, lane, accA, accB); break;
+    case WType::BF16: laneRowDot2<WType::BF16>(rowA, rowB, ngroups, x, lane, accA, accB); break;
+    case WType::Q8_0: laneRowDot2<WType::Q8_0>(rowA, rowB, ngroups, x, lane, accA, accB); break;
+    case WType::Q4_0: laneRowDot2<WType::Q4_0>(rowA, rowB, ngroups, x, lane, accA, accB); break;
+    case WType::Q4_1: laneRowDot2<WType::Q4_1>(rowA, rowB, ngroups, x, lane, accA, accB); break;
+    case WType::Q5_0: laneRowDot2<WType::Q5_0>(rowA, rowB, ngroups, x, lane, accA, accB); break;
+    case WType::Q5_1: laneRowDot2<WType::Q5_1>(rowA, rowB, ngroups, x, lane, accA, accB); break;
+    case WType::Q4_K: laneRowDot2<WType::Q4_K>(rowA, rowB, ngroups, x, lane, accA, accB); break;
+    case WType::Q5_K: laneRowDot2<WType::Q5_K>(rowA, rowB, ngroups, x, lane, accA, accB); break;
+    case WType::Q6_K: laneRowDot2<WType::Q6_K>(rowA, rowB, ngroups, x, lane, accA, accB); break;
+    }
+}
+
+}  // namespace fathom::kernels::qblock
