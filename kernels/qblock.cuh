@@ -206,14 +206,14 @@ __device__ __forceinline__ float groupDot(const u8* row, int g, const float x[8]
 
 // One lane's share of the dot of a row (ngroups groups) with fp32 x in shared memory (x[8g .. 8g+7]
 // for group g): lanes take groups lane, lane + 32, ...; the caller sums over the warp, once, after
-// as many rows as it likes. rowB (optional, same type and length) is dotted with the same x, so
-// gate and up share each x read. Four groups per lane in flight; past the end a lane re-reads the
-// last group and drops it.
-template <WType T>
-__device__ __forceinline__ void laneRowDot2(const u8* rowA, const u8* rowB, int ngroups, const float* x, int lane,
-                                            float& accA, float& accB)
+// as many rows as it likes. With rowB (same type and length) both rows are dotted with the same x,
+// so gate and up share each x read. U groups per row and lane in flight (6 in all: qmoe_decode's
+// 128-register budget without spills); past the end a lane re-reads the last group and drops it.
+template <WType T, bool kTwo>
+__device__ __forceinline__ void laneRowDot(const u8* rowA, const u8* rowB, int ngroups, const float* x, int lane,
+                                           float& accA, float& accB)
 {
-    constexpr int U = 4;
+    constexpr int U = kTwo ? 3 : 6;
     for (int g0 = lane; g0 < ngroups; g0 += 32 * U) {
 #pragma unroll
         for (int u = 0; u < U; ++u) {
@@ -224,29 +224,37 @@ __device__ __forceinline__ void laneRowDot2(const u8* rowA, const u8* rowB, int 
             const float xv[8] = {x0.x, x0.y, x0.z, x0.w, x1.x, x1.y, x1.z, x1.w};
             const float keep = g < ngroups ? 1.f : 0.f;
             accA = fmaf(keep, groupDot<T>(rowA, gc, xv), accA);
-            if (rowB)
+            if constexpr (kTwo)
                 accB = fmaf(keep, groupDot<T>(rowB, gc, xv), accB);
         }
     }
 }
 
-// The same with the type chosen at run time (one switch per row, outside the loop).
-__device__ __forceinline__ void laneRowDot2Any(WType t, const u8* rowA, const u8* rowB, int ngroups, const float* x,
-                                               int lane, float& accA, float& accB)
+// The same with the type chosen at run time (one switch per row, outside the loop); rowB null: one row.
+__device__ __forceinline__ void laneRowDotAny(WType t, const u8* rowA, const u8* rowB, int ngroups, const float* x,
+                                              int lane, float& accA, float& accB)
 {
+#define FATHOM_QDOT_CASE(T)                                                    \
+    case T:                                                                    \
+        if (rowB)                                                              \
+            laneRowDot<T, true>(rowA, rowB, ngroups, x, lane, accA, accB);     \
+        else                                                                   \
+            laneRowDot<T, false>(rowA, nullptr, ngroups, x, lane, accA, accB); \
+        break;
     switch (t) {
-    case WType::F32: laneRowDot2<WType::F32>(rowA, rowB, ngroups, x, lane, accA, accB); break;
-    case WType::F16: laneRowDot2<WType::F16>(rowA, rowB, ngroups, x, lane, accA, accB); break;
-    case WType::BF16: laneRowDot2<WType::BF16>(rowA, rowB, ngroups, x, lane, accA, accB); break;
-    case WType::Q8_0: laneRowDot2<WType::Q8_0>(rowA, rowB, ngroups, x, lane, accA, accB); break;
-    case WType::Q4_0: laneRowDot2<WType::Q4_0>(rowA, rowB, ngroups, x, lane, accA, accB); break;
-    case WType::Q4_1: laneRowDot2<WType::Q4_1>(rowA, rowB, ngroups, x, lane, accA, accB); break;
-    case WType::Q5_0: laneRowDot2<WType::Q5_0>(rowA, rowB, ngroups, x, lane, accA, accB); break;
-    case WType::Q5_1: laneRowDot2<WType::Q5_1>(rowA, rowB, ngroups, x, lane, accA, accB); break;
-    case WType::Q4_K: laneRowDot2<WType::Q4_K>(rowA, rowB, ngroups, x, lane, accA, accB); break;
-    case WType::Q5_K: laneRowDot2<WType::Q5_K>(rowA, rowB, ngroups, x, lane, accA, accB); break;
-    case WType::Q6_K: laneRowDot2<WType::Q6_K>(rowA, rowB, ngroups, x, lane, accA, accB); break;
+        FATHOM_QDOT_CASE(WType::F32)
+        FATHOM_QDOT_CASE(WType::F16)
+        FATHOM_QDOT_CASE(WType::BF16)
+        FATHOM_QDOT_CASE(WType::Q8_0)
+        FATHOM_QDOT_CASE(WType::Q4_0)
+        FATHOM_QDOT_CASE(WType::Q4_1)
+        FATHOM_QDOT_CASE(WType::Q5_0)
+        FATHOM_QDOT_CASE(WType::Q5_1)
+        FATHOM_QDOT_CASE(WType::Q4_K)
+        FATHOM_QDOT_CASE(WType::Q5_K)
+        FATHOM_QDOT_CASE(WType::Q6_K)
     }
+#undef FATHOM_QDOT_CASE
 }
 
 }  // namespace fathom::kernels::qblock

@@ -70,9 +70,11 @@ __device__ __forceinline__ const unsigned char* rowOf(const QMatrix& m, long lon
     return static_cast<const unsigned char*>(m.data) + r * m.row_bytes;
 }
 
-// Four blocks per SM (64 registers): left alone ptxas takes 168 registers and one block per SM, too
-// few warps to keep the weight loads in flight; the price is a 4-byte spill (an L1 hit).
-__global__ void __launch_bounds__(kThreads, 4) qmoeDecodeKernel(QMoeDecodeParams p)
+// Two blocks per SM at 128 registers: each lane keeps 6 weight groups in flight (3 per row for
+// gate+up, kernels/qblock.cuh), without spills. Left alone ptxas takes 168 registers (one block per
+// SM); capped at 64 it spills. Which balance of warps and loads in flight streams fastest is a
+// question for the H200 (kernel_bench qmoe_decode rows).
+__global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams p)
 {
     gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
     using detail::silu;
@@ -168,7 +170,7 @@ __global__ void __launch_bounds__(kThreads, 4) qmoeDecodeKernel(QMoeDecodeParams
                 const auto* gate = static_cast<const unsigned char*>(routed_item ? p.routed.gate.data : p.shared.gate.data);
                 const auto* up = static_cast<const unsigned char*>(routed_item ? p.routed.up.data : p.shared.up.data);
                 float sg = 0.f, su = 0.f;
-                qblock::laneRowDot2Any(type, gate + row * gate_rb, up + row * up_rb, hgroups, xs, lane, sg, su);
+                qblock::laneRowDotAny(type, gate + row * gate_rb, up + row * up_rb, hgroups, xs, lane, sg, su);
                 sg = warpSum(sg);
                 su = warpSum(su);
                 if (lane == 0) {
@@ -198,11 +200,11 @@ __global__ void __launch_bounds__(kThreads, 4) qmoeDecodeKernel(QMoeDecodeParams
             if (o < p.hidden) {
                 float acc = 0.f, unused = 0.f;
                 for (int slot = 0; slot < p.top_k; ++slot)
-                    qblock::laneRowDot2Any(p.routed.down.type,
+                    qblock::laneRowDotAny(p.routed.down.type,
                                            rowOf(p.routed.down, static_cast<long long>(s_expert[slot]) * p.hidden + o),
                                            nullptr, inter_r / 8, hs + slot * inter_r, lane, acc, unused);
                 if (p.n_shared)
-                    qblock::laneRowDot2Any(p.shared.down.type, rowOf(p.shared.down, o), nullptr, inter_s / 8,
+                    qblock::laneRowDotAny(p.shared.down.type, rowOf(p.shared.down, o), nullptr, inter_s / 8,
                                            hs + shared_off, lane, acc, unused);
                 acc = warpSum(acc);
                 if (lane == 0)
