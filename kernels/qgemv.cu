@@ -135,7 +135,7 @@ static void launchType(const QGemvParams& p, cudaStream_t stream)
         launchShape<T, 4, 1>(p, stream);
     } else if (need <= 8) {
         launchShape<T, 8, 1>(p, stream);
-    } else {
+    } else if constexpr (T != WType::F32) {
         launchShape<T, kMaxNg, 1>(p, stream);
     }
 }
@@ -147,6 +147,10 @@ void launchQGemv(const QGemvParams& p, cudaStream_t stream)
     require(problem.empty(), op, "w: " + problem);
     require(p.x && p.y, op, "null x or y");
     require(p.w.cols <= kMaxCols, op, "cols " + std::to_string(p.w.cols) + " exceeds 24576");
+    // f32 weights (rare in GGUF files beyond norms) get no 12-group slice: 96 floats of x plus 96 of
+    // weights in flight would spill.
+    require(p.w.type != WType::F32 || p.w.cols <= 8 * 8 * kThreads, op,
+            "F32 cols " + std::to_string(p.w.cols) + " exceeds 16384");
     require(aligned16(p.x), op, "x must be 16-byte aligned");
     require(!p.x_swiglu || (p.swiglu_up_offset >= p.w.cols && p.swiglu_up_offset % 4 == 0), op,
             "swiglu_up_offset must be a multiple of 4, at least cols");

@@ -247,6 +247,13 @@ TEST(KernelArgs, qgemvRejectsColsPastItsRegisterSlice)
     expectError([&] { launchQGemv(p, nullptr); }, {"qgemv", "cols 24608", "24576"});
 }
 
+TEST(KernelArgs, qgemvRejectsF32ColsPast16384)
+{
+    auto p = qgemvParams();
+    p.w = qmatrix(WType::F32, 16, 16384 + 8);
+    expectError([&] { launchQGemv(p, nullptr); }, {"qgemv", "F32 cols 16392"});
+}
+
 TEST(KernelArgs, qgemvRejectsSwigluOffsetInsideX)
 {
     auto p = qgemvParams();

@@ -214,7 +214,8 @@ std::vector<OpRow> opRows()
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::BF16, 2048, 10944, Q::Swiglu}, 1e-4);
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q6_K, 2048, 2816, Q::Swiglu}, 1e-4);    // shared-expert down
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q4_K, 300, 18432, Q::Swiglu}, 1e-4);    // V3 dense down: widest slice
-        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::F32, 100, 24576, Q::Plain}, 1e-4);      // the widest cols allowed
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q8_0, 100, 24576, Q::Plain}, 1e-4);     // the widest cols allowed
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::F32, 100, 16384, Q::Plain}, 1e-4);      // the widest f32 cols
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q5_K, 1001, 7168, Q::Plain}, 1e-4);
         addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{WType::Q4_K, 102400, 2048, 7, false}, 0.0);
         addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{WType::Q6_K, 102400, 2048, 7, false}, 0.0);
