@@ -4,6 +4,8 @@
 // the same float operations, in the same order, as the CPU twin (inference/model/quant_*.cpp),
 // with explicit _rn intrinsics so nvcc cannot fuse them into an FMA: the dequantized weights equal
 // the twin's bit for bit, and only the dot products' summation order differs.
+// dequantGroup and groupDot also compile for the host (FATHOM_QHD), so a CPU test
+// (tests/gpu/qblock_host_test.cu) pins the bit twiddling against the twins without a GPU.
 // Included by .cu files only.
 #pragma once
 
@@ -12,6 +14,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "kernels/common.cuh"
 #include "kernels/qmatrix.cuh"
@@ -26,44 +29,95 @@ using u8 = unsigned char;
 // 210 bytes leave many fields only 2-byte aligned; the loaders take the widest load the address
 // allows. ----
 
-__device__ __forceinline__ float halfAt(const u8* p)
+#define FATHOM_QHD __host__ __device__ __forceinline__
+
+// Read-only load: __ldg on the device, a plain read on the host.
+template <typename V>
+FATHOM_QHD V ldro(const V* p)
 {
-    return __half2float(__ushort_as_half(__ldg(reinterpret_cast<const unsigned short*>(p))));
+#ifdef __CUDA_ARCH__
+    return __ldg(p);
+#else
+    return *p;
+#endif
+}
+
+// Rounded float ops that nvcc may not fuse into an FMA (the host compiler does not contract
+// without -ffp-contract/-mfma, which the build never sets).
+FATHOM_QHD float mulRn(float a, float b)
+{
+#ifdef __CUDA_ARCH__
+    return __fmul_rn(a, b);
+#else
+    return a * b;
+#endif
+}
+FATHOM_QHD float addRn(float a, float b)
+{
+#ifdef __CUDA_ARCH__
+    return __fadd_rn(a, b);
+#else
+    return a + b;
+#endif
+}
+FATHOM_QHD float subRn(float a, float b)
+{
+#ifdef __CUDA_ARCH__
+    return __fsub_rn(a, b);
+#else
+    return a - b;
+#endif
+}
+
+FATHOM_QHD float bitsToFloat(unsigned u)
+{
+#ifdef __CUDA_ARCH__
+    return __uint_as_float(u);
+#else
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+#endif
+}
+
+FATHOM_QHD float halfAt(const u8* p)
+{
+    return __half2float(__ushort_as_half(ldro(reinterpret_cast<const unsigned short*>(p))));
 }
 
 // 4 bytes from a 2-byte aligned address.
-__device__ __forceinline__ unsigned load4(const u8* p)
+FATHOM_QHD unsigned load4(const u8* p)
 {
     if ((reinterpret_cast<std::uintptr_t>(p) & 3) == 0)
-        return __ldg(reinterpret_cast<const unsigned*>(p));
+        return ldro(reinterpret_cast<const unsigned*>(p));
     const unsigned short* h = reinterpret_cast<const unsigned short*>(p);
-    return static_cast<unsigned>(__ldg(h)) | (static_cast<unsigned>(__ldg(h + 1)) << 16);
+    return static_cast<unsigned>(ldro(h)) | (static_cast<unsigned>(ldro(h + 1)) << 16);
 }
 
 // 8 bytes from a 2-byte aligned address.
-__device__ __forceinline__ uint2 load8(const u8* p)
+FATHOM_QHD uint2 load8(const u8* p)
 {
     const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
     if ((a & 7) == 0)
-        return __ldg(reinterpret_cast<const uint2*>(p));
+        return ldro(reinterpret_cast<const uint2*>(p));
     if ((a & 3) == 0) {
         const unsigned* q = reinterpret_cast<const unsigned*>(p);
-        return make_uint2(__ldg(q), __ldg(q + 1));
+        return make_uint2(ldro(q), ldro(q + 1));
     }
     return make_uint2(load4(p), load4(p + 4));
 }
 
-__device__ __forceinline__ int byteOf(uint2 v, int i) { return ((i < 4 ? v.x : v.y) >> (8 * (i & 3))) & 0xff; }
+FATHOM_QHD int byteOf(uint2 v, int i) { return ((i < 4 ? v.x : v.y) >> (8 * (i & 3))) & 0xff; }
 
 // Q4_K / Q5_K: the 6-bit scale and min of sub-block s from the 12 packed bytes (ggml's
 // get_scale_min_k4; the CPU twin is inference/model/quant_k_scales.h).
-__device__ __forceinline__ void kScaleMin(const u8* scales, int s, int& sc, int& mn)
+FATHOM_QHD void kScaleMin(const u8* scales, int s, int& sc, int& mn)
 {
-    const uint4 w = make_uint4(__ldg(reinterpret_cast<const unsigned*>(scales)),
-                               __ldg(reinterpret_cast<const unsigned*>(scales + 4)),
-                               __ldg(reinterpret_cast<const unsigned*>(scales + 8)), 0u);
-    auto b = [&w](int k) -> int {
-        const unsigned word = k < 4 ? w.x : (k < 8 ? w.y : w.z);
+    const unsigned w0 = ldro(reinterpret_cast<const unsigned*>(scales));
+    const unsigned w1 = ldro(reinterpret_cast<const unsigned*>(scales + 4));
+    const unsigned w2 = ldro(reinterpret_cast<const unsigned*>(scales + 8));
+    auto b = [w0, w1, w2](int k) -> int {
+        const unsigned word = k < 4 ? w0 : (k < 8 ? w1 : w2);
         return (word >> (8 * (k & 3))) & 0xff;
     };
     if (s < 4) {
@@ -77,23 +131,26 @@ __device__ __forceinline__ void kScaleMin(const u8* scales, int s, int& sc, int&
 
 // Dequantizes group g (elements 8g .. 8g+7) of the row starting at `row` into w.
 template <WType T>
-__device__ __forceinline__ void dequantGroup(const u8* row, int g, float w[8])
+FATHOM_QHD void dequantGroup(const u8* row, int g, float w[8])
 {
     if constexpr (T == WType::F32) {
         const float4* p = reinterpret_cast<const float4*>(row) + 2 * g;
-        const float4 a = __ldg(p), b = __ldg(p + 1);
+        const float4 a = ldro(p), b = ldro(p + 1);
         w[0] = a.x; w[1] = a.y; w[2] = a.z; w[3] = a.w;
         w[4] = b.x; w[5] = b.y; w[6] = b.z; w[7] = b.w;
-    } else if constexpr (T == WType::BF16) {
-        bf16x8ToFloat(__ldg(reinterpret_cast<const uint4*>(row) + g), w);
-    } else if constexpr (T == WType::F16) {
-        const uint4 v = __ldg(reinterpret_cast<const uint4*>(row) + g);
-        const __half2* h = reinterpret_cast<const __half2*>(&v);
+    } else if constexpr (T == WType::BF16 || T == WType::F16) {
+        // bf16 -> fp32 is exact (the high half of the bits); f16 -> fp32 too.
+        const uint4 v = ldro(reinterpret_cast<const uint4*>(row) + g);
+        const unsigned u[4] = {v.x, v.y, v.z, v.w};
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
-            const float2 f = __half22float2(h[i]);
-            w[2 * i] = f.x;
-            w[2 * i + 1] = f.y;
+            if constexpr (T == WType::BF16) {
+                w[2 * i] = bitsToFloat(u[i] << 16);
+                w[2 * i + 1] = bitsToFloat(u[i] & 0xffff0000u);
+            } else {
+                w[2 * i] = __half2float(__ushort_as_half(static_cast<unsigned short>(u[i] & 0xffffu)));
+                w[2 * i + 1] = __half2float(__ushort_as_half(static_cast<unsigned short>(u[i] >> 16)));
+            }
         }
     } else if constexpr (T == WType::Q8_0) {
         // 34 bytes: f16 d, int8 q[32]; w = q * d.
@@ -102,7 +159,7 @@ __device__ __forceinline__ void dequantGroup(const u8* row, int g, float w[8])
         const uint2 q = load8(b + 2 + 8 * (g & 3));
 #pragma unroll
         for (int i = 0; i < 8; ++i)
-            w[i] = __fmul_rn(static_cast<float>(static_cast<signed char>(byteOf(q, i))), d);
+            w[i] = mulRn(static_cast<float>(static_cast<signed char>(byteOf(q, i))), d);
     } else if constexpr (T == WType::Q4_0 || T == WType::Q4_1) {
         // 18 / 20 bytes: f16 d (, f16 m), 16 bytes of nibbles: element i < 16 low nibble of byte i,
         // element i + 16 its high nibble. Groups 0, 1 take low nibbles of bytes 0-7, 8-15; 2, 3 high.
@@ -115,12 +172,12 @@ __device__ __forceinline__ void dequantGroup(const u8* row, int g, float w[8])
         if constexpr (T == WType::Q4_0) {
 #pragma unroll
             for (int i = 0; i < 8; ++i)
-                w[i] = __fmul_rn(d, static_cast<float>(((byteOf(q, i) >> shift) & 0x0f) - 8));
+                w[i] = mulRn(d, static_cast<float>(((byteOf(q, i) >> shift) & 0x0f) - 8));
         } else {
             const float m = halfAt(b + 2);
 #pragma unroll
             for (int i = 0; i < 8; ++i)
-                w[i] = __fadd_rn(__fmul_rn(d, static_cast<float>((byteOf(q, i) >> shift) & 0x0f)), m);
+                w[i] = addRn(mulRn(d, static_cast<float>((byteOf(q, i) >> shift) & 0x0f)), m);
         }
     } else if constexpr (T == WType::Q5_0 || T == WType::Q5_1) {
         // 22 / 24 bytes: f16 d (, f16 m), u32 fifth bits (bit e for element e), 16 bytes of nibbles
@@ -136,14 +193,14 @@ __device__ __forceinline__ void dequantGroup(const u8* row, int g, float w[8])
 #pragma unroll
             for (int i = 0; i < 8; ++i) {
                 const int v = ((byteOf(q, i) >> shift) & 0x0f) | static_cast<int>(((qh >> i) & 1u) << 4);
-                w[i] = __fmul_rn(d, static_cast<float>(v - 16));
+                w[i] = mulRn(d, static_cast<float>(v - 16));
             }
         } else {
             const float m = halfAt(b + 2);
 #pragma unroll
             for (int i = 0; i < 8; ++i) {
                 const int v = ((byteOf(q, i) >> shift) & 0x0f) | static_cast<int>(((qh >> i) & 1u) << 4);
-                w[i] = __fadd_rn(__fmul_rn(d, static_cast<float>(v)), m);
+                w[i] = addRn(mulRn(d, static_cast<float>(v)), m);
             }
         }
     } else if constexpr (T == WType::Q4_K || T == WType::Q5_K) {
@@ -156,20 +213,20 @@ __device__ __forceinline__ void dequantGroup(const u8* row, int g, float w[8])
         const float d = halfAt(b), dmin = halfAt(b + 2);
         int sc, mn;
         kScaleMin(b + 4, s, sc, mn);
-        const float dl = __fmul_rn(d, static_cast<float>(sc));
-        const float ml = __fmul_rn(dmin, static_cast<float>(mn));
-        const uint2 q = __ldg(reinterpret_cast<const uint2*>(b + kQs + 32 * (s >> 1) + l0));
+        const float dl = mulRn(d, static_cast<float>(sc));
+        const float ml = mulRn(dmin, static_cast<float>(mn));
+        const uint2 q = ldro(reinterpret_cast<const uint2*>(b + kQs + 32 * (s >> 1) + l0));
         const int shift = (s & 1) * 4;
         if constexpr (T == WType::Q4_K) {
 #pragma unroll
             for (int i = 0; i < 8; ++i)
-                w[i] = __fsub_rn(__fmul_rn(dl, static_cast<float>((byteOf(q, i) >> shift) & 0x0f)), ml);
+                w[i] = subRn(mulRn(dl, static_cast<float>((byteOf(q, i) >> shift) & 0x0f)), ml);
         } else {
-            const uint2 qh = __ldg(reinterpret_cast<const uint2*>(b + 16 + l0));
+            const uint2 qh = ldro(reinterpret_cast<const uint2*>(b + 16 + l0));
 #pragma unroll
             for (int i = 0; i < 8; ++i) {
                 const int v = ((byteOf(q, i) >> shift) & 0x0f) | (((byteOf(qh, i) >> s) & 1) << 4);
-                w[i] = __fsub_rn(__fmul_rn(dl, static_cast<float>(v)), ml);
+                w[i] = subRn(mulRn(dl, static_cast<float>(v)), ml);
             }
         }
     } else if constexpr (T == WType::Q6_K) {
@@ -180,20 +237,20 @@ __device__ __forceinline__ void dequantGroup(const u8* row, int g, float w[8])
         const int e0 = (g & 31) * 8, h = e0 >> 7, j0 = e0 & 127;
         const uint2 lo = load8(b + 64 * h + (j0 & 63));
         const uint2 hi = load8(b + 128 + 32 * h + (j0 & 31));
-        const int sc = static_cast<signed char>(__ldg(reinterpret_cast<const unsigned char*>(b + 192 + 8 * h + (j0 >> 4))));
-        const float scale = __fmul_rn(halfAt(b + 208), static_cast<float>(sc));
+        const int sc = static_cast<signed char>(ldro(reinterpret_cast<const unsigned char*>(b + 192 + 8 * h + (j0 >> 4))));
+        const float scale = mulRn(halfAt(b + 208), static_cast<float>(sc));
         const int ls = 4 * (j0 >> 6), hs = 2 * ((j0 >> 5) & 3);
 #pragma unroll
         for (int i = 0; i < 8; ++i) {
             const int v = ((byteOf(lo, i) >> ls) & 0x0f) | (((byteOf(hi, i) >> hs) & 3) << 4);
-            w[i] = __fmul_rn(scale, static_cast<float>(v - 32));
+            w[i] = mulRn(scale, static_cast<float>(v - 32));
         }
     }
 }
 
 // Dot of group g of a row with 8 fp32 activations.
 template <WType T>
-__device__ __forceinline__ float groupDot(const u8* row, int g, const float x[8])
+FATHOM_QHD float groupDot(const u8* row, int g, const float x[8])
 {
     float w[8];
     dequantGroup<T>(row, g, w);
