@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace fathom::kernels {
 
@@ -59,6 +60,37 @@ constexpr int wtypeBlockBytes(WType t)
 constexpr std::int64_t wtypeRowBytes(WType t, std::int64_t cols)
 {
     return cols / wtypeBlockElements(t) * wtypeBlockBytes(t);
+}
+
+
+constexpr bool wtypeValid(WType t) { return static_cast<int>(t) >= 0 && static_cast<int>(t) <= static_cast<int>(WType::Q6_K); }
+
+constexpr const char* wtypeName(WType t)
+{
+    constexpr const char* names[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"};
+    return wtypeValid(t) ? names[static_cast<int>(t)] : "?";
+}
+
+// What is wrong with m as a launcher argument ("" when nothing): the launchers' shared check.
+// cols must also be a multiple of 8, because the kernels read rows in groups of 8 elements.
+inline std::string qmatrixProblem(const QMatrix& m)
+{
+    if (!wtypeValid(m.type))
+        return "unknown weight type " + std::to_string(static_cast<int>(m.type));
+    if (!m.data)
+        return "null data";
+    if ((reinterpret_cast<std::uintptr_t>(m.data) & 15u) != 0)
+        return "data must be 16-byte aligned";
+    if (m.rows <= 0 || m.cols <= 0)
+        return "rows " + std::to_string(m.rows) + " and cols " + std::to_string(m.cols) + " must be positive";
+    const int block = wtypeBlockElements(m.type) > 8 ? wtypeBlockElements(m.type) : 8;
+    if (m.cols % block != 0)
+        return std::string(wtypeName(m.type)) + " cols " + std::to_string(m.cols) + " must be a multiple of " +
+               std::to_string(block);
+    if (m.row_bytes != wtypeRowBytes(m.type, m.cols))
+        return "row_bytes " + std::to_string(m.row_bytes) + " must be " + std::to_string(wtypeRowBytes(m.type, m.cols)) +
+               " for " + std::to_string(m.cols) + " " + wtypeName(m.type) + " columns";
+    return {};
 }
 
 }  // namespace fathom::kernels

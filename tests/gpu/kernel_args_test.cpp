@@ -10,6 +10,9 @@
 #include "kernels/moe_expert_decode.cuh"
 #include "kernels/moe_prefill.cuh"
 #include "kernels/moe_route.cuh"
+#include "kernels/qembedding.cuh"
+#include "kernels/qgemv.cuh"
+#include "kernels/qmoe_decode.cuh"
 #include "kernels/sampling.cuh"
 #include "kernels/swiglu.cuh"
 
@@ -171,4 +174,158 @@ TEST(KernelArgs, genericMlaDecodeRejectsOddRopeDim)
     auto p = genericMlaParams();
     p.rope_dim = 15;
     expectError([&] { launchMlaDecodeGeneric(p, nullptr); }, {"mla_decode_generic", "rope_dim"});
+}
+
+// ---- quantized decode launchers (qgemv, qembedding, qmoe_decode) ----
+namespace {
+QMatrix qmatrix(WType t, int rows, int cols)
+{
+    return {g_fake, t, rows, cols, wtypeRowBytes(t, cols)};
+}
+
+QGemvParams qgemvParams()
+{
+    QGemvParams p;
+    p.w = qmatrix(WType::Q4_K, 2048, 2048);
+    p.x = fake<const float>();
+    p.y = fake<float>();
+    return p;
+}
+
+QMoeDecodeParams qmoeParams()
+{
+    QMoeDecodeParams p;
+    p.x = fake<const float>();
+    p.routed = {qmatrix(WType::Q4_K, 64 * 1408, 2048), qmatrix(WType::Q4_K, 64 * 1408, 2048),
+                qmatrix(WType::Q5_0, 64 * 2048, 1408), 1408};
+    p.shared = {qmatrix(WType::Q4_K, 2816, 2048), qmatrix(WType::Q4_K, 2816, 2048), qmatrix(WType::Q6_K, 2048, 2816), 2816};
+    p.n_shared = 1;
+    p.topk_ids = fake<int>();
+    p.topk_weights = fake<float>();
+    p.out = fake<float>();
+    p.h_ws = fake<float>();
+    p.sync_ws = fake<int>();
+    p.hidden = 2048;
+    p.n_routed = 64;
+    p.top_k = 6;
+    return p;
+}
+}  // namespace
+
+TEST(KernelArgs, qgemvRejectsKQuantRowsNotMultipleOf256)
+{
+    auto p = qgemvParams();
+    p.w = qmatrix(WType::Q4_K, 2048, 10944);  // the dense down: K-quants cannot hold it
+    expectError([&] { launchQGemv(p, nullptr); }, {"qgemv", "Q4_K cols 10944", "multiple of 256"});
+}
+
+TEST(KernelArgs, qgemvRejectsRowBytesThatDoNotMatchTheType)
+{
+    auto p = qgemvParams();
+    p.w.row_bytes = 2048 * 2;  // a bf16 stride on a Q4_K matrix
+    expectError([&] { launchQGemv(p, nullptr); }, {"qgemv", "row_bytes 4096", "1152"});
+}
+
+TEST(KernelArgs, qgemvRejectsUnknownType)
+{
+    auto p = qgemvParams();
+    p.w.type = static_cast<WType>(11);
+    expectError([&] { launchQGemv(p, nullptr); }, {"qgemv", "unknown weight type 11"});
+}
+
+TEST(KernelArgs, qgemvRejectsUnalignedWeights)
+{
+    auto p = qgemvParams();
+    p.w.data = g_fake + 2;
+    expectError([&] { launchQGemv(p, nullptr); }, {"qgemv", "16-byte aligned"});
+}
+
+TEST(KernelArgs, qgemvRejectsColsPastItsRegisterSlice)
+{
+    auto p = qgemvParams();
+    p.w = qmatrix(WType::Q8_0, 16, 24576 + 32);
+    expectError([&] { launchQGemv(p, nullptr); }, {"qgemv", "cols 24608", "24576"});
+}
+
+TEST(KernelArgs, qgemvRejectsF32ColsPast16384)
+{
+    auto p = qgemvParams();
+    p.w = qmatrix(WType::F32, 16, 16384 + 8);
+    expectError([&] { launchQGemv(p, nullptr); }, {"qgemv", "F32 cols 16392"});
+}
+
+TEST(KernelArgs, qgemvRejectsSwigluOffsetInsideX)
+{
+    auto p = qgemvParams();
+    p.x_swiglu = true;
+    p.swiglu_up_offset = 1024;
+    expectError([&] { launchQGemv(p, nullptr); }, {"qgemv", "swiglu_up_offset"});
+}
+
+TEST(KernelArgs, qgemvRejectsNullOutput)
+{
+    auto p = qgemvParams();
+    p.y = nullptr;
+    expectError([&] { launchQGemv(p, nullptr); }, {"qgemv", "null x or y"});
+}
+
+TEST(KernelArgs, qembeddingRejectsBf16DimNotMultipleOf8)
+{
+    QEmbeddingParams p{qmatrix(WType::BF16, 1000, 60), fake<const std::int32_t>(), fake<float>(), 3};
+    expectError([&] { launchQEmbedding(p, nullptr); }, {"qembedding", "BF16 cols 60", "multiple of 8"});
+}
+
+TEST(KernelArgs, qembeddingRejectsNullIds)
+{
+    QEmbeddingParams p{qmatrix(WType::Q6_K, 102400, 2048), nullptr, fake<float>(), 3};
+    expectError([&] { launchQEmbedding(p, nullptr); }, {"qembedding", "null ids"});
+}
+
+TEST(KernelArgs, qmoeDecodeRejectsGateAndUpOfDifferentTypes)
+{
+    auto p = qmoeParams();
+    p.routed.up = qmatrix(WType::Q5_K, 64 * 1408, 2048);
+    expectError([&] { launchQMoeDecode(p, nullptr); }, {"qmoe_decode", "routed gate and up must have the same type"});
+}
+
+TEST(KernelArgs, qmoeDecodeRejectsDownOfTheWrongShape)
+{
+    auto p = qmoeParams();
+    p.routed.down = qmatrix(WType::Q5_0, 2048, 1408);  // one expert's rows, not 64
+    expectError([&] { launchQMoeDecode(p, nullptr); }, {"qmoe_decode", "routed down must be [131072, 1408]"});
+}
+
+TEST(KernelArgs, qmoeDecodeRejectsKQuantDownOfWidth1408)
+{
+    auto p = qmoeParams();
+    p.routed.down = qmatrix(WType::Q4_K, 64 * 2048, 1408);  // why GGUF files fall back to Q5_0 there
+    expectError([&] { launchQMoeDecode(p, nullptr); }, {"qmoe_decode", "routed down", "Q4_K cols 1408"});
+}
+
+TEST(KernelArgs, qmoeDecodeRejectsTopKWithoutRoutedExperts)
+{
+    auto p = qmoeParams();
+    p.n_routed = 0;
+    expectError([&] { launchQMoeDecode(p, nullptr); }, {"qmoe_decode", "top_k 6"});
+}
+
+TEST(KernelArgs, qmoeDecodeRejectsNoExpertsAtAll)
+{
+    auto p = qmoeParams();
+    p.n_routed = p.top_k = p.n_shared = 0;
+    expectError([&] { launchQMoeDecode(p, nullptr); }, {"qmoe_decode", "no experts"});
+}
+
+TEST(KernelArgs, qmoeDecodeRejectsFusedRoutingWithoutLogitsWorkspace)
+{
+    auto p = qmoeParams();
+    p.gate_w = fake<const float>();
+    expectError([&] { launchQMoeDecode(p, nullptr); }, {"qmoe_decode", "logits_ws"});
+}
+
+TEST(KernelArgs, qmoeDecodeRejectsSharedInterNotMultipleOf8)
+{
+    auto p = qmoeParams();
+    p.shared.inter = 2812;
+    expectError([&] { launchQMoeDecode(p, nullptr); }, {"qmoe_decode", "shared inter 2812"});
 }

@@ -14,6 +14,7 @@
 #include "tests/gpu/kernel_cases_attn.h"  // attention rows
 #include "tests/gpu/kernel_cases_mla.h"
 #include "tests/gpu/kernel_cases_mla_generic.h"  // generic-shape MLA rows
+#include "tests/gpu/kernel_cases_quant.h"  // quantized decode rows (GGUF blocks)
 #include "tests/gpu/moe_op_checks.h"       // MoE and sampling rows
 
 #include <chrono>
@@ -188,6 +189,58 @@ std::vector<OpRow> opRows()
     rows.push_back({"moe_prefill", "TinyCoder40Tokens",
                     [] { return checkMoePrefill({40, 256, 192, 8, 2, 1, false, true}); }, 1e-2});
     // ---- end MoE and sampling rows ----
+
+    // ---- quantized decode rows (issue #13): GGUF-packed weights read in place. The kernels'
+    // dequantized weights equal the twin's bit for bit (kernels/qblock.cuh), so only fp32 summation
+    // order differs: 1e-4 (embedding: exact) ----
+    {
+        using namespace fathom::attntest;
+        using fathom::kernels::WType;
+        using Q = QGemvShape;
+        const WType all[] = {WType::F32,  WType::F16,  WType::BF16, WType::Q8_0, WType::Q4_0, WType::Q4_1,
+                             WType::Q5_0, WType::Q5_1, WType::Q4_K, WType::Q5_K, WType::Q6_K};
+        for (WType t : all) {
+            const bool k = fathom::kernels::wtypeBlockElements(t) == 256;
+            addAttnRow<QGemvCase>(rows, "qgemv", Q{t, 77, k ? 512 : 160, Q::Plain}, 1e-4);   // small, ragged
+            addAttnRow<QGemvCase>(rows, "qgemv", Q{t, 3648, 2048, Q::Plain}, 1e-4);          // q_proj + kv_a
+            addAttnRow<QGemvCase>(rows, "qgemv", Q{t, 2048, 2048, Q::Accumulate}, 1e-4);     // o_proj into the residual
+            addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{t, 300, k ? 512 : 96, 9, true}, 0.0);
+        }
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q6_K, 102400, 2048, Q::Plain}, 1e-4);   // lm_head (Q4_K_M)
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q8_0, 102400, 2048, Q::Plain}, 1e-4);   // lm_head (Q8_0 file)
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q4_K, 21888, 2048, Q::Plain}, 1e-4);    // dense gate_up
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q5_0, 2048, 10944, Q::Swiglu}, 1e-4);   // dense down: 10944 is
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q5_1, 2048, 10944, Q::Swiglu}, 1e-4);   // no multiple of 256,
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q8_0, 2048, 10944, Q::Swiglu}, 1e-4);   // so 32-blocks only
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q4_0, 2048, 10944, Q::Accumulate}, 1e-4);
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::BF16, 2048, 10944, Q::Swiglu}, 1e-4);
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q6_K, 2048, 2816, Q::Swiglu}, 1e-4);    // shared-expert down
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q4_K, 300, 18432, Q::Swiglu}, 1e-4);    // V3 dense down: widest slice
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q8_0, 100, 24576, Q::Plain}, 1e-4);     // the widest cols allowed
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::F32, 100, 16384, Q::Plain}, 1e-4);      // the widest f32 cols
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q5_K, 1001, 7168, Q::Plain}, 1e-4);
+        addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{WType::Q4_K, 102400, 2048, 7, false}, 0.0);
+        addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{WType::Q6_K, 102400, 2048, 7, false}, 0.0);
+        addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{WType::Q8_0, 102400, 2048, 33, false}, 0.0);
+
+        // QMoeShape: hidden, n_routed, top_k, routed {gate/up type, down type, inter}, shared {..}, fused, accumulate, route.
+        const RouteShape none{};  // unfused rows: ids and weights are inputs
+        auto moeRow = [&rows](const char* name, QMoeShape s) {
+            rows.push_back({"qmoe_decode", name, [s] { return checkQMoeDecode(s); }, 1e-4});
+        };
+        moeRow("V2LiteQ4KMDownQ5_0", {2048, 8, 6, {WType::Q4_K, WType::Q5_0, 1408}, {WType::Q4_K, WType::Q6_K, 2816}, false, true, none});
+        moeRow("V2LiteQ4KMDownQ8_0", {2048, 8, 6, {WType::Q4_K, WType::Q8_0, 1408}, {WType::Q4_K, WType::Q4_K, 2816}, false, false, none});
+        moeRow("V2LiteQ8_0", {2048, 8, 6, {WType::Q8_0, WType::Q8_0, 1408}, {WType::Q8_0, WType::Q8_0, 2816}, false, true, none});
+        moeRow("V2LiteQ5_1Q4_1NoShared", {2048, 4, 2, {WType::Q5_1, WType::Q4_1, 1408}, {WType::Q4_K, WType::Q4_K, 0}, false, false, none});
+        moeRow("V2LiteFloatTypes", {2048, 4, 3, {WType::BF16, WType::F16, 1408}, {WType::F32, WType::BF16, 2816}, false, true, none});
+        moeRow("V2LiteDenseLayer0Q4KM", {2048, 0, 0, {WType::Q4_K, WType::Q4_K, 0}, {WType::Q4_K, WType::Q5_0, 10944}, false, true, none});
+        moeRow("V2LiteDenseLayer0Q8_0", {2048, 0, 0, {WType::Q8_0, WType::Q8_0, 0}, {WType::Q8_0, WType::Q8_0, 10944}, false, false, none});
+        // Fused routing: real expert counts and routing rules, small inter to keep the host twin quick.
+        moeRow("FusedRouteV2LiteQ4KM", {2048, 64, 6, {WType::Q4_K, WType::Q5_0, 128}, {WType::Q4_K, WType::Q6_K, 256}, true, true, v2lite});
+        moeRow("FusedRouteV2GroupLimitedQ8_0", {5120, 160, 6, {WType::Q8_0, WType::Q8_0, 64}, {WType::Q8_0, WType::Q8_0, 128}, true, false, v2});
+        moeRow("FusedRouteV3NoauxTcQ4_0", {7168, 256, 8, {WType::Q4_0, WType::Q8_0, 32}, {WType::Q5_K, WType::Q6_K, 256}, true, true, v3});
+    }
+    // ---- end quantized decode rows ----
 
     return rows;
 }

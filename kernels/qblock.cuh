@@ -1,0 +1,317 @@
+// Device-side dequantization of GGUF-packed rows, shared by the quantized decode kernels (qgemv,
+// qembedding, qmoe_decode): any QMatrix row is read as "groups" of 8 consecutive elements, and a
+// group is dequantized in registers straight from the packed bytes. Every weight is computed with
+// the same float operations, in the same order, as the CPU twin (inference/model/quant_*.cpp),
+// with explicit _rn intrinsics so nvcc cannot fuse them into an FMA: the dequantized weights equal
+// the twin's bit for bit, and only the dot products' summation order differs.
+// dequantGroup and groupDot also compile for the host (FATHOM_QHD), so a CPU test
+// (tests/gpu/qblock_host_test.cu) pins the bit twiddling against the twins without a GPU.
+// Included by .cu files only.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/common.cuh"
+#include "kernels/qmatrix.cuh"
+
+namespace fathom::kernels::qblock {
+
+using u8 = unsigned char;
+
+// ---- loads: weights come through the read-only path (__ldg, cached in L1). Neighbouring lanes
+// read neighbouring bytes of one block (a group is 8 of its 32 or 256 elements), so a warp's loads
+// cover a contiguous stretch of the row and every fetched sector is used. Blocks of 18, 22, 34 and
+// 210 bytes leave many fields only 2-byte aligned; the loaders take the widest load the address
+// allows. ----
+
+#define FATHOM_QHD __host__ __device__ __forceinline__
+
+// Read-only load: __ldg on the device, a plain read on the host.
+template <typename V>
+FATHOM_QHD V ldro(const V* p)
+{
+#ifdef __CUDA_ARCH__
+    return __ldg(p);
+#else
+    return *p;
+#endif
+}
+
+// Rounded float ops that nvcc may not fuse into an FMA (the host compiler does not contract
+// without -ffp-contract/-mfma, which the build never sets).
+FATHOM_QHD float mulRn(float a, float b)
+{
+#ifdef __CUDA_ARCH__
+    return __fmul_rn(a, b);
+#else
+    return a * b;
+#endif
+}
+FATHOM_QHD float addRn(float a, float b)
+{
+#ifdef __CUDA_ARCH__
+    return __fadd_rn(a, b);
+#else
+    return a + b;
+#endif
+}
+FATHOM_QHD float subRn(float a, float b)
+{
+#ifdef __CUDA_ARCH__
+    return __fsub_rn(a, b);
+#else
+    return a - b;
+#endif
+}
+
+FATHOM_QHD float bitsToFloat(unsigned u)
+{
+#ifdef __CUDA_ARCH__
+    return __uint_as_float(u);
+#else
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+#endif
+}
+
+FATHOM_QHD float halfAt(const u8* p)
+{
+    return __half2float(__ushort_as_half(ldro(reinterpret_cast<const unsigned short*>(p))));
+}
+
+// 4 bytes from a 2-byte aligned address.
+FATHOM_QHD unsigned load4(const u8* p)
+{
+    if ((reinterpret_cast<std::uintptr_t>(p) & 3) == 0)
+        return ldro(reinterpret_cast<const unsigned*>(p));
+    const unsigned short* h = reinterpret_cast<const unsigned short*>(p);
+    return static_cast<unsigned>(ldro(h)) | (static_cast<unsigned>(ldro(h + 1)) << 16);
+}
+
+// 8 bytes from a 2-byte aligned address.
+FATHOM_QHD uint2 load8(const u8* p)
+{
+    const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
+    if ((a & 7) == 0)
+        return ldro(reinterpret_cast<const uint2*>(p));
+    if ((a & 3) == 0) {
+        const unsigned* q = reinterpret_cast<const unsigned*>(p);
+        return make_uint2(ldro(q), ldro(q + 1));
+    }
+    return make_uint2(load4(p), load4(p + 4));
+}
+
+FATHOM_QHD int byteOf(uint2 v, int i) { return ((i < 4 ? v.x : v.y) >> (8 * (i & 3))) & 0xff; }
+
+// Q4_K / Q5_K: the 6-bit scale and min of sub-block s from the 12 packed bytes (ggml's
+// get_scale_min_k4; the CPU twin is inference/model/quant_k_scales.h).
+FATHOM_QHD void kScaleMin(const u8* scales, int s, int& sc, int& mn)
+{
+    const unsigned w0 = ldro(reinterpret_cast<const unsigned*>(scales));
+    const unsigned w1 = ldro(reinterpret_cast<const unsigned*>(scales + 4));
+    const unsigned w2 = ldro(reinterpret_cast<const unsigned*>(scales + 8));
+    auto b = [w0, w1, w2](int k) -> int {
+        const unsigned word = k < 4 ? w0 : (k < 8 ? w1 : w2);
+        return (word >> (8 * (k & 3))) & 0xff;
+    };
+    if (s < 4) {
+        sc = b(s) & 63;
+        mn = b(s + 4) & 63;
+    } else {
+        sc = (b(s + 4) & 0x0f) | ((b(s - 4) >> 6) << 4);
+        mn = (b(s + 4) >> 4) | ((b(s) >> 6) << 4);
+    }
+}
+
+// Dequantizes group g (elements 8g .. 8g+7) of the row starting at `row` into w.
+template <WType T>
+FATHOM_QHD void dequantGroup(const u8* row, int g, float w[8])
+{
+    if constexpr (T == WType::F32) {
+        const float4* p = reinterpret_cast<const float4*>(row) + 2 * g;
+        const float4 a = ldro(p), b = ldro(p + 1);
+        w[0] = a.x; w[1] = a.y; w[2] = a.z; w[3] = a.w;
+        w[4] = b.x; w[5] = b.y; w[6] = b.z; w[7] = b.w;
+    } else if constexpr (T == WType::BF16 || T == WType::F16) {
+        // bf16 -> fp32 is exact (the high half of the bits); f16 -> fp32 too.
+        const uint4 v = ldro(reinterpret_cast<const uint4*>(row) + g);
+        const unsigned u[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            if constexpr (T == WType::BF16) {
+                w[2 * i] = bitsToFloat(u[i] << 16);
+                w[2 * i + 1] = bitsToFloat(u[i] & 0xffff0000u);
+            } else {
+                w[2 * i] = __half2float(__ushort_as_half(static_cast<unsigned short>(u[i] & 0xffffu)));
+                w[2 * i + 1] = __half2float(__ushort_as_half(static_cast<unsigned short>(u[i] >> 16)));
+            }
+        }
+    } else if constexpr (T == WType::Q8_0) {
+        // 34 bytes: f16 d, int8 q[32]; w = q * d.
+        const u8* b = row + static_cast<std::int64_t>(g >> 2) * 34;
+        const float d = halfAt(b);
+        const uint2 q = load8(b + 2 + 8 * (g & 3));
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+            w[i] = mulRn(static_cast<float>(static_cast<signed char>(byteOf(q, i))), d);
+    } else if constexpr (T == WType::Q4_0 || T == WType::Q4_1) {
+        // 18 / 20 bytes: f16 d (, f16 m), 16 bytes of nibbles: element i < 16 low nibble of byte i,
+        // element i + 16 its high nibble. Groups 0, 1 take low nibbles of bytes 0-7, 8-15; 2, 3 high.
+        constexpr int kBytes = T == WType::Q4_0 ? 18 : 20, kQs = T == WType::Q4_0 ? 2 : 4;
+        const u8* b = row + static_cast<std::int64_t>(g >> 2) * kBytes;
+        const int j = g & 3;
+        const float d = halfAt(b);
+        const uint2 q = load8(b + kQs + 8 * (j & 1));
+        const int shift = (j >> 1) * 4;
+        if constexpr (T == WType::Q4_0) {
+#pragma unroll
+            for (int i = 0; i < 8; ++i)
+                w[i] = mulRn(d, static_cast<float>(((byteOf(q, i) >> shift) & 0x0f) - 8));
+        } else {
+            const float m = halfAt(b + 2);
+#pragma unroll
+            for (int i = 0; i < 8; ++i)
+                w[i] = addRn(mulRn(d, static_cast<float>((byteOf(q, i) >> shift) & 0x0f)), m);
+        }
+    } else if constexpr (T == WType::Q5_0 || T == WType::Q5_1) {
+        // 22 / 24 bytes: f16 d (, f16 m), u32 fifth bits (bit e for element e), 16 bytes of nibbles
+        // laid out as Q4_0's.
+        constexpr int kBytes = T == WType::Q5_0 ? 22 : 24, kQh = T == WType::Q5_0 ? 2 : 4;
+        const u8* b = row + static_cast<std::int64_t>(g >> 2) * kBytes;
+        const int j = g & 3;
+        const float d = halfAt(b);
+        const unsigned qh = load4(b + kQh) >> (8 * j);
+        const uint2 q = load8(b + kQh + 4 + 8 * (j & 1));
+        const int shift = (j >> 1) * 4;
+        if constexpr (T == WType::Q5_0) {
+#pragma unroll
+            for (int i = 0; i < 8; ++i) {
+                const int v = ((byteOf(q, i) >> shift) & 0x0f) | static_cast<int>(((qh >> i) & 1u) << 4);
+                w[i] = mulRn(d, static_cast<float>(v - 16));
+            }
+        } else {
+            const float m = halfAt(b + 2);
+#pragma unroll
+            for (int i = 0; i < 8; ++i) {
+                const int v = ((byteOf(q, i) >> shift) & 0x0f) | static_cast<int>(((qh >> i) & 1u) << 4);
+                w[i] = addRn(mulRn(d, static_cast<float>(v)), m);
+            }
+        }
+    } else if constexpr (T == WType::Q4_K || T == WType::Q5_K) {
+        // 144 / 176 bytes (multiples of 16, so every field is aligned): f16 d, f16 dmin, 12 bytes
+        // of 6-bit scales/mins, (Q5_K: 32 bytes of fifth bits,) 128 bytes of nibbles. Sub-block s
+        // (32 elements) reads bytes 32*(s/2) .. +32, low nibbles for even s, high for odd.
+        constexpr int kBytes = T == WType::Q4_K ? 144 : 176, kQs = T == WType::Q4_K ? 16 : 48;
+        const u8* b = row + static_cast<std::int64_t>(g >> 5) * kBytes;
+        const int gi = g & 31, s = gi >> 2, l0 = (gi & 3) * 8;
+        const float d = halfAt(b), dmin = halfAt(b + 2);
+        int sc, mn;
+        kScaleMin(b + 4, s, sc, mn);
+        const float dl = mulRn(d, static_cast<float>(sc));
+        const float ml = mulRn(dmin, static_cast<float>(mn));
+        const uint2 q = ldro(reinterpret_cast<const uint2*>(b + kQs + 32 * (s >> 1) + l0));
+        const int shift = (s & 1) * 4;
+        if constexpr (T == WType::Q4_K) {
+#pragma unroll
+            for (int i = 0; i < 8; ++i)
+                w[i] = subRn(mulRn(dl, static_cast<float>((byteOf(q, i) >> shift) & 0x0f)), ml);
+        } else {
+            const uint2 qh = ldro(reinterpret_cast<const uint2*>(b + 16 + l0));
+#pragma unroll
+            for (int i = 0; i < 8; ++i) {
+                const int v = ((byteOf(q, i) >> shift) & 0x0f) | (((byteOf(qh, i) >> s) & 1) << 4);
+                w[i] = subRn(mulRn(dl, static_cast<float>(v)), ml);
+            }
+        }
+    } else if constexpr (T == WType::Q6_K) {
+        // 210 bytes (2-byte aligned): ql[128], qh[64], int8 scales[16], f16 d. Element j of half h
+        // takes its low 4 bits from ql[64h + j%64] (shift 4*(j/64)) and its top 2 bits from
+        // qh[32h + j%32] (shift 2*(j/32)); scale sc[8h + j/16].
+        const u8* b = row + static_cast<std::int64_t>(g >> 5) * 210;
+        const int e0 = (g & 31) * 8, h = e0 >> 7, j0 = e0 & 127;
+        const uint2 lo = load8(b + 64 * h + (j0 & 63));
+        const uint2 hi = load8(b + 128 + 32 * h + (j0 & 31));
+        const int sc = static_cast<signed char>(ldro(reinterpret_cast<const unsigned char*>(b + 192 + 8 * h + (j0 >> 4))));
+        const float scale = mulRn(halfAt(b + 208), static_cast<float>(sc));
+        const int ls = 4 * (j0 >> 6), hs = 2 * ((j0 >> 5) & 3);
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+            const int v = ((byteOf(lo, i) >> ls) & 0x0f) | (((byteOf(hi, i) >> hs) & 3) << 4);
+            w[i] = mulRn(scale, static_cast<float>(v - 32));
+        }
+    }
+}
+
+// Dot of group g of a row with 8 fp32 activations.
+template <WType T>
+FATHOM_QHD float groupDot(const u8* row, int g, const float x[8])
+{
+    float w[8];
+    dequantGroup<T>(row, g, w);
+    float s = w[0] * x[0];
+#pragma unroll
+    for (int i = 1; i < 8; ++i)
+        s = fmaf(w[i], x[i], s);
+    return s;
+}
+
+// One lane's share of the dot of a row (ngroups groups) with fp32 x in shared memory (x[8g .. 8g+7]
+// for group g): lanes take groups lane, lane + 32, ...; the caller sums over the warp, once, after
+// as many rows as it likes. With rowB (same type and length) both rows are dotted with the same x,
+// so gate and up share each x read. U groups per row and lane in flight (6 in all: qmoe_decode's
+// 128-register budget without spills); past the end a lane re-reads the last group and drops it.
+template <WType T, bool kTwo>
+__device__ __forceinline__ void laneRowDot(const u8* rowA, const u8* rowB, int ngroups, const float* x, int lane,
+                                           float& accA, float& accB)
+{
+    constexpr int U = kTwo ? 3 : 6;
+    for (int g0 = lane; g0 < ngroups; g0 += 32 * U) {
+#pragma unroll
+        for (int u = 0; u < U; ++u) {
+            const int g = g0 + 32 * u;
+            const int gc = g < ngroups ? g : ngroups - 1;
+            const float4 x0 = reinterpret_cast<const float4*>(x)[2 * gc];
+            const float4 x1 = reinterpret_cast<const float4*>(x)[2 * gc + 1];
+            const float xv[8] = {x0.x, x0.y, x0.z, x0.w, x1.x, x1.y, x1.z, x1.w};
+            const float keep = g < ngroups ? 1.f : 0.f;
+            accA = fmaf(keep, groupDot<T>(rowA, gc, xv), accA);
+            if constexpr (kTwo)
+                accB = fmaf(keep, groupDot<T>(rowB, gc, xv), accB);
+        }
+    }
+}
+
+// The same with the type chosen at run time (one switch per row, outside the loop); rowB null: one row.
+__device__ __forceinline__ void laneRowDotAny(WType t, const u8* rowA, const u8* rowB, int ngroups, const float* x,
+                                              int lane, float& accA, float& accB)
+{
+#define FATHOM_QDOT_CASE(T)                                                    \
+    case T:                                                                    \
+        if (rowB)                                                              \
+            laneRowDot<T, true>(rowA, rowB, ngroups, x, lane, accA, accB);     \
+        else                                                                   \
+            laneRowDot<T, false>(rowA, nullptr, ngroups, x, lane, accA, accB); \
+        break;
+    switch (t) {
+        FATHOM_QDOT_CASE(WType::F32)
+        FATHOM_QDOT_CASE(WType::F16)
+        FATHOM_QDOT_CASE(WType::BF16)
+        FATHOM_QDOT_CASE(WType::Q8_0)
+        FATHOM_QDOT_CASE(WType::Q4_0)
+        FATHOM_QDOT_CASE(WType::Q4_1)
+        FATHOM_QDOT_CASE(WType::Q5_0)
+        FATHOM_QDOT_CASE(WType::Q5_1)
+        FATHOM_QDOT_CASE(WType::Q4_K)
+        FATHOM_QDOT_CASE(WType::Q5_K)
+        FATHOM_QDOT_CASE(WType::Q6_K)
+    }
+#undef FATHOM_QDOT_CASE
+}
+
+}  // namespace fathom::kernels::qblock

@@ -1,0 +1,319 @@
+// Fused quantized decode experts: kernels/moe_expert_decode's queue design on GGUF-packed weights.
+// A persistent grid takes work items from an atomic queue, in this order:
+//   [router rows]  (fused routing only) 8 fp32 router logits per item
+//   [routing]      (fused routing only) one warp picks the experts once all router rows are in,
+//                  while the other blocks already stream the shared expert
+//   [shared h]     h = SiLU(gate·x) * (up·x) for the shared expert, 8 rows per item: no routing needed
+//   [routed h]     the same for the chosen routed experts, weighted, once the routing is known
+//   [down]         out = Σ_slots down_e · h_e, 8 output rows per item (one warp each), once every h is in
+// An item only ever waits for items handed out before it, which are all running already, so the
+// queue cannot deadlock whatever the grid size. Each output row is summed by one warp in a fixed
+// order: the result is deterministic. Weights are dequantized in registers (kernels/qblock.cuh).
+#include "kernels/qmoe_decode.cuh"
+
+#include <algorithm>
+#include <mutex>
+
+#include "kernels/common.cuh"
+#include "kernels/moe_common.cuh"
+#include "kernels/moe_route_device.cuh"
+#include "kernels/qblock.cuh"
+
+namespace fathom::kernels {
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kWarps = kThreads / 32;
+constexpr int kMaxSlots = 32;
+constexpr int kMaxHidden = 16384;
+
+// sync_ws slots
+constexpr int kQueue = 0, kHDone = 1, kBlocksDone = 2, kRouterDone = 3, kRouted = 4;
+
+// Thread 0 waits until *counter >= target, then the whole block may read what was counted.
+__device__ void waitFor(int* counter, int target)
+{
+    if (threadIdx.x == 0) {
+        long long spins = 0;
+        while (atomicAdd(counter, 0) < target) {
+            __nanosleep(100);
+            if (++spins > (1LL << 25)) __trap();  // never expected: fail loudly, not hang
+        }
+        __threadfence();
+    }
+    __syncthreads();
+}
+
+// Publishes the block's writes of this item (each writer fenced already) and counts the item done.
+__device__ void countDone(int* counter)
+{
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        __threadfence();
+        atomicAdd(counter, 1);
+    }
+}
+
+// The router's fp32 row dot with the fp32 hidden state (both from global memory, x stays in L1).
+__device__ float rowDotF32(const float4* w, const float4* x, int nc4, int lane)
+{
+    float s = 0.f;
+    for (int c = lane; c < nc4; c += 32) {
+        const float4 wv = __ldg(w + c), xv = __ldg(x + c);
+        s += wv.x * xv.x + wv.y * xv.y + wv.z * xv.z + wv.w * xv.w;
+    }
+    return warpSum(s);
+}
+
+__device__ __forceinline__ const unsigned char* rowOf(const QMatrix& m, long long r)
+{
+    return static_cast<const unsigned char*>(m.data) + r * m.row_bytes;
+}
+
+// Two blocks per SM at 128 registers: each lane keeps 6 weight groups in flight (3 per row for
+// gate+up, kernels/qblock.cuh), without spills. Left alone ptxas takes 168 registers (one block per
+// SM); capped at 64 it spills. Which balance of warps and loads in flight streams fastest is a
+// question for the H200 (kernel_bench qmoe_decode rows).
+__global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams p)
+{
+    gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
+    using detail::silu;
+    extern __shared__ float4 smem4[];
+    float* xs = reinterpret_cast<float*>(smem4);  // fp32 [hidden]
+    float* hs = xs + p.hidden;                    // fp32 [h_total], copy of h_ws
+    __shared__ int s_expert[kMaxSlots];
+    __shared__ float s_weight[kMaxSlots];
+    __shared__ int s_item;
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int n_slots = p.top_k + p.n_shared;
+    const bool fused = p.gate_w != nullptr;
+    const int inter_r = p.routed.inter, inter_s = p.shared.inter;
+    if (threadIdx.x < n_slots) {
+        const bool routed = threadIdx.x < p.top_k;
+        s_expert[threadIdx.x] = routed ? (fused ? 0 : p.topk_ids[threadIdx.x]) : 0;
+        s_weight[threadIdx.x] = routed ? (fused ? 0.f : p.topk_weights[threadIdx.x]) : 1.0f;
+    }
+    for (int c = threadIdx.x; c < p.hidden / 4; c += kThreads)
+        smem4[c] = __ldg(reinterpret_cast<const float4*>(p.x) + c);
+    __syncthreads();
+
+    // h_ws layout: routed slot s at s * inter_r, then the shared expert at top_k * inter_r.
+    const int shared_off = p.top_k * inter_r;
+    const int h_total = shared_off + p.n_shared * inter_s;
+    const int ipr = (inter_r + kWarps - 1) / kWarps;  // h items per routed slot
+    const int ips = (inter_s + kWarps - 1) / kWarps;  // h items of the shared expert
+    const int n_router = fused ? (p.n_routed + kWarps - 1) / kWarps : 0;
+    const int b_route = n_router;                           // the routing item (fused)
+    const int b_shared = b_route + (fused ? 1 : 0);         // first shared-h item
+    const int b_routed = b_shared + p.n_shared * ips;       // first routed-h item
+    const int b_down = b_routed + p.top_k * ipr;            // first down item
+    const int total = b_down + (p.hidden + kWarps - 1) / kWarps;
+    const int n_h = b_down - b_shared;
+    const int hgroups = p.hidden / 8;
+    bool routing_known = !fused;
+    bool h_ready = false;
+
+    for (;;) {
+        if (threadIdx.x == 0) s_item = atomicAdd(&p.sync_ws[kQueue], 1);
+        __syncthreads();
+        const int item = s_item;
+        if (item >= total) break;
+
+        if (item < b_route) {
+            // ---- router logits: warp `warp` computes row r ----
+            const int r = item * kWarps + warp;
+            if (r < p.n_routed) {
+                const float l = rowDotF32(reinterpret_cast<const float4*>(p.gate_w + static_cast<size_t>(r) * p.hidden),
+                                          reinterpret_cast<const float4*>(p.x), p.hidden / 4, lane);
+                if (lane == 0) {
+                    p.logits_ws[r] = l;
+                    __threadfence();
+                }
+            }
+            countDone(&p.sync_ws[kRouterDone]);
+        } else if (item == b_route && fused) {
+            // ---- routing: one warp, from all router logits ----
+            __shared__ float s_score[detail::kMaxRouteExperts];
+            __shared__ float s_choice[detail::kMaxRouteExperts];
+            waitFor(&p.sync_ws[kRouterDone], n_router);
+            if (warp == 0) {
+                for (int i = lane; i < p.n_routed; i += 32) s_score[i] = __ldcg(p.logits_ws + i);
+                __syncwarp();
+                detail::routeOneToken(p, s_score, s_choice, p.topk_ids, p.topk_weights);
+                __threadfence();
+            }
+            countDone(&p.sync_ws[kRouted]);
+        } else if (item < b_down) {
+            // ---- gate/up: warp `warp` computes intermediate row i of one slot ----
+            const bool routed_item = item >= b_routed;
+            if (routed_item && !routing_known) {
+                waitFor(&p.sync_ws[kRouted], 1);
+                if (threadIdx.x < p.top_k) {
+                    s_expert[threadIdx.x] = __ldcg(p.topk_ids + threadIdx.x);
+                    s_weight[threadIdx.x] = __ldcg(p.topk_weights + threadIdx.x);
+                }
+                __syncthreads();
+                routing_known = true;
+            }
+            const int k = routed_item ? item - b_routed : item - b_shared;
+            const int per = routed_item ? ipr : ips;
+            const int slot = routed_item ? k / per : p.top_k;
+            const int inter = routed_item ? inter_r : inter_s;
+            const int i = (k % per) * kWarps + warp;
+            if (i < inter) {
+                // Fields picked one by one: a reference to either group would copy the params to local memory.
+                const long long row = (routed_item ? static_cast<long long>(s_expert[slot]) * inter : 0) + i;
+                const WType type = routed_item ? p.routed.gate.type : p.shared.gate.type;
+                const long long gate_rb = routed_item ? p.routed.gate.row_bytes : p.shared.gate.row_bytes;
+                const long long up_rb = routed_item ? p.routed.up.row_bytes : p.shared.up.row_bytes;
+                const auto* gate = static_cast<const unsigned char*>(routed_item ? p.routed.gate.data : p.shared.gate.data);
+                const auto* up = static_cast<const unsigned char*>(routed_item ? p.routed.up.data : p.shared.up.data);
+                float sg = 0.f, su = 0.f;
+                qblock::laneRowDotAny(type, gate + row * gate_rb, up + row * up_rb, hgroups, xs, lane, sg, su);
+                sg = warpSum(sg);
+                su = warpSum(su);
+                if (lane == 0) {
+                    const int off = routed_item ? slot * inter_r : shared_off;
+                    p.h_ws[off + i] = s_weight[slot] * silu(sg) * su;
+                    __threadfence();  // h row visible device-wide before the item is counted
+                }
+            }
+            countDone(&p.sync_ws[kHDone]);
+        } else {
+            // ---- down: warp `warp` computes output row o over every slot ----
+            if (!h_ready) {
+                waitFor(&p.sync_ws[kHDone], n_h);
+                if (!routing_known) {
+                    if (threadIdx.x < p.top_k) {
+                        s_expert[threadIdx.x] = __ldcg(p.topk_ids + threadIdx.x);
+                        s_weight[threadIdx.x] = __ldcg(p.topk_weights + threadIdx.x);
+                    }
+                    routing_known = true;
+                }
+                for (int q = threadIdx.x; q < h_total / 4; q += kThreads)
+                    reinterpret_cast<float4*>(hs)[q] = __ldcg(reinterpret_cast<const float4*>(p.h_ws) + q);
+                __syncthreads();
+                h_ready = true;
+            }
+            const int o = (item - b_down) * kWarps + warp;
+            if (o < p.hidden) {
+                float acc = 0.f, unused = 0.f;
+                for (int slot = 0; slot < p.top_k; ++slot)
+                    qblock::laneRowDotAny(p.routed.down.type,
+                                           rowOf(p.routed.down, static_cast<long long>(s_expert[slot]) * p.hidden + o),
+                                           nullptr, inter_r / 8, hs + slot * inter_r, lane, acc, unused);
+                if (p.n_shared)
+                    qblock::laneRowDotAny(p.shared.down.type, rowOf(p.shared.down, o), nullptr, inter_s / 8,
+                                           hs + shared_off, lane, acc, unused);
+                acc = warpSum(acc);
+                if (lane == 0)
+                    p.out[o] = p.accumulate ? p.out[o] + acc : acc;
+            }
+        }
+        __syncthreads();  // s_item is reused by the next item
+    }
+
+    // The last block out resets the counters so the next launch (next layer, next graph replay) starts at 0.
+    if (threadIdx.x == 0 && atomicAdd(&p.sync_ws[kBlocksDone], 1) == static_cast<int>(gridDim.x) - 1) {
+        p.sync_ws[kQueue] = 0;
+        p.sync_ws[kHDone] = 0;
+        p.sync_ws[kBlocksDone] = 0;
+        p.sync_ws[kRouterDone] = 0;
+        p.sync_ws[kRouted] = 0;
+    }
+}
+
+// The checks one expert group must pass: gate/up [n*inter, hidden] of one type, down [n*hidden, inter].
+void checkGroup(const QMoeExperts& g, int n, int hidden, const char* op, const char* name)
+{
+    const std::string what = std::string(name) + " ";
+    require(g.inter > 0 && g.inter % 8 == 0, op, what + "inter " + std::to_string(g.inter) + " must be a positive multiple of 8");
+    for (const auto& [m, label] : {std::pair{&g.gate, "gate"}, std::pair{&g.up, "up"}, std::pair{&g.down, "down"}}) {
+        const std::string problem = qmatrixProblem(*m);
+        require(problem.empty(), op, what + label + ": " + problem);
+    }
+    require(g.gate.type == g.up.type, op, what + "gate and up must have the same type");
+    const long long rows = static_cast<long long>(n) * g.inter;
+    require(g.gate.rows == rows && g.up.rows == rows && g.gate.cols == hidden && g.up.cols == hidden, op,
+            what + "gate/up must be [" + std::to_string(rows) + ", " + std::to_string(hidden) + "]");
+    require(g.down.rows == static_cast<long long>(n) * hidden && g.down.cols == g.inter, op,
+            what + "down must be [" + std::to_string(static_cast<long long>(n) * hidden) + ", " + std::to_string(g.inter) +
+                "]");
+}
+
+}  // namespace
+
+void launchQMoeDecode(const QMoeDecodeParams& p, cudaStream_t stream)
+{
+    const char* op = "qmoe_decode";
+    require(p.x && p.out && p.h_ws && p.sync_ws, op, "x, out, h_ws and sync_ws must be set");
+    require(aligned16(p.x) && aligned16(p.out) && aligned16(p.h_ws), op, "x, out and h_ws must be 16-byte aligned");
+    require(p.hidden > 0 && p.hidden % 8 == 0 && p.hidden <= kMaxHidden, op,
+            "hidden " + std::to_string(p.hidden) + " must be a multiple of 8, at most 16384");
+    require(p.n_shared == 0 || p.n_shared == 1, op, "n_shared must be 0 or 1 (the shared experts form one MLP)");
+    require(p.top_k >= 0 && p.n_routed >= 0 && (p.top_k == 0) == (p.n_routed == 0) && p.top_k <= 16, op,
+            "top_k " + std::to_string(p.top_k) + " must be in 1..16 with routed experts, 0 without");
+    require(p.top_k + p.n_shared >= 1, op, "no experts: top_k and n_shared are both 0");
+    if (p.top_k) {
+        require(p.topk_ids && p.topk_weights, op, "topk_ids/topk_weights are null");
+        checkGroup(p.routed, p.n_routed, p.hidden, op, "routed");
+    }
+    if (p.n_shared)
+        checkGroup(p.shared, 1, p.hidden, op, "shared");
+    if (p.gate_w) {
+        require(p.logits_ws && aligned16(p.gate_w), op, "fused routing needs logits_ws and a 16-byte aligned gate_w");
+        require(p.top_k >= 1 && p.n_routed >= p.top_k && p.n_routed <= detail::kMaxRouteExperts, op,
+                "fused routing needs 1 <= top_k <= n_routed <= 512");
+        if (p.method != MoeRouteMethod::Greedy) {
+            require(p.n_group >= 1 && p.n_group <= detail::kMaxRouteGroups && p.n_routed % p.n_group == 0 &&
+                        p.topk_group >= 1 && p.topk_group <= p.n_group &&
+                        p.topk_group * (p.n_routed / p.n_group) >= p.top_k &&
+                        (p.method != MoeRouteMethod::NoauxTc || p.n_routed / p.n_group >= 2),
+                    op, "n_group/topk_group do not fit n_routed and top_k");
+        }
+    }
+
+    const int inter_r = p.top_k ? p.routed.inter : 0, inter_s = p.n_shared ? p.shared.inter : 0;
+    const size_t h_total = static_cast<size_t>(p.top_k) * inter_r + inter_s;
+    const size_t smem = (static_cast<size_t>(p.hidden) + h_total) * 4;
+    const long long items = static_cast<long long>(p.top_k) * ((inter_r + kWarps - 1) / kWarps) +
+                            (inter_s + kWarps - 1) / kWarps + (p.hidden + kWarps - 1) / kWarps +
+                            (p.gate_w ? (p.n_routed + kWarps - 1) / kWarps + 1 : 0);
+    // Device setup (shared-memory opt-in, occupancy) happens once per size, so the launches a
+    // backend captures into its decode graph after a warm-up step make no setup calls.
+    static std::mutex setup_mutex;
+    static size_t smem_enabled = 0, occupancy_smem = 0;
+    static int occupancy_blocks = 0;
+    int resident = 0;
+    {
+        std::lock_guard<std::mutex> lock(setup_mutex);
+        if (smem > smem_enabled) {
+            int dev = 0, smem_max = 0;
+            detail::checkCuda(cudaGetDevice(&dev), op, "cudaGetDevice");
+            detail::checkCuda(cudaDeviceGetAttribute(&smem_max, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev), op,
+                              "cudaDeviceGetAttribute");
+            require(smem + 4096 <= static_cast<size_t>(smem_max), op,
+                    "(hidden + top_k*routed.inter + shared.inter)*4 = " + std::to_string(smem) +
+                        " bytes exceeds shared memory");
+            detail::checkCuda(cudaFuncSetAttribute(qmoeDecodeKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                   static_cast<int>(smem)),
+                              op, "cudaFuncSetAttribute");
+            smem_enabled = smem;
+        }
+        if (smem != occupancy_smem) {
+            int per_sm = 0;
+            detail::checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, qmoeDecodeKernel, kThreads, smem),
+                              op, "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+            occupancy_blocks = std::max(per_sm, 1) * detail::smCount();
+            occupancy_smem = smem;
+        }
+        resident = occupancy_blocks;
+    }
+    // More blocks than fit at once would only queue behind the resident ones (which drain the queue).
+    const int grid = static_cast<int>(std::min<long long>(items, resident));
+    launchOverlapped(qmoeDecodeKernel, dim3(grid), dim3(kThreads), smem, stream, p);
+    checkLaunch(op);
+}
+
+}  // namespace fathom::kernels

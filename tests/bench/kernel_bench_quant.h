@@ -1,0 +1,164 @@
+// kernel_bench rows of the quantized decode kernels (issue #13): qgemv for each GGUF type on the
+// V2-Lite shapes, qembedding, and the fused qmoe_decode of one V2-Lite MoE layer. GB/s counts the
+// packed weight bytes plus the activations read; the caller prints it against the measured copy.
+// Included by kernel_bench.cu only (it shares timeGraph, copiesFor and Result).
+#pragma once
+
+#include "kernels/qembedding.cuh"
+#include "kernels/qgemv.cuh"
+#include "kernels/qmoe_decode.cuh"
+#include "tests/gpu/quant_gpu_util.h"
+
+namespace {
+
+using fathom::kernels::WType;
+
+// `copies` device copies of one random packed matrix, back to back (rotated through so no replay
+// finds its weights in L2).
+struct PackedCopies {
+    fathom::quanttest::PackedMatrix host;
+    DevBuf dev;
+    std::size_t bytes = 0;
+    int copies = 1;
+    PackedCopies(WType t, int rows, int cols, int nCopies, std::uint64_t seed)
+    {
+        Rng rng(seed);
+        host = fathom::quanttest::randomPacked(t, rows, cols, rng);
+        bytes = host.bytes.size();
+        copies = nCopies;
+        dev.resize(bytes * copies);
+        for (int c = 0; c < copies; ++c)
+            check(cudaMemcpy(dev.as<char>() + bytes * c, host.bytes.data(), bytes, cudaMemcpyHostToDevice), "upload packed");
+    }
+    fathom::kernels::QMatrix at(int i) const
+    {
+        fathom::kernels::QMatrix m = host.host();
+        m.data = dev.as<char>() + bytes * (i % copies);
+        return m;
+    }
+};
+
+std::string qShape(WType t, int rows, int cols)
+{
+    return std::string(fathom::kernels::wtypeName(t)) + " " + std::to_string(rows) + "x" + std::to_string(cols);
+}
+
+Result benchQGemv(const char* name, WType t, int rows, int cols, bool swiglu, cudaStream_t s)
+{
+    const std::size_t wBytes = static_cast<std::size_t>(fathom::kernels::wtypeRowBytes(t, cols)) * rows;
+    PackedCopies w(t, rows, cols, std::min(copiesFor(wBytes), 64), 11);
+    DevBuf x(std::size_t(cols) * 8), y(std::size_t(rows) * 4);
+    upload(x, Rng(7).floats(std::size_t(cols) * 2, -1, 1));
+    const double us = timeGraph([&](int i, cudaStream_t st) {
+        kernels::QGemvParams p;
+        p.w = w.at(i);
+        p.x = x.as<float>();
+        p.x_swiglu = swiglu;
+        p.swiglu_up_offset = swiglu ? cols : 0;
+        p.y = y.as<float>();
+        kernels::launchQGemv(p, st);
+    }, w.copies, s);
+    const double bytes = double(wBytes) + double(cols) * 4 * (swiglu ? 2 : 1) + double(rows) * 4;
+    return {name, qShape(t, rows, cols), us, bytes / (us * 1e3), 0};
+}
+
+Result benchQEmbedding(WType t, cudaStream_t s)
+{
+    constexpr int kVocab = 102400, kDim = 2048;
+    PackedCopies table(t, kVocab, kDim, 1, 13);
+    DevBuf ids, out(kDim * 4);
+    uploadRaw(ids, std::vector<std::int32_t>{4711});
+    const double us = timeGraph([&](int, cudaStream_t st) {
+        kernels::QEmbeddingParams p{table.at(0), ids.as<std::int32_t>(), out.as<float>(), 1};
+        kernels::launchQEmbedding(p, st);
+    }, 100, s);
+    const double bytes = double(fathom::kernels::wtypeRowBytes(t, kDim)) + kDim * 4;  // one row read, one written
+    return {"qembedding", qShape(t, kVocab, kDim) + " 1 token", us, bytes / (us * 1e3), 0};
+}
+
+// One V2-Lite MoE layer on one decode token (hidden 2048, 64 routed experts of 1408, top-6, shared
+// expert 2816 wide), fused routing, accumulating into the residual; or the dense layer 0 (shared
+// only, 10944 wide). Bytes: the chosen experts' (6 distinct ids assumed; random routing rarely
+// repeats) and the shared expert's packed weights, the fp32 router and x.
+Result benchQMoeDecode(const char* name, WType gateUp, WType down, WType sharedGateUp, WType sharedDown, bool dense,
+                       cudaStream_t s)
+{
+    constexpr int kHidden = 2048, kRouted = 64, kTopK = 6, kInter = 1408;
+    const int sharedInter = dense ? 10944 : 2816;
+    const int nRouted = dense ? 0 : kRouted, topK = dense ? 0 : kTopK;
+    const std::size_t layerBytes =  // all 64 routed experts of one layer
+        dense ? 0
+              : std::size_t(kRouted) * kInter * 2 * fathom::kernels::wtypeRowBytes(gateUp, kHidden) +
+                    std::size_t(kRouted) * kHidden * fathom::kernels::wtypeRowBytes(down, kInter);
+    const int copies = dense ? 16 : std::max(2, std::min(copiesFor(layerBytes), 4));
+    std::unique_ptr<PackedCopies> g, u, d;
+    if (!dense) {
+        g = std::make_unique<PackedCopies>(gateUp, kRouted * kInter, kHidden, copies, 21);
+        u = std::make_unique<PackedCopies>(gateUp, kRouted * kInter, kHidden, copies, 22);
+        d = std::make_unique<PackedCopies>(down, kRouted * kHidden, kInter, copies, 23);
+    }
+    PackedCopies sg(sharedGateUp, sharedInter, kHidden, copies, 24), su(sharedGateUp, sharedInter, kHidden, copies, 25),
+        sd(sharedDown, kHidden, sharedInter, copies, 26);
+    DevBuf x, gate, out(kHidden * 4), ids(64), weights(64), logits(kRouted * 4), sync(32),
+        h(std::size_t(kTopK * kInter + sharedInter) * 4);
+    upload(x, Rng(1).floats(kHidden, -1, 1));
+    upload(gate, Rng(2).floats(std::size_t(kRouted) * kHidden, -0.05f, 0.05f));
+    upload(out, std::vector<float>(kHidden, 0.f));
+    check(cudaMemset(sync.get(), 0, 32), "zero sync");
+    const double us = timeGraph([&](int i, cudaStream_t st) {
+        kernels::QMoeDecodeParams p;
+        p.x = x.as<float>();
+        if (!dense) {
+            p.routed = {g->at(i), u->at(i), d->at(i), kInter};
+            p.gate_w = gate.as<float>();
+            p.logits_ws = logits.as<float>();
+        }
+        p.shared = {sg.at(i), su.at(i), sd.at(i), sharedInter};
+        p.n_shared = 1;
+        p.topk_ids = ids.as<int>();
+        p.topk_weights = weights.as<float>();
+        p.out = out.as<float>();
+        p.accumulate = 1;
+        p.h_ws = h.as<float>();
+        p.sync_ws = sync.as<int>();
+        p.hidden = kHidden;
+        p.n_routed = nRouted;
+        p.top_k = topK;
+        kernels::launchQMoeDecode(p, st);
+    }, copies * 4, s);
+    const double expert = dense ? 0.0
+                                : 2.0 * kInter * fathom::kernels::wtypeRowBytes(gateUp, kHidden) +
+                                      double(kHidden) * fathom::kernels::wtypeRowBytes(down, kInter);
+    const double bytes = topK * expert + double(sg.bytes + su.bytes + sd.bytes) +
+                         (dense ? 0.0 : double(kRouted) * kHidden * 4) + kHidden * 4.0 * 2;
+    std::string shape = dense ? qShape(sharedGateUp, sharedInter, kHidden) + " dense, down " +
+                                    fathom::kernels::wtypeName(sharedDown)
+                              : std::string(fathom::kernels::wtypeName(gateUp)) + "/" +
+                                    fathom::kernels::wtypeName(down) + " top6 + shared " +
+                                    fathom::kernels::wtypeName(sharedGateUp) + "/" +
+                                    fathom::kernels::wtypeName(sharedDown);
+    return {name, shape, us, bytes / (us * 1e3), 0};
+}
+
+// Every quantized row, in the order they print.
+void benchQuantized(std::vector<Result>& r, cudaStream_t s)
+{
+    for (WType t : {WType::Q8_0, WType::Q4_0, WType::Q4_1, WType::Q5_0, WType::Q5_1, WType::Q4_K, WType::Q5_K,
+                    WType::Q6_K, WType::BF16, WType::F16}) {
+        r.push_back(benchQGemv("qgemv_qkv_a", t, 3648, 2048, false, s));
+        r.push_back(benchQGemv("qgemv_o_proj", t, 2048, 2048, false, s));
+        r.push_back(benchQGemv("qgemv_gate_up", t, 21888, 2048, false, s));
+        if (fathom::kernels::wtypeBlockElements(t) != 256)  // 10944 is no multiple of 256
+            r.push_back(benchQGemv("qgemv_down_swiglu", t, 2048, 10944, true, s));
+        r.push_back(benchQGemv("qgemv_lm_head", t, 102400, 2048, false, s));
+    }
+    for (WType t : {WType::Q4_K, WType::Q6_K, WType::Q8_0})
+        r.push_back(benchQEmbedding(t, s));
+    r.push_back(benchQMoeDecode("qmoe_decode", WType::Q4_K, WType::Q5_0, WType::Q4_K, WType::Q6_K, false, s));
+    r.push_back(benchQMoeDecode("qmoe_decode", WType::Q4_K, WType::Q8_0, WType::Q4_K, WType::Q4_K, false, s));
+    r.push_back(benchQMoeDecode("qmoe_decode", WType::Q8_0, WType::Q8_0, WType::Q8_0, WType::Q8_0, false, s));
+    r.push_back(benchQMoeDecode("qmoe_decode_dense", WType::Q4_K, WType::Q5_0, WType::Q4_K, WType::Q5_0, true, s));
+    r.push_back(benchQMoeDecode("qmoe_decode_dense", WType::Q8_0, WType::Q8_0, WType::Q8_0, WType::Q8_0, true, s));
+}
+
+}  // namespace

@@ -1,0 +1,74 @@
+// The quantized kernels' dequantization (kernels/qblock.cuh) run on the CPU, group by group,
+// against the engine's exact CPU dequantization (the twin): every weight must be equal bit for bit,
+// for every type and at every block position and alignment. Needs no GPU (no label): the device
+// code is the same source, compiled for the host.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernels/qblock.cuh"
+#include "kernels/twins/qmatrix_twin.h"
+#include "tests/gpu/quant_gpu_util.h"
+
+using fathom::kernels::WType;
+
+namespace {
+
+template <WType T>
+void expectGroupsMatchTwin(int rows, int cols, std::uint64_t seed)
+{
+    fathom::attntest::Rng rng(seed);
+    const fathom::quanttest::PackedMatrix m = fathom::quanttest::randomPacked(T, rows, cols, rng);
+    const fathom::kernels::QMatrix q = m.host();
+    const std::vector<float> want = fathom::kernels::twins::dequantizeRowsTwin(q, 0, rows);
+    int mismatches = 0;
+    for (int r = 0; r < rows && mismatches < 5; ++r) {
+        const auto* row = static_cast<const unsigned char*>(q.data) + r * q.row_bytes;
+        for (int g = 0; g < cols / 8; ++g) {
+            float w[8];
+            fathom::kernels::qblock::dequantGroup<T>(row, g, w);
+            for (int i = 0; i < 8; ++i) {
+                const float t = want[static_cast<size_t>(r) * cols + 8 * g + i];
+                if (std::memcmp(&w[i], &t, 4) != 0 && mismatches++ < 5)
+                    ADD_FAILURE() << fathom::kernels::wtypeName(T) << " row " << r << " element " << 8 * g + i
+                                  << ": qblock " << w[i] << ", twin " << t << " (seed " << seed << ")";
+            }
+        }
+    }
+}
+
+// Odd row counts put rows of 18-, 22-, 34- and 210-byte blocks at every 2-byte alignment.
+template <WType T>
+void expectTypeMatches()
+{
+    const bool k = fathom::kernels::wtypeBlockElements(T) == 256;
+    expectGroupsMatchTwin<T>(7, k ? 768 : 96, 1234567);
+    expectGroupsMatchTwin<T>(5, k ? 2048 : 1408, 987654321);
+}
+
+}  // namespace
+
+TEST(QBlockHost, f32GroupsEqualTwin) { expectTypeMatches<WType::F32>(); }
+TEST(QBlockHost, f16GroupsEqualTwin) { expectTypeMatches<WType::F16>(); }
+TEST(QBlockHost, bf16GroupsEqualTwin) { expectTypeMatches<WType::BF16>(); }
+TEST(QBlockHost, q8_0GroupsEqualTwin) { expectTypeMatches<WType::Q8_0>(); }
+TEST(QBlockHost, q4_0GroupsEqualTwin) { expectTypeMatches<WType::Q4_0>(); }
+TEST(QBlockHost, q4_1GroupsEqualTwin) { expectTypeMatches<WType::Q4_1>(); }
+TEST(QBlockHost, q5_0GroupsEqualTwin) { expectTypeMatches<WType::Q5_0>(); }
+TEST(QBlockHost, q5_1GroupsEqualTwin) { expectTypeMatches<WType::Q5_1>(); }
+TEST(QBlockHost, q4_kGroupsEqualTwin) { expectTypeMatches<WType::Q4_K>(); }
+TEST(QBlockHost, q5_kGroupsEqualTwin) { expectTypeMatches<WType::Q5_K>(); }
+TEST(QBlockHost, q6_kGroupsEqualTwin) { expectTypeMatches<WType::Q6_K>(); }
+
+// The random blocks are what the GPU rows feed the kernels: every dequantized weight finite.
+TEST(QBlockHost, randomBlocksDequantizeToFiniteWeights)
+{
+    fathom::attntest::Rng rng(42);
+    for (WType t : {WType::F16, WType::Q8_0, WType::Q4_1, WType::Q5_1, WType::Q4_K, WType::Q5_K, WType::Q6_K}) {
+        const auto m = fathom::quanttest::randomPacked(t, 3, 512, rng);
+        for (float v : fathom::kernels::twins::dequantizeRowsTwin(m.host(), 0, 3))
+            ASSERT_TRUE(std::isfinite(v)) << fathom::kernels::wtypeName(t);
+    }
+}
