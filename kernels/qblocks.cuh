@@ -1,0 +1,274 @@
+// Device-side dequantization of GGUF blocks, eight elements at a time: what dequantize.cu and the
+// tile loaders of qmoe_prefill.cu share. Each type is a small struct that first loads the raw bytes
+// one 8-element chunk needs (so a GEMM can issue the loads for its next tile early) and then decodes
+// them. The arithmetic copies inference/model/quant_*.cpp step by step with __fmul_rn / __fadd_rn /
+// __fsub_rn, so nvcc cannot contract a product and a sum into one FMA: results equal the CPU twin's
+// fp32 bit for bit. Self-contained (the decode kernels may carry their own copy; to be reconciled).
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "kernels/qmatrix.cuh"
+
+namespace fathom::kernels::qblocks {
+
+#ifdef __CUDACC__
+
+// Blocks of 18, 22, 34, 210 bytes leave rows only 2-byte aligned: read such fields in 16-bit pieces.
+__device__ __forceinline__ std::uint32_t ld32a2(const std::uint8_t* p)
+{
+    const std::uint16_t* h = reinterpret_cast<const std::uint16_t*>(p);
+    return static_cast<std::uint32_t>(h[0]) | (static_cast<std::uint32_t>(h[1]) << 16);
+}
+__device__ __forceinline__ float ldHalf(const std::uint8_t* p)
+{
+    return __half2float(__ushort_as_half(*reinterpret_cast<const std::uint16_t*>(p)));
+}
+__device__ __forceinline__ float halfBits(std::uint32_t bits) { return __half2float(__ushort_as_half(static_cast<unsigned short>(bits))); }
+
+// The nibble (4 * hi) of each of the four bytes of w.
+__device__ __forceinline__ int nib(std::uint32_t w, int i, int hi) { return (w >> (8 * i + 4 * hi)) & 0xf; }
+
+// Every chunk type: `load(row, c)` reads what elements [c, c+8) of a row need (c a multiple of 8),
+// `decode(w)` turns it into the eight fp32 values quant.h computes.
+
+struct Q8_0 {
+    std::uint32_t d, q0, q1;
+    __device__ __forceinline__ void load(const std::uint8_t* row, int c)
+    {
+        const std::uint8_t* b = row + (c / 32) * 34;
+        d = *reinterpret_cast<const std::uint16_t*>(b);
+        q0 = ld32a2(b + 2 + c % 32);
+        q1 = ld32a2(b + 6 + c % 32);
+    }
+    __device__ __forceinline__ void decode(float (&w)[8]) const
+    {
+        const float s = halfBits(d);
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            w[i] = __fmul_rn(static_cast<float>(static_cast<std::int8_t>(q0 >> (8 * i))), s);
+            w[i + 4] = __fmul_rn(static_cast<float>(static_cast<std::int8_t>(q1 >> (8 * i))), s);
+        }
+    }
+};
+
+// Q4_0 / Q4_1 / Q5_0 / Q5_1: element j < 16 is the low nibble of byte j, j >= 16 the high nibble of
+// byte j - 16; Q5 adds bit j of the u32 qh as the fifth bit.
+template <int kBytes, bool kMin, bool kFive>
+struct Q32 {
+    std::uint32_t dm, qh, q0, q1;  // dm: f16 d (low half), f16 m (high half, kMin)
+    int j;                         // element of the block, 0 / 8 / 16 / 24
+    __device__ __forceinline__ void load(const std::uint8_t* row, int c)
+    {
+        const std::uint8_t* b = row + (c / 32) * kBytes;
+        j = c % 32;
+        dm = kMin ? ld32a2(b) : *reinterpret_cast<const std::uint16_t*>(b);
+        const std::uint8_t* qs = b + (kMin ? 4 : 2) + (kFive ? 4 : 0);
+        qh = kFive ? ld32a2(b + (kMin ? 4 : 2)) : 0u;
+        q0 = ld32a2(qs + (j & 15));
+        q1 = ld32a2(qs + (j & 15) + 4);
+    }
+    __device__ __forceinline__ void decode(float (&w)[8]) const
+    {
+        const float d = halfBits(dm & 0xffff), m = halfBits(dm >> 16);
+        const int hi = j >= 16;
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+            int q = nib(i < 4 ? q0 : q1, i & 3, hi);
+            if (kFive) q |= ((qh >> (j + i)) & 1) << 4;
+            if (kMin) {
+                w[i] = __fadd_rn(__fmul_rn(d, static_cast<float>(q)), m);
+            } else {
+                w[i] = __fmul_rn(d, static_cast<float>(q - (kFive ? 16 : 8)));
+            }
+        }
+    }
+};
+using Q4_0 = Q32<18, false, false>;
+using Q4_1 = Q32<20, true, false>;
+using Q5_0 = Q32<22, false, true>;
+using Q5_1 = Q32<24, true, true>;
+
+// Q4_K / Q5_K: 144- and 176-byte blocks (multiples of 16, so with a 16-byte aligned matrix every
+// field is naturally aligned). Sub-block s = e / 32 has a 6-bit scale and min (ggml's get_scale_min_k4).
+template <bool kFive>
+struct QK45 {
+    std::uint32_t ddmin, sc0, sc1, sc2;  // f16 d | f16 dmin << 16; the 12 scale bytes
+    uint2 qs, qh;
+    int e;  // element in the super-block
+    __device__ __forceinline__ void load(const std::uint8_t* row, int c)
+    {
+        const std::uint8_t* b = row + (c / 256) * (kFive ? 176 : 144);
+        e = c % 256;
+        const std::uint32_t* w = reinterpret_cast<const std::uint32_t*>(b);
+        ddmin = w[0];
+        sc0 = w[1];
+        sc1 = w[2];
+        sc2 = w[3];
+        const int s = e / 32, l = e % 32;
+        qs = *reinterpret_cast<const uint2*>(b + (kFive ? 48 : 16) + 32 * (s / 2) + l);
+        qh = kFive ? *reinterpret_cast<const uint2*>(b + 16 + l) : make_uint2(0, 0);
+    }
+    __device__ __forceinline__ void decode(float (&w)[8]) const
+    {
+        const int s = e / 32;
+        // A select, not an array: a run-time index into a local array would go through the stack.
+        auto byte = [&](int i) {
+            const std::uint32_t w = i < 4 ? sc0 : (i < 8 ? sc1 : sc2);
+            return static_cast<int>((w >> (8 * (i & 3))) & 0xff);
+        };
+        int sc, mn;
+        if (s < 4) {
+            sc = byte(s) & 63;
+            mn = byte(s + 4) & 63;
+        } else {
+            sc = (byte(s + 4) & 0x0f) | ((byte(s - 4) >> 6) << 4);
+            mn = (byte(s + 4) >> 4) | ((byte(s) >> 6) << 4);
+        }
+        const float dl = __fmul_rn(halfBits(ddmin & 0xffff), static_cast<float>(sc));
+        const float ml = __fmul_rn(halfBits(ddmin >> 16), static_cast<float>(mn));
+        const int hi = s & 1;
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+            int q = nib(i < 4 ? qs.x : qs.y, i & 3, hi);
+            if (kFive) q |= (((i < 4 ? qh.x : qh.y) >> (8 * (i & 3) + s)) & 1) << 4;
+            w[i] = __fsub_rn(__fmul_rn(dl, static_cast<float>(q)), ml);
+        }
+    }
+};
+using Q4_K = QK45<false>;
+using Q5_K = QK45<true>;
+
+// Q6_K: 210-byte blocks (2-byte aligned). Half h = e / 128, j = e % 128: low 4 bits from
+// ql[64h + j % 64] (nibble j / 64), top 2 bits from qh[32h + j % 32] (bits 2 (j / 32)).
+struct Q6_K {
+    std::uint32_t l0, l1, h0, h1, sd;  // sd: int8 scale (low byte) | f16 d << 16
+    int j;
+    __device__ __forceinline__ void load(const std::uint8_t* row, int c)
+    {
+        const std::uint8_t* b = row + (c / 256) * 210;
+        const int e = c % 256, h = e / 128;
+        j = e % 128;
+        l0 = ld32a2(b + 64 * h + j % 64);
+        l1 = ld32a2(b + 64 * h + j % 64 + 4);
+        h0 = ld32a2(b + 128 + 32 * h + j % 32);
+        h1 = ld32a2(b + 128 + 32 * h + j % 32 + 4);
+        const std::uint16_t sc2 = *reinterpret_cast<const std::uint16_t*>(b + 192 + 8 * h + ((j / 16) & ~1));
+        const std::uint32_t sc = (j / 16) & 1 ? sc2 >> 8 : sc2 & 0xff;
+        sd = sc | (static_cast<std::uint32_t>(*reinterpret_cast<const std::uint16_t*>(b + 208)) << 16);
+    }
+    __device__ __forceinline__ void decode(float (&w)[8]) const
+    {
+        const float scale = __fmul_rn(halfBits(sd >> 16), static_cast<float>(static_cast<std::int8_t>(sd & 0xff)));
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+            const int low = nib(i < 4 ? l0 : l1, i & 3, j / 64);
+            const int high = ((i < 4 ? h0 : h1) >> (8 * (i & 3) + 2 * (j / 32))) & 3;
+            w[i] = __fmul_rn(scale, static_cast<float>((low | (high << 4)) - 32));
+        }
+    }
+};
+
+// Plain types: one 16-byte load (bf16, f16) or two (f32) per chunk.
+struct BF16 {
+    uint4 v;
+    __device__ __forceinline__ void load(const std::uint8_t* row, int c) { v = *reinterpret_cast<const uint4*>(row + 2 * c); }
+    __device__ __forceinline__ void decode(float (&w)[8]) const
+    {
+        const std::uint32_t u[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            w[2 * i] = __uint_as_float(u[i] << 16);
+            w[2 * i + 1] = __uint_as_float(u[i] & 0xffff0000u);
+        }
+    }
+};
+struct F16 {
+    uint4 v;
+    __device__ __forceinline__ void load(const std::uint8_t* row, int c) { v = *reinterpret_cast<const uint4*>(row + 2 * c); }
+    __device__ __forceinline__ void decode(float (&w)[8]) const
+    {
+        const std::uint32_t u[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            w[2 * i] = halfBits(u[i] & 0xffff);
+            w[2 * i + 1] = halfBits(u[i] >> 16);
+        }
+    }
+};
+struct F32 {
+    float4 a, b;
+    __device__ __forceinline__ void load(const std::uint8_t* row, int c)
+    {
+        const float4* p = reinterpret_cast<const float4*>(row + 4 * c);
+        a = p[0];
+        b = p[1];
+    }
+    __device__ __forceinline__ void decode(float (&w)[8]) const
+    {
+        w[0] = a.x; w[1] = a.y; w[2] = a.z; w[3] = a.w;
+        w[4] = b.x; w[5] = b.y; w[6] = b.z; w[7] = b.w;
+    }
+};
+
+// The chunk type of a WType, for templates dispatched once on the host.
+template <WType T> struct Chunk;
+template <> struct Chunk<WType::F32> { using type = F32; };
+template <> struct Chunk<WType::F16> { using type = F16; };
+template <> struct Chunk<WType::BF16> { using type = BF16; };
+template <> struct Chunk<WType::Q8_0> { using type = Q8_0; };
+template <> struct Chunk<WType::Q4_0> { using type = Q4_0; };
+template <> struct Chunk<WType::Q4_1> { using type = Q4_1; };
+template <> struct Chunk<WType::Q5_0> { using type = Q5_0; };
+template <> struct Chunk<WType::Q5_1> { using type = Q5_1; };
+template <> struct Chunk<WType::Q4_K> { using type = Q4_K; };
+template <> struct Chunk<WType::Q5_K> { using type = Q5_K; };
+template <> struct Chunk<WType::Q6_K> { using type = Q6_K; };
+
+// Eight fp32 -> eight bf16 (round to nearest even, as the test's rounding of the twin) in 16 bytes.
+__device__ __forceinline__ uint4 packBf16x8(const float (&w)[8])
+{
+    uint4 r;
+    std::uint32_t* u = reinterpret_cast<std::uint32_t*>(&r);
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+        const __nv_bfloat162 v = __floats2bfloat162_rn(w[2 * i], w[2 * i + 1]);
+        u[i] = *reinterpret_cast<const std::uint32_t*>(&v);
+    }
+    return r;
+}
+
+#endif  // __CUDACC__
+
+// Calls f.template operator()<T>() with the WType known at compile time (host-side dispatch).
+template <typename F>
+inline void dispatchWType(WType t, F&& f)
+{
+    switch (t) {
+    case WType::F32: f.template operator()<WType::F32>(); return;
+    case WType::F16: f.template operator()<WType::F16>(); return;
+    case WType::BF16: f.template operator()<WType::BF16>(); return;
+    case WType::Q8_0: f.template operator()<WType::Q8_0>(); return;
+    case WType::Q4_0: f.template operator()<WType::Q4_0>(); return;
+    case WType::Q4_1: f.template operator()<WType::Q4_1>(); return;
+    case WType::Q5_0: f.template operator()<WType::Q5_0>(); return;
+    case WType::Q5_1: f.template operator()<WType::Q5_1>(); return;
+    case WType::Q4_K: f.template operator()<WType::Q4_K>(); return;
+    case WType::Q5_K: f.template operator()<WType::Q5_K>(); return;
+    case WType::Q6_K: f.template operator()<WType::Q6_K>(); return;
+    }
+}
+
+inline bool validWType(WType t) { return static_cast<int>(t) >= 0 && static_cast<int>(t) <= static_cast<int>(WType::Q6_K); }
+
+inline const char* wtypeName(WType t)
+{
+    static const char* const names[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"};
+    return validWType(t) ? names[static_cast<int>(t)] : "unknown";
+}
+
+}  // namespace fathom::kernels::qblocks
