@@ -11,47 +11,100 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "kernels/qmatrix.cuh"
 
 namespace fathom::kernels::qblocks {
 
+// The decoders compile for the host too (tests/gpu/qblocks_test.cpp checks them bit for bit against
+// quant.h without a GPU); on the device the rounding intrinsics keep nvcc from fusing.
 #ifdef __CUDACC__
+#define FATHOM_QHD __host__ __device__ __forceinline__
+#define FATHOM_QUNROLL _Pragma("unroll")
+#else
+#define FATHOM_QHD inline
+#define FATHOM_QUNROLL
+#endif
+
+FATHOM_QHD float qmul(float a, float b)
+{
+#ifdef __CUDA_ARCH__
+    return __fmul_rn(a, b);
+#else
+    return a * b;  // host C++ (-std=c++20) does not contract across statements or into FMA here
+#endif
+}
+FATHOM_QHD float qadd(float a, float b)
+{
+#ifdef __CUDA_ARCH__
+    return __fadd_rn(a, b);
+#else
+    return a + b;
+#endif
+}
+FATHOM_QHD float qsub(float a, float b)
+{
+#ifdef __CUDA_ARCH__
+    return __fsub_rn(a, b);
+#else
+    return a - b;
+#endif
+}
+FATHOM_QHD float bitsToFloat(std::uint32_t u)
+{
+#ifdef __CUDA_ARCH__
+    return __uint_as_float(u);
+#else
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+#endif
+}
+
 
 // Blocks of 18, 22, 34, 210 bytes leave rows only 2-byte aligned: read such fields in 16-bit pieces.
-__device__ __forceinline__ std::uint32_t ld32a2(const std::uint8_t* p)
+FATHOM_QHD std::uint32_t ld32a2(const std::uint8_t* p)
 {
     const std::uint16_t* h = reinterpret_cast<const std::uint16_t*>(p);
     return static_cast<std::uint32_t>(h[0]) | (static_cast<std::uint32_t>(h[1]) << 16);
 }
-__device__ __forceinline__ float ldHalf(const std::uint8_t* p)
+// f16 bits -> fp32, exact (the device's conversion; the host's is the same IEEE widening).
+FATHOM_QHD float halfBits(std::uint32_t bits)
 {
-    return __half2float(__ushort_as_half(*reinterpret_cast<const std::uint16_t*>(p)));
+#ifdef __CUDA_ARCH__
+    return __half2float(__ushort_as_half(static_cast<unsigned short>(bits)));
+#else
+    const std::uint32_t sign = (bits & 0x8000u) << 16, exp = (bits >> 10) & 0x1f, mant = bits & 0x3ff;
+    if (exp == 0x1f) return bitsToFloat(sign | 0x7f800000u | (mant << 13));
+    if (exp != 0) return bitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+    const float sub = static_cast<float>(mant) * (1.0f / 16777216.0f);  // mant * 2^-24, exact
+    return sign ? -sub : sub;
+#endif
 }
-__device__ __forceinline__ float halfBits(std::uint32_t bits) { return __half2float(__ushort_as_half(static_cast<unsigned short>(bits))); }
 
 // The nibble (4 * hi) of each of the four bytes of w.
-__device__ __forceinline__ int nib(std::uint32_t w, int i, int hi) { return (w >> (8 * i + 4 * hi)) & 0xf; }
+FATHOM_QHD int nib(std::uint32_t w, int i, int hi) { return (w >> (8 * i + 4 * hi)) & 0xf; }
 
 // Every chunk type: `load(row, c)` reads what elements [c, c+8) of a row need (c a multiple of 8),
 // `decode(w)` turns it into the eight fp32 values quant.h computes.
 
 struct Q8_0 {
     std::uint32_t d, q0, q1;
-    __device__ __forceinline__ void load(const std::uint8_t* row, int c)
+    FATHOM_QHD void load(const std::uint8_t* row, int c)
     {
         const std::uint8_t* b = row + (c / 32) * 34;
         d = *reinterpret_cast<const std::uint16_t*>(b);
         q0 = ld32a2(b + 2 + c % 32);
         q1 = ld32a2(b + 6 + c % 32);
     }
-    __device__ __forceinline__ void decode(float (&w)[8]) const
+    FATHOM_QHD void decode(float (&w)[8]) const
     {
         const float s = halfBits(d);
-#pragma unroll
+FATHOM_QUNROLL
         for (int i = 0; i < 4; ++i) {
-            w[i] = __fmul_rn(static_cast<float>(static_cast<std::int8_t>(q0 >> (8 * i))), s);
-            w[i + 4] = __fmul_rn(static_cast<float>(static_cast<std::int8_t>(q1 >> (8 * i))), s);
+            w[i] = qmul(static_cast<float>(static_cast<std::int8_t>(q0 >> (8 * i))), s);
+            w[i + 4] = qmul(static_cast<float>(static_cast<std::int8_t>(q1 >> (8 * i))), s);
         }
     }
 };
@@ -62,7 +115,7 @@ template <int kBytes, bool kMin, bool kFive>
 struct Q32 {
     std::uint32_t dm, qh, q0, q1;  // dm: f16 d (low half), f16 m (high half, kMin)
     int j;                         // element of the block, 0 / 8 / 16 / 24
-    __device__ __forceinline__ void load(const std::uint8_t* row, int c)
+    FATHOM_QHD void load(const std::uint8_t* row, int c)
     {
         const std::uint8_t* b = row + (c / 32) * kBytes;
         j = c % 32;
@@ -72,18 +125,18 @@ struct Q32 {
         q0 = ld32a2(qs + (j & 15));
         q1 = ld32a2(qs + (j & 15) + 4);
     }
-    __device__ __forceinline__ void decode(float (&w)[8]) const
+    FATHOM_QHD void decode(float (&w)[8]) const
     {
         const float d = halfBits(dm & 0xffff), m = halfBits(dm >> 16);
         const int hi = j >= 16;
-#pragma unroll
+FATHOM_QUNROLL
         for (int i = 0; i < 8; ++i) {
             int q = nib(i < 4 ? q0 : q1, i & 3, hi);
             if (kFive) q |= ((qh >> (j + i)) & 1) << 4;
             if (kMin) {
-                w[i] = __fadd_rn(__fmul_rn(d, static_cast<float>(q)), m);
+                w[i] = qadd(qmul(d, static_cast<float>(q)), m);
             } else {
-                w[i] = __fmul_rn(d, static_cast<float>(q - (kFive ? 16 : 8)));
+                w[i] = qmul(d, static_cast<float>(q - (kFive ? 16 : 8)));
             }
         }
     }
@@ -100,7 +153,7 @@ struct QK45 {
     std::uint32_t ddmin, sc0, sc1, sc2;  // f16 d | f16 dmin << 16; the 12 scale bytes
     uint2 qs, qh;
     int e;  // element in the super-block
-    __device__ __forceinline__ void load(const std::uint8_t* row, int c)
+    FATHOM_QHD void load(const std::uint8_t* row, int c)
     {
         const std::uint8_t* b = row + (c / 256) * (kFive ? 176 : 144);
         e = c % 256;
@@ -113,13 +166,13 @@ struct QK45 {
         qs = *reinterpret_cast<const uint2*>(b + (kFive ? 48 : 16) + 32 * (s / 2) + l);
         qh = kFive ? *reinterpret_cast<const uint2*>(b + 16 + l) : make_uint2(0, 0);
     }
-    __device__ __forceinline__ void decode(float (&w)[8]) const
+    FATHOM_QHD void decode(float (&w)[8]) const
     {
         const int s = e / 32;
         // A select, not an array: a run-time index into a local array would go through the stack.
         auto byte = [&](int i) {
-            const std::uint32_t w = i < 4 ? sc0 : (i < 8 ? sc1 : sc2);
-            return static_cast<int>((w >> (8 * (i & 3))) & 0xff);
+            const std::uint32_t word = i < 4 ? sc0 : (i < 8 ? sc1 : sc2);
+            return static_cast<int>((word >> (8 * (i & 3))) & 0xff);
         };
         int sc, mn;
         if (s < 4) {
@@ -129,14 +182,14 @@ struct QK45 {
             sc = (byte(s + 4) & 0x0f) | ((byte(s - 4) >> 6) << 4);
             mn = (byte(s + 4) >> 4) | ((byte(s) >> 6) << 4);
         }
-        const float dl = __fmul_rn(halfBits(ddmin & 0xffff), static_cast<float>(sc));
-        const float ml = __fmul_rn(halfBits(ddmin >> 16), static_cast<float>(mn));
+        const float dl = qmul(halfBits(ddmin & 0xffff), static_cast<float>(sc));
+        const float ml = qmul(halfBits(ddmin >> 16), static_cast<float>(mn));
         const int hi = s & 1;
-#pragma unroll
+FATHOM_QUNROLL
         for (int i = 0; i < 8; ++i) {
             int q = nib(i < 4 ? qs.x : qs.y, i & 3, hi);
             if (kFive) q |= (((i < 4 ? qh.x : qh.y) >> (8 * (i & 3) + s)) & 1) << 4;
-            w[i] = __fsub_rn(__fmul_rn(dl, static_cast<float>(q)), ml);
+            w[i] = qsub(qmul(dl, static_cast<float>(q)), ml);
         }
     }
 };
@@ -148,7 +201,7 @@ using Q5_K = QK45<true>;
 struct Q6_K {
     std::uint32_t l0, l1, h0, h1, sd;  // sd: int8 scale (low byte) | f16 d << 16
     int j;
-    __device__ __forceinline__ void load(const std::uint8_t* row, int c)
+    FATHOM_QHD void load(const std::uint8_t* row, int c)
     {
         const std::uint8_t* b = row + (c / 256) * 210;
         const int e = c % 256, h = e / 128;
@@ -161,14 +214,14 @@ struct Q6_K {
         const std::uint32_t sc = (j / 16) & 1 ? sc2 >> 8 : sc2 & 0xff;
         sd = sc | (static_cast<std::uint32_t>(*reinterpret_cast<const std::uint16_t*>(b + 208)) << 16);
     }
-    __device__ __forceinline__ void decode(float (&w)[8]) const
+    FATHOM_QHD void decode(float (&w)[8]) const
     {
-        const float scale = __fmul_rn(halfBits(sd >> 16), static_cast<float>(static_cast<std::int8_t>(sd & 0xff)));
-#pragma unroll
+        const float scale = qmul(halfBits(sd >> 16), static_cast<float>(static_cast<std::int8_t>(sd & 0xff)));
+FATHOM_QUNROLL
         for (int i = 0; i < 8; ++i) {
             const int low = nib(i < 4 ? l0 : l1, i & 3, j / 64);
             const int high = ((i < 4 ? h0 : h1) >> (8 * (i & 3) + 2 * (j / 32))) & 3;
-            w[i] = __fmul_rn(scale, static_cast<float>((low | (high << 4)) - 32));
+            w[i] = qmul(scale, static_cast<float>((low | (high << 4)) - 32));
         }
     }
 };
@@ -176,24 +229,24 @@ struct Q6_K {
 // Plain types: one 16-byte load (bf16, f16) or two (f32) per chunk.
 struct BF16 {
     uint4 v;
-    __device__ __forceinline__ void load(const std::uint8_t* row, int c) { v = *reinterpret_cast<const uint4*>(row + 2 * c); }
-    __device__ __forceinline__ void decode(float (&w)[8]) const
+    FATHOM_QHD void load(const std::uint8_t* row, int c) { v = *reinterpret_cast<const uint4*>(row + 2 * c); }
+    FATHOM_QHD void decode(float (&w)[8]) const
     {
         const std::uint32_t u[4] = {v.x, v.y, v.z, v.w};
-#pragma unroll
+FATHOM_QUNROLL
         for (int i = 0; i < 4; ++i) {
-            w[2 * i] = __uint_as_float(u[i] << 16);
-            w[2 * i + 1] = __uint_as_float(u[i] & 0xffff0000u);
+            w[2 * i] = bitsToFloat(u[i] << 16);
+            w[2 * i + 1] = bitsToFloat(u[i] & 0xffff0000u);
         }
     }
 };
 struct F16 {
     uint4 v;
-    __device__ __forceinline__ void load(const std::uint8_t* row, int c) { v = *reinterpret_cast<const uint4*>(row + 2 * c); }
-    __device__ __forceinline__ void decode(float (&w)[8]) const
+    FATHOM_QHD void load(const std::uint8_t* row, int c) { v = *reinterpret_cast<const uint4*>(row + 2 * c); }
+    FATHOM_QHD void decode(float (&w)[8]) const
     {
         const std::uint32_t u[4] = {v.x, v.y, v.z, v.w};
-#pragma unroll
+FATHOM_QUNROLL
         for (int i = 0; i < 4; ++i) {
             w[2 * i] = halfBits(u[i] & 0xffff);
             w[2 * i + 1] = halfBits(u[i] >> 16);
@@ -202,13 +255,13 @@ struct F16 {
 };
 struct F32 {
     float4 a, b;
-    __device__ __forceinline__ void load(const std::uint8_t* row, int c)
+    FATHOM_QHD void load(const std::uint8_t* row, int c)
     {
         const float4* p = reinterpret_cast<const float4*>(row + 4 * c);
         a = p[0];
         b = p[1];
     }
-    __device__ __forceinline__ void decode(float (&w)[8]) const
+    FATHOM_QHD void decode(float (&w)[8]) const
     {
         w[0] = a.x; w[1] = a.y; w[2] = a.z; w[3] = a.w;
         w[4] = b.x; w[5] = b.y; w[6] = b.z; w[7] = b.w;
@@ -229,12 +282,14 @@ template <> struct Chunk<WType::Q4_K> { using type = Q4_K; };
 template <> struct Chunk<WType::Q5_K> { using type = Q5_K; };
 template <> struct Chunk<WType::Q6_K> { using type = Q6_K; };
 
+#ifdef __CUDACC__
+
 // Eight fp32 -> eight bf16 (round to nearest even, as the test's rounding of the twin) in 16 bytes.
 __device__ __forceinline__ uint4 packBf16x8(const float (&w)[8])
 {
     uint4 r;
     std::uint32_t* u = reinterpret_cast<std::uint32_t*>(&r);
-#pragma unroll
+FATHOM_QUNROLL
     for (int i = 0; i < 4; ++i) {
         const __nv_bfloat162 v = __floats2bfloat162_rn(w[2 * i], w[2 * i + 1]);
         u[i] = *reinterpret_cast<const std::uint32_t*>(&v);
