@@ -69,6 +69,13 @@ FATHOM_QHD std::uint32_t ld32a2(const std::uint8_t* p)
     const std::uint16_t* h = reinterpret_cast<const std::uint16_t*>(p);
     return static_cast<std::uint32_t>(h[0]) | (static_cast<std::uint32_t>(h[1]) << 16);
 }
+// float(u - off) for 0 <= u < 2^16 without an int-to-float conversion (a quarter-rate instruction on
+// the GPU): 2^23 + u is exact in fp32 and so is subtracting 2^23 + off (the trick ggml-cuda uses).
+FATHOM_QHD float biasedToFloat(std::uint32_t u, float off)
+{
+    return qsub(bitsToFloat(0x4B000000u | u), 8388608.0f + off);
+}
+
 // f16 bits -> fp32, exact (the device's conversion; the host's is the same IEEE widening).
 FATHOM_QHD float halfBits(std::uint32_t bits)
 {
@@ -103,8 +110,9 @@ struct Q8_0 {
         const float s = halfBits(d);
 FATHOM_QUNROLL
         for (int i = 0; i < 4; ++i) {
-            w[i] = qmul(static_cast<float>(static_cast<std::int8_t>(q0 >> (8 * i))), s);
-            w[i + 4] = qmul(static_cast<float>(static_cast<std::int8_t>(q1 >> (8 * i))), s);
+            // int8 q as (q + 128) - 128: flipping the sign bit gives q + 128 in 0..255.
+            w[i] = qmul(biasedToFloat(((q0 >> (8 * i)) & 0xff) ^ 0x80, 128.0f), s);
+            w[i + 4] = qmul(biasedToFloat(((q1 >> (8 * i)) & 0xff) ^ 0x80, 128.0f), s);
         }
     }
 };
@@ -134,9 +142,9 @@ FATHOM_QUNROLL
             int q = nib(i < 4 ? q0 : q1, i & 3, hi);
             if (kFive) q |= ((qh >> (j + i)) & 1) << 4;
             if (kMin) {
-                w[i] = qadd(qmul(d, static_cast<float>(q)), m);
+                w[i] = qadd(qmul(d, biasedToFloat(q, 0.0f)), m);
             } else {
-                w[i] = qmul(d, static_cast<float>(q - (kFive ? 16 : 8)));
+                w[i] = qmul(d, biasedToFloat(q, kFive ? 16.0f : 8.0f));
             }
         }
     }
@@ -189,7 +197,7 @@ FATHOM_QUNROLL
         for (int i = 0; i < 8; ++i) {
             int q = nib(i < 4 ? qs.x : qs.y, i & 3, hi);
             if (kFive) q |= (((i < 4 ? qh.x : qh.y) >> (8 * (i & 3) + s)) & 1) << 4;
-            w[i] = qsub(qmul(dl, static_cast<float>(q)), ml);
+            w[i] = qsub(qmul(dl, biasedToFloat(q, 0.0f)), ml);
         }
     }
 };
@@ -221,7 +229,7 @@ FATHOM_QUNROLL
         for (int i = 0; i < 8; ++i) {
             const int low = nib(i < 4 ? l0 : l1, i & 3, j / 64);
             const int high = ((i < 4 ? h0 : h1) >> (8 * (i & 3) + 2 * (j / 32))) & 3;
-            w[i] = qmul(scale, static_cast<float>((low | (high << 4)) - 32));
+            w[i] = qmul(scale, biasedToFloat(low | (high << 4), 32.0f));
         }
     }
 };
