@@ -61,18 +61,24 @@ __device__ __forceinline__ unsigned packBf16(float lo, float hi)
     return *reinterpret_cast<const unsigned*>(&v);
 }
 
-// Block (bx, by): 64 sorted rows of one expert × 128 weight rows. With kSwiglu the 128 rows are 64
-// gate rows and the same 64 up rows, and the block writes 64 columns of SiLU(gate)·up.
-// Pipeline: A (activations) in 3 cp.async stages; B (weights) in 2 smem buffers fed from registers:
-// the packed bytes of step kt+2 are loaded while step kt+1's MMAs run, then decoded and stored.
-template <WType TB, bool kSwiglu>
-__global__ void __launch_bounds__(kThreads) qGroupedGemmKernel(Args g)
-{
-    __shared__ alignas(16) __nv_bfloat16 As[kAStages][kBM][kPad];
-    __shared__ alignas(16) __nv_bfloat16 Bs[2][kBN][kPad];
-    using Chunk = typename qblocks::Chunk<TB>::type;
+// Shared memory of one block: A (activations) in 3 cp.async stages, B (weights) in 2 decoded buffers.
+struct Smem {
+    alignas(16) __nv_bfloat16 As[kAStages][kBM][kPad];
+    alignas(16) __nv_bfloat16 Bs[2][kBN][kPad];
+};
 
-    const int bx = blockIdx.x;
+// Tile (bx, by): 64 sorted rows of one expert × 128 weight rows. With kSwiglu the 128 rows are 64
+// gate rows and the same 64 up rows, and the tile writes 64 columns of SiLU(gate)·up.
+// Pipeline: the packed bytes of step kt+2 are loaded into registers while step kt+1's MMAs run,
+// then decoded and stored as bf16; A comes through cp.async as in moe_prefill.
+template <WType TB, bool kSwiglu>
+__device__ __forceinline__ void gemmTile(const Args& g, int bx, int by, Smem& sm)
+{
+    auto& As = sm.As;
+    auto& Bs = sm.Bs;
+    using Chunk = typename qblocks::Chunk<TB>::type;
+    if (by >= (kSwiglu ? g.N / 64 : g.N / kBN)) return;  // a pair launch's grid covers the wider group
+
     int e = 0, row0, rows;
     if (g.offsets) {
         if (bx >= g.tile_offsets[g.E]) return;
@@ -100,11 +106,11 @@ __global__ void __launch_bounds__(kThreads) qGroupedGemmKernel(Args g)
     const __nv_bfloat16* a_src = g.a + a_row * g.K + ach * 8;
     const std::uint8_t *b_row0, *b_row1;
     if constexpr (kSwiglu) {
-        const std::int64_t r = static_cast<std::int64_t>(e) * g.N + blockIdx.y * 64 + ar;
+        const std::int64_t r = static_cast<std::int64_t>(e) * g.N + by * 64 + ar;
         b_row0 = g.w0 + r * g.row_bytes;
         b_row1 = g.w1 + r * g.row_bytes;
     } else {
-        const std::int64_t r = static_cast<std::int64_t>(e) * g.N + blockIdx.y * kBN + ar;
+        const std::int64_t r = static_cast<std::int64_t>(e) * g.N + by * kBN + ar;
         b_row0 = g.w0 + r * g.row_bytes;
         b_row1 = g.w0 + (r + 64) * g.row_bytes;
     }
@@ -180,12 +186,12 @@ __global__ void __launch_bounds__(kThreads) qGroupedGemmKernel(Args g)
                 for (int nj = 0; nj < 2; ++nj) {
                     const float* ga = &acc[mi][nj][half * 2];
                     const float* ua = &acc[mi][nj + 2][half * 2];
-                    const int col = blockIdx.y * 64 + 16 * wn + 8 * nj + 2 * tq;
+                    const int col = by * 64 + 16 * wn + 8 * nj + 2 * tq;
                     *reinterpret_cast<unsigned*>(crow + col) =
                         packBf16(detail::silu(ga[0]) * ua[0], detail::silu(ga[1]) * ua[1]);
                 }
             } else {
-                const int n0 = blockIdx.y * kBN;
+                const int n0 = by * kBN;
 #pragma unroll
                 for (int nj = 0; nj < 4; ++nj) {
                     const int col = n0 + (nj < 2 ? nb0 : nb1) + 8 * (nj & 1) + 2 * tq;
@@ -193,6 +199,33 @@ __global__ void __launch_bounds__(kThreads) qGroupedGemmKernel(Args g)
                 }
             }
         }
+}
+
+
+// One group (one weight type): grid (m-tile bound, N / 64 or N / 128).
+template <WType TB, bool kSwiglu>
+__global__ void __launch_bounds__(kThreads) qGroupedGemmKernel(Args g)
+{
+    __shared__ Smem sm;
+    gemmTile<TB, kSwiglu>(g, blockIdx.x, blockIdx.y, sm);
+}
+
+// Routed and shared experts in one launch (types TR and TS): blocks [0, r_mtiles) take the routed
+// tiles, the rest the shared ones, so the shared expert fills the routed GEMM's last wave instead
+// of running as a short launch of its own after it. The grid's height is the routed group's N
+// tiles; the shared group's wider N (2816 against 1408) is folded into more x blocks:
+// shared block j takes m-tile j % s_mtiles and n-tile by + (j / s_mtiles) * gridDim.y.
+template <WType TR, WType TS, bool kSwiglu>
+__global__ void __launch_bounds__(kThreads, 3) qGroupedGemmPairKernel(Args r, Args s, int r_mtiles, int s_mtiles)
+{
+    __shared__ Smem sm;
+    const int bx = blockIdx.x;
+    if (bx < r_mtiles) {
+        gemmTile<TR, kSwiglu>(r, bx, blockIdx.y, sm);
+    } else {
+        const int j = bx - r_mtiles;
+        gemmTile<TS, kSwiglu>(s, j % s_mtiles, blockIdx.y + (j / s_mtiles) * gridDim.y, sm);
+    }
 }
 
 }  // namespace fathom::kernels::qgemm

@@ -7,8 +7,8 @@
 // moe_prefill: at 512 tokens nearly every expert is used, so the scratch path reads the packed
 // bytes, writes bf16 and reads bf16 again (~2.6 GB per V2-Lite layer at Q4_K_M); decoding inside
 // the tile loader reads only the packed ~0.33 GB (see qmoe_prefill.cuh), and the decode ALU work
-// hides under the MMAs. Routed and shared experts run as separate launches because their types
-// and intermediate sizes differ (one template instance per weight type).
+// hides under the MMAs. Routed and shared experts differ in type and intermediate size; they share
+// one launch per GEMM for the type pairs of real files, else run as two (one instance per type).
 #include "kernels/qmoe_prefill.cuh"
 
 #include <string>
@@ -122,6 +122,37 @@ struct GemmLaunch {
     }
 };
 
+// Routed and shared tiles in one launch, for the type pairs GGUF Q4_K_M / Q8_0 files of DeepSeek
+// V2 hold (each pair is one more kernel instance, so not all 121). false: no instance for this pair.
+template <WType TR, WType TS, bool kSwiglu>
+bool launchPair(const qgemm::Args& r, const qgemm::Args& s, int r_mtiles, int s_mtiles, cudaStream_t stream)
+{
+    const int per = kSwiglu ? 64 : kBN;
+    const int gy = r.N / per, s_tiles = s.N / per;
+    const int s_blocks = s_mtiles * ((s_tiles + gy - 1) / gy);  // see qGroupedGemmPairKernel
+    qgemm::qGroupedGemmPairKernel<TR, TS, kSwiglu><<<dim3(r_mtiles + s_blocks, gy), qgemm::kThreads, 0, stream>>>(
+        r, s, r_mtiles, s_mtiles);
+    return true;
+}
+
+bool launchPairUp(WType tr, WType ts, const qgemm::Args& r, const qgemm::Args& s, int rm, int sm, cudaStream_t st)
+{
+    if (tr == WType::Q4_K && ts == WType::Q4_K) return launchPair<WType::Q4_K, WType::Q4_K, true>(r, s, rm, sm, st);
+    if (tr == WType::Q8_0 && ts == WType::Q8_0) return launchPair<WType::Q8_0, WType::Q8_0, true>(r, s, rm, sm, st);
+    return false;
+}
+
+bool launchPairDown(WType tr, WType ts, const qgemm::Args& r, const qgemm::Args& s, int rm, int sm, cudaStream_t st)
+{
+    // The routed down rows are 1408 wide (not a multiple of 256): Q5_0 or Q8_0; the shared 2816: any.
+    if (tr == WType::Q5_0 && ts == WType::Q6_K) return launchPair<WType::Q5_0, WType::Q6_K, false>(r, s, rm, sm, st);
+    if (tr == WType::Q5_0 && ts == WType::Q4_K) return launchPair<WType::Q5_0, WType::Q4_K, false>(r, s, rm, sm, st);
+    if (tr == WType::Q8_0 && ts == WType::Q6_K) return launchPair<WType::Q8_0, WType::Q6_K, false>(r, s, rm, sm, st);
+    if (tr == WType::Q8_0 && ts == WType::Q4_K) return launchPair<WType::Q8_0, WType::Q4_K, false>(r, s, rm, sm, st);
+    if (tr == WType::Q8_0 && ts == WType::Q8_0) return launchPair<WType::Q8_0, WType::Q8_0, false>(r, s, rm, sm, st);
+    return false;
+}
+
 // The contract of one group: shapes of gate/up/down against hidden, inter and the expert count.
 void checkGroup(const QMoeGroup& gr, int n_experts, int hidden, const char* op, const std::string& name)
 {
@@ -173,32 +204,35 @@ void launchQMoePrefill(const QMoePrefillParams& p, cudaStream_t stream)
     __nv_bfloat16* y_shared = p.ws_y + routed_rows * p.hidden;
     auto bytes = [](const QMatrix& m) { return static_cast<const std::uint8_t*>(m.data); };
 
+    // The four GEMMs: routed up, shared up, routed down, shared down; a routed/shared pair shares a
+    // launch where an instance exists for its two types (launchPairUp / launchPairDown).
+    const int r_mtiles = static_cast<int>(routed_rows / kBM) + p.n_routed + 1;  // bound; extra blocks exit at once
+    const int s_mtiles = (T + kBM - 1) / kBM;
+    const QMoeGroup& r = p.routed;
+    const QMoeGroup& s = p.shared;
+    const qgemm::Args r_up{p.x, p.ws_sorted_token, bytes(r.gate), bytes(r.up), r.gate.row_bytes, p.ws_h,
+                           p.ws_offsets, p.ws_tile_offsets, p.n_routed, 0, r.inter, p.hidden, r.inter};
+    const qgemm::Args r_down{p.ws_h, nullptr, bytes(r.down), nullptr, r.down.row_bytes, p.ws_y,
+                             p.ws_offsets, p.ws_tile_offsets, p.n_routed, 0, p.hidden, r.inter, p.hidden};
+    const qgemm::Args s_up{p.x, nullptr, bytes(s.gate), bytes(s.up), s.gate.row_bytes, h_shared,
+                           nullptr, nullptr, 1, T, s.inter, p.hidden, s.inter};
+    const qgemm::Args s_down{h_shared, nullptr, bytes(s.down), nullptr, s.down.row_bytes, y_shared,
+                             nullptr, nullptr, 1, T, p.hidden, s.inter, p.hidden};
     if (K > 0) {
         sortKernel<<<1, kSortThreads, 0, stream>>>(p);
         detail::checkLaunch(op);
-        const int mtiles = static_cast<int>(routed_rows / kBM) + p.n_routed + 1;  // bound; extra blocks exit at once
-        const QMoeGroup& r = p.routed;
-        const qgemm::Args up{p.x, p.ws_sorted_token, bytes(r.gate), bytes(r.up), r.gate.row_bytes, p.ws_h,
-                             p.ws_offsets, p.ws_tile_offsets, p.n_routed, 0, r.inter, p.hidden, r.inter};
-        qblocks::dispatchWType(r.gate.type, GemmLaunch{up, true, mtiles, stream});
-        detail::checkLaunch(op);
-        const qgemm::Args down{p.ws_h, nullptr, bytes(r.down), nullptr, r.down.row_bytes, p.ws_y,
-                               p.ws_offsets, p.ws_tile_offsets, p.n_routed, 0, p.hidden, r.inter, p.hidden};
-        qblocks::dispatchWType(r.down.type, GemmLaunch{down, false, mtiles, stream});
-        detail::checkLaunch(op);
     }
-    if (p.has_shared) {
-        const int mtiles = (T + kBM - 1) / kBM;
-        const QMoeGroup& s = p.shared;
-        const qgemm::Args up{p.x, nullptr, bytes(s.gate), bytes(s.up), s.gate.row_bytes, h_shared,
-                             nullptr, nullptr, 1, T, s.inter, p.hidden, s.inter};
-        qblocks::dispatchWType(s.gate.type, GemmLaunch{up, true, mtiles, stream});
-        detail::checkLaunch(op);
-        const qgemm::Args down{h_shared, nullptr, bytes(s.down), nullptr, s.down.row_bytes, y_shared,
-                               nullptr, nullptr, 1, T, p.hidden, s.inter, p.hidden};
-        qblocks::dispatchWType(s.down.type, GemmLaunch{down, false, mtiles, stream});
-        detail::checkLaunch(op);
+    const bool both = K > 0 && p.has_shared;
+    if (!(both && launchPairUp(r.gate.type, s.gate.type, r_up, s_up, r_mtiles, s_mtiles, stream))) {
+        if (K > 0) qblocks::dispatchWType(r.gate.type, GemmLaunch{r_up, true, r_mtiles, stream});
+        if (p.has_shared) qblocks::dispatchWType(s.gate.type, GemmLaunch{s_up, true, s_mtiles, stream});
     }
+    detail::checkLaunch(op);
+    if (!(both && launchPairDown(r.down.type, s.down.type, r_down, s_down, r_mtiles, s_mtiles, stream))) {
+        if (K > 0) qblocks::dispatchWType(r.down.type, GemmLaunch{r_down, false, r_mtiles, stream});
+        if (p.has_shared) qblocks::dispatchWType(s.down.type, GemmLaunch{s_down, false, s_mtiles, stream});
+    }
+    detail::checkLaunch(op);
     combineKernel<<<T, 256, 0, stream>>>(p);
     detail::checkLaunch(op);
 }
