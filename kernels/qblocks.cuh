@@ -154,6 +154,28 @@ using Q4_1 = Q32<20, true, false>;
 using Q5_0 = Q32<22, false, true>;
 using Q5_1 = Q32<24, true, true>;
 
+// Q4_K / Q5_K sub-block s's scale d·scale and min dmin·min from the block's f16 pair and its 12
+// scale bytes (three words): ggml's get_scale_min_k4, then quant_q4_k.cpp's two products.
+FATHOM_QHD void kScaleMin(std::uint32_t ddmin, std::uint32_t sc0, std::uint32_t sc1, std::uint32_t sc2, int s, float& dl,
+                          float& ml)
+{
+    // A select, not an array: a run-time index into a local array would go through the stack.
+    auto byte = [&](int i) {
+        const std::uint32_t word = i < 4 ? sc0 : (i < 8 ? sc1 : sc2);
+        return static_cast<int>((word >> (8 * (i & 3))) & 0xff);
+    };
+    int sc, mn;
+    if (s < 4) {
+        sc = byte(s) & 63;
+        mn = byte(s + 4) & 63;
+    } else {
+        sc = (byte(s + 4) & 0x0f) | ((byte(s - 4) >> 6) << 4);
+        mn = (byte(s + 4) >> 4) | ((byte(s) >> 6) << 4);
+    }
+    dl = qmul(halfBits(ddmin & 0xffff), static_cast<float>(sc));
+    ml = qmul(halfBits(ddmin >> 16), static_cast<float>(mn));
+}
+
 // Q4_K / Q5_K: 144- and 176-byte blocks (multiples of 16, so with a 16-byte aligned matrix every
 // field is naturally aligned). Sub-block s = e / 32 has a 6-bit scale and min (ggml's get_scale_min_k4).
 template <bool kFive>
@@ -177,21 +199,8 @@ struct QK45 {
     FATHOM_QHD void decode(float (&w)[8]) const
     {
         const int s = e / 32;
-        // A select, not an array: a run-time index into a local array would go through the stack.
-        auto byte = [&](int i) {
-            const std::uint32_t word = i < 4 ? sc0 : (i < 8 ? sc1 : sc2);
-            return static_cast<int>((word >> (8 * (i & 3))) & 0xff);
-        };
-        int sc, mn;
-        if (s < 4) {
-            sc = byte(s) & 63;
-            mn = byte(s + 4) & 63;
-        } else {
-            sc = (byte(s + 4) & 0x0f) | ((byte(s - 4) >> 6) << 4);
-            mn = (byte(s + 4) >> 4) | ((byte(s) >> 6) << 4);
-        }
-        const float dl = qmul(halfBits(ddmin & 0xffff), static_cast<float>(sc));
-        const float ml = qmul(halfBits(ddmin >> 16), static_cast<float>(mn));
+        float dl, ml;
+        kScaleMin(ddmin, sc0, sc1, sc2, s, dl, ml);
         const int hi = s & 1;
 FATHOM_QUNROLL
         for (int i = 0; i < 8; ++i) {
@@ -289,6 +298,58 @@ template <> struct Chunk<WType::Q5_1> { using type = Q5_1; };
 template <> struct Chunk<WType::Q4_K> { using type = Q4_K; };
 template <> struct Chunk<WType::Q5_K> { using type = Q5_K; };
 template <> struct Chunk<WType::Q6_K> { using type = Q6_K; };
+
+
+// Sixteen elements [c, c + 16) of a row (c a multiple of 16), what one thread of qmoe_gemm.cuh's
+// tile loader decodes per k-step: two 8-element chunks, except Q4_K (the bulk of a Q4_K_M file),
+// whose sixteen share one sub-block, so its header and scale are read and computed once.
+template <typename C>
+struct Pair16 {
+    C a, b;
+    FATHOM_QHD void load(const std::uint8_t* row, int c)
+    {
+        a.load(row, c);
+        b.load(row, c + 8);
+    }
+    FATHOM_QHD void decode(float (&lo)[8], float (&hi)[8]) const
+    {
+        a.decode(lo);
+        b.decode(hi);
+    }
+};
+
+struct Q4_K16 {
+    std::uint32_t ddmin, sc0, sc1, sc2;
+    uint4 qs;
+    int e;
+    FATHOM_QHD void load(const std::uint8_t* row, int c)
+    {
+        const std::uint8_t* b = row + (c / 256) * 144;
+        e = c % 256;
+        const std::uint32_t* w = reinterpret_cast<const std::uint32_t*>(b);
+        ddmin = w[0];
+        sc0 = w[1];
+        sc1 = w[2];
+        sc2 = w[3];
+        qs = *reinterpret_cast<const uint4*>(b + 16 + 32 * (e / 64) + e % 32);  // 16-byte aligned
+    }
+    FATHOM_QHD void decode(float (&lo)[8], float (&hi)[8]) const
+    {
+        const int s = e / 32;
+        float dl, ml;
+        kScaleMin(ddmin, sc0, sc1, sc2, s, dl, ml);
+        const int h = s & 1;
+        const std::uint32_t q[4] = {qs.x, qs.y, qs.z, qs.w};
+FATHOM_QUNROLL
+        for (int i = 0; i < 8; ++i) {
+            lo[i] = qsub(qmul(dl, biasedToFloat(nib(q[i / 4], i & 3, h), 0.0f)), ml);
+            hi[i] = qsub(qmul(dl, biasedToFloat(nib(q[2 + i / 4], i & 3, h), 0.0f)), ml);
+        }
+    }
+};
+
+template <WType T> struct Chunk16 { using type = Pair16<typename Chunk<T>::type>; };
+template <> struct Chunk16<WType::Q4_K> { using type = Q4_K16; };
 
 #ifdef __CUDACC__
 

@@ -76,7 +76,7 @@ __device__ __forceinline__ void gemmTile(const Args& g, int bx, int by, Smem& sm
 {
     auto& As = sm.As;
     auto& Bs = sm.Bs;
-    using Chunk = typename qblocks::Chunk<TB>::type;
+    using Chunk = typename qblocks::Chunk16<TB>::type;
     if (by >= (kSwiglu ? g.N / 64 : g.N / kBN)) return;  // a pair launch's grid covers the wider group
 
     int e = 0, row0, rows;
@@ -99,33 +99,28 @@ __device__ __forceinline__ void gemmTile(const Args& g, int bx, int by, Smem& sm
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int wm = warp & 1, wn = warp >> 1;
 
-    // Each thread copies one 16-byte chunk of A and decodes two 8-element chunks of B per k-step.
+    // Each thread copies one 16-byte chunk of A and decodes 16 elements of one weight row per k-step.
     const int ar = tid >> 2, ach = tid & 3;
     const bool a_valid = ar < rows;
     const size_t a_row = a_valid ? (g.gather ? static_cast<size_t>(g.gather[row0 + ar]) : static_cast<size_t>(row0 + ar)) : 0;
     const __nv_bfloat16* a_src = g.a + a_row * g.K + ach * 8;
-    const std::uint8_t *b_row0, *b_row1;
-    if constexpr (kSwiglu) {
-        const std::int64_t r = static_cast<std::int64_t>(e) * g.N + by * 64 + ar;
-        b_row0 = g.w0 + r * g.row_bytes;
-        b_row1 = g.w1 + r * g.row_bytes;
+    const int br = tid >> 1, bc = (tid & 1) * 16;  // tile row 0..127, first of its 16 columns
+    const std::uint8_t* b_row;
+    if constexpr (kSwiglu) {  // tile rows 0..63: gate rows, 64..127: the same up rows (warp-uniform)
+        const std::int64_t r = static_cast<std::int64_t>(e) * g.N + by * 64 + (br & 63);
+        b_row = (br < 64 ? g.w0 : g.w1) + r * g.row_bytes;
     } else {
-        const std::int64_t r = static_cast<std::int64_t>(e) * g.N + by * kBN + ar;
-        b_row0 = g.w0 + r * g.row_bytes;
-        b_row1 = g.w0 + (r + 64) * g.row_bytes;
+        const std::int64_t r = static_cast<std::int64_t>(e) * g.N + by * kBN + br;
+        b_row = g.w0 + r * g.row_bytes;
     }
 
-    Chunk q0, q1;
-    auto loadB = [&](int kt) {
-        q0.load(b_row0, kt * kBK + ach * 8);
-        q1.load(b_row1, kt * kBK + ach * 8);
-    };
+    Chunk q;
+    auto loadB = [&](int kt) { q.load(b_row, kt * kBK + bc); };
     auto storeB = [&](int buf) {
-        float v[8];
-        q0.decode(v);
-        *reinterpret_cast<uint4*>(&Bs[buf][ar][ach * 8]) = qblocks::packBf16x8(v);
-        q1.decode(v);
-        *reinterpret_cast<uint4*>(&Bs[buf][ar + 64][ach * 8]) = qblocks::packBf16x8(v);
+        float lo[8], hi[8];
+        q.decode(lo, hi);
+        *reinterpret_cast<uint4*>(&Bs[buf][br][bc]) = qblocks::packBf16x8(lo);
+        *reinterpret_cast<uint4*>(&Bs[buf][br][bc + 8]) = qblocks::packBf16x8(hi);
     };
     auto loadA = [&](int stage, int kt) { cpAsync16(&As[stage][ar][ach * 8], a_src + kt * kBK, a_valid); };
 

@@ -38,6 +38,22 @@ void expectDecoderMatchesTwin(int rows, int cols, std::uint64_t seed)
             }
         }
     EXPECT_EQ(bad, 0) << kernels::qblocks::wtypeName(T) << " first difference at " << first << " (seed " << seed << ")";
+
+    // The 16-element loader of qmoe_gemm.cuh (Q4_K's shares one header read) gives the same values.
+    long long bad16 = 0;
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c + 16 <= cols; c += 16) {
+            typename kernels::qblocks::Chunk16<T>::type q;
+            q.load(m.bytes.data() + r * m.row_bytes, c);
+            float lo[8], hi[8];
+            q.decode(lo, hi);
+            for (int i = 0; i < 16; ++i) {
+                const float got = i < 8 ? lo[i] : hi[i - 8];
+                const float want = m.values[static_cast<std::size_t>(r) * cols + c + i];
+                bad16 += std::memcmp(&got, &want, 4) != 0;
+            }
+        }
+    EXPECT_EQ(bad16, 0) << kernels::qblocks::wtypeName(T) << " (16-element loader, seed " << seed << ")";
 }
 
 }  // namespace
