@@ -301,8 +301,9 @@ template <> struct Chunk<WType::Q6_K> { using type = Q6_K; };
 
 
 // Sixteen elements [c, c + 16) of a row (c a multiple of 16), what one thread of qmoe_gemm.cuh's
-// tile loader decodes per k-step: two 8-element chunks, except Q4_K (the bulk of a Q4_K_M file),
-// whose sixteen share one sub-block, so its header and scale are read and computed once.
+// tile loader decodes per k-step: two 8-element chunks, except Q4_K (the bulk of a Q4_K_M file)
+// and Q6_K (its shared down and more-bits layers), whose sixteen share one sub-block's header and scale, read and
+// computed once.
 template <typename C>
 struct Pair16 {
     C a, b;
@@ -348,8 +349,39 @@ FATHOM_QUNROLL
     }
 };
 
+// Q6_K: sixteen elements are one sub-block (one int8 scale), so the scale and d are read once.
+struct Q6_K16 {
+    std::uint32_t l[4], h[4], sd;
+    int j;
+    FATHOM_QHD void load(const std::uint8_t* row, int c)
+    {
+        const std::uint8_t* b = row + (c / 256) * 210;
+        const int e = c % 256, half = e / 128;
+        j = e % 128;
+FATHOM_QUNROLL
+        for (int i = 0; i < 4; ++i) {
+            l[i] = ld32a2(b + 64 * half + j % 64 + 4 * i);
+            h[i] = ld32a2(b + 128 + 32 * half + j % 32 + 4 * i);
+        }
+        const std::uint16_t sc2 = *reinterpret_cast<const std::uint16_t*>(b + 192 + 8 * half + ((j / 16) & ~1));
+        const std::uint32_t sc = (j / 16) & 1 ? sc2 >> 8 : sc2 & 0xff;
+        sd = sc | (static_cast<std::uint32_t>(*reinterpret_cast<const std::uint16_t*>(b + 208)) << 16);
+    }
+    FATHOM_QHD void decode(float (&lo)[8], float (&hi)[8]) const
+    {
+        const float scale = qmul(halfBits(sd >> 16), static_cast<float>(static_cast<std::int8_t>(sd & 0xff)));
+FATHOM_QUNROLL
+        for (int i = 0; i < 16; ++i) {
+            const int low = nib(l[i / 4], i & 3, j / 64);
+            const int high = (h[i / 4] >> (8 * (i & 3) + 2 * (j / 32))) & 3;
+            (i < 8 ? lo[i] : hi[i - 8]) = qmul(scale, biasedToFloat(low | (high << 4), 32.0f));
+        }
+    }
+};
+
 template <WType T> struct Chunk16 { using type = Pair16<typename Chunk<T>::type>; };
 template <> struct Chunk16<WType::Q4_K> { using type = Q4_K16; };
+template <> struct Chunk16<WType::Q6_K> { using type = Q6_K16; };
 
 #ifdef __CUDACC__
 

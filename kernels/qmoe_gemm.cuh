@@ -197,7 +197,8 @@ __device__ __forceinline__ void gemmTile(const Args& g, int bx, int by, Smem& sm
 }
 
 
-// One group (one weight type): grid (m-tile bound, N / 64 or N / 128).
+// One group (one weight type): grid (m-tile bound, N / 64 or N / 128). No occupancy bound here:
+// Q5_K / Q6_K gate|up need ~100 registers (2 blocks per SM) and would spill at 3.
 template <WType TB, bool kSwiglu>
 __global__ void __launch_bounds__(kThreads) qGroupedGemmKernel(Args g)
 {
@@ -210,6 +211,7 @@ __global__ void __launch_bounds__(kThreads) qGroupedGemmKernel(Args g)
 // of running as a short launch of its own after it. The grid's height is the routed group's N
 // tiles; the shared group's wider N (2816 against 1408) is folded into more x blocks:
 // shared block j takes m-tile j % s_mtiles and n-tile by + (j / s_mtiles) * gridDim.y.
+// 3 blocks per SM (80 registers): the instantiated pairs fit without spilling.
 template <WType TR, WType TS, bool kSwiglu>
 __global__ void __launch_bounds__(kThreads, 3) qGroupedGemmPairKernel(Args r, Args s, int r_mtiles, int s_mtiles)
 {
