@@ -216,13 +216,13 @@ std::vector<OpRow> opRows()
         const int token_counts[] = {1, 7, 64, 512};
         for (int n : token_counts) {
             const std::string tn = std::to_string(n) + "Tokens";
-            rows.push_back({"qmoe_prefill", "Q4KMMix" + tn, [=] {
+            rows.push_back({"qmoe_prefill", "Q4KMMix_" + tn, [=] {
                 return checkQMoePrefill({n, 512, 16, 6, 192, 512, WType::Q4_K, WType::Q5_0, WType::Q4_K, WType::Q6_K, false, n == 7});
             }, 1e-2});
-            rows.push_back({"qmoe_prefill", "Q8_0" + tn, [=] {
+            rows.push_back({"qmoe_prefill", "Q8_0_" + tn, [=] {
                 return checkQMoePrefill({n, 256, 8, 2, 128, 256, WType::Q8_0, WType::Q8_0, WType::Q8_0, WType::Q8_0, n == 64, false});
             }, 1e-2});
-            rows.push_back({"qmoe_prefill", "DenseSharedOnly" + tn, [=] {
+            rows.push_back({"qmoe_prefill", "DenseSharedOnly_" + tn, [=] {
                 return checkQMoePrefill({n, 256, 0, 0, 0, 1088, WType::Q4_K, WType::Q5_0, WType::Q4_K, WType::Q5_0, n == 512, n == 1});
             }, 1e-2});
         }
