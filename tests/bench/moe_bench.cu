@@ -1,6 +1,6 @@
 // moe_bench: times the MoE-side kernels on the DeepSeek-V2-Lite shape with distinct random weights per
 // layer (more than L2 holds), each case captured in a CUDA graph, and prints JSON with the achieved
-// bandwidth next to the measured copy ceiling. Usage: moe_bench [--layers 26] [--reps 20] [--tokens 512]
+// bandwidth next to the measured copy ceiling (quantized GGUF cases: moe_bench_quant.cuh). Usage: moe_bench [--layers 26] [--reps 20] [--tokens 512]
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
@@ -125,6 +125,8 @@ void emit(const std::string& name, const Timing& t, int per, double bytes, doubl
 }
 
 }  // namespace
+
+#include "tests/bench/moe_bench_quant.cuh"  // quantized cases: dequantize, qmoe_prefill (uses the helpers above)
 
 int main(int argc, char** argv)
 {
@@ -303,6 +305,8 @@ int main(int argc, char** argv)
         emit("moe_prefill_" + std::to_string(tokens) + "_tokens", t, pl, double(w13_n + w2_n) * 2, flops, extra);
         cudaFree(sorted); cudaFree(slot_pos); cudaFree(offs); cudaFree(toffs); cudaFree(hb); cudaFree(yb);
     }
+    // The same prefill on GGUF Q4_K_M blocks (and lm_head-sized dequantize rows): moe_bench_quant.cuh.
+    quantbench::run(s, reps, tokens, std::min(layers, 4), ids, wts, out, x);
 
     // Sampling over the V2 vocabulary (the decode graph's last node), one launch per token.
     {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "kernels/dequantize.cuh"
 #include "kernels/mla_decode_generic.cuh"
 #include "kernels/moe_expert_decode.cuh"
 #include "kernels/moe_prefill.cuh"
@@ -13,6 +14,7 @@
 #include "kernels/qembedding.cuh"
 #include "kernels/qgemv.cuh"
 #include "kernels/qmoe_decode.cuh"
+#include "kernels/qmoe_prefill.cuh"
 #include "kernels/sampling.cuh"
 #include "kernels/swiglu.cuh"
 
@@ -205,6 +207,38 @@ QMoeDecodeParams qmoeParams()
     p.out = fake<float>();
     p.h_ws = fake<float>();
     p.sync_ws = fake<int>();
+namespace {
+QMatrix fakeMatrix(WType t, int rows, int cols)
+{
+    return QMatrix{fake<const void>(), t, rows, cols, wtypeRowBytes(t, cols)};
+}
+
+DequantizeParams dequantParams()
+{
+    DequantizeParams p;
+    p.w = fakeMatrix(WType::Q4_K, 3072, 2048);
+    p.out = fake<__nv_bfloat16>();
+    p.ld = 2048;
+    p.n_rows = 1024;
+    return p;
+}
+
+// V2-Lite at Q4_K_M: routed Q4_K gate/up, Q5_0 down (1408 is not a multiple of 256), shared Q4_K / Q6_K.
+QMoePrefillParams qmoeParams()
+{
+    QMoePrefillParams p;
+    p.x = fake<const __nv_bfloat16>();
+    p.routed = QMoeGroup{fakeMatrix(WType::Q4_K, 64 * 1408, 2048), fakeMatrix(WType::Q4_K, 64 * 1408, 2048),
+                         fakeMatrix(WType::Q5_0, 64 * 2048, 1408), 1408};
+    p.shared = QMoeGroup{fakeMatrix(WType::Q4_K, 2816, 2048), fakeMatrix(WType::Q4_K, 2816, 2048),
+                         fakeMatrix(WType::Q6_K, 2048, 2816), 2816};
+    p.has_shared = 1;
+    p.topk_ids = fake<const int>();
+    p.topk_weights = fake<const float>();
+    p.out_f32 = fake<float>();
+    p.ws_sorted_token = p.ws_slot_pos = p.ws_offsets = p.ws_tile_offsets = fake<int>();
+    p.ws_h = p.ws_y = fake<__nv_bfloat16>();
+    p.n_tokens = 512;
     p.hidden = 2048;
     p.n_routed = 64;
     p.top_k = 6;
@@ -328,4 +362,110 @@ TEST(KernelArgs, qmoeDecodeRejectsSharedInterNotMultipleOf8)
     auto p = qmoeParams();
     p.shared.inter = 2812;
     expectError([&] { launchQMoeDecode(p, nullptr); }, {"qmoe_decode", "shared inter 2812"});
+TEST(KernelArgs, dequantizeRejectsRowsPastTheMatrix)
+{
+    auto p = dequantParams();
+    p.row0 = 3000;
+    expectError([&] { launchDequantize(p, nullptr); }, {"dequantize", "rows [3000, 4024)", "3072"});
+}
+
+TEST(KernelArgs, dequantizeRejectsALeadingDimensionBelowCols)
+{
+    auto p = dequantParams();
+    p.ld = 2040;
+    expectError([&] { launchDequantize(p, nullptr); }, {"dequantize", "ld 2040"});
+}
+
+TEST(KernelArgs, dequantizeRejectsColsNotAMultipleOfTheBlock)
+{
+    auto p = dequantParams();
+    p.w = fakeMatrix(WType::Q4_K, 2048, 1408);  // 1408 = 5.5 super-blocks
+    p.ld = 1408;
+    expectError([&] { launchDequantize(p, nullptr); }, {"dequantize", "cols 1408", "multiple of 256", "Q4_K"});
+}
+
+TEST(KernelArgs, dequantizeRejectsAWrongRowStride)
+{
+    auto p = dequantParams();
+    p.w.row_bytes = 2048 * 2;
+    expectError([&] { launchDequantize(p, nullptr); }, {"dequantize", "row_bytes 4096", "1152"});
+}
+
+TEST(KernelArgs, dequantizeRejectsAnUnknownType)
+{
+    auto p = dequantParams();
+    p.w.type = static_cast<WType>(42);
+    expectError([&] { launchDequantize(p, nullptr); }, {"dequantize", "unknown weight type 42"});
+}
+
+TEST(KernelArgs, dequantizeRejectsAnUnalignedOutput)
+{
+    auto p = dequantParams();
+    p.out = reinterpret_cast<__nv_bfloat16*>(g_fake + 2);
+    expectError([&] { launchDequantize(p, nullptr); }, {"dequantize", "out", "16-byte aligned"});
+}
+
+TEST(KernelArgs, qmoePrefillRejectsInterNotMultipleOf64)
+{
+    auto p = qmoeParams();
+    p.routed.inter = 1400;
+    expectError([&] { launchQMoePrefill(p, nullptr); }, {"qmoe_prefill", "routed.inter 1400"});
+}
+
+TEST(KernelArgs, qmoePrefillRejectsGateAndUpOfDifferentTypes)
+{
+    auto p = qmoeParams();
+    p.shared.up = fakeMatrix(WType::Q8_0, 2816, 2048);
+    expectError([&] { launchQMoePrefill(p, nullptr); }, {"qmoe_prefill", "shared", "gate and up must share a type"});
+}
+
+TEST(KernelArgs, qmoePrefillRejectsADownMatrixOfTheWrongShape)
+{
+    auto p = qmoeParams();
+    p.routed.down = fakeMatrix(WType::Q5_0, 63 * 2048, 1408);  // one expert short
+    expectError([&] { launchQMoePrefill(p, nullptr); }, {"qmoe_prefill", "routed: down must be [131072, 1408]"});
+}
+
+TEST(KernelArgs, qmoePrefillRejectsAKTypeDownOver1408Columns)
+{
+    auto p = qmoeParams();
+    p.routed.down = fakeMatrix(WType::Q4_K, 64 * 2048, 1408);
+    expectError([&] { launchQMoePrefill(p, nullptr); }, {"qmoe_prefill", "routed.down", "multiple of 256"});
+}
+
+TEST(KernelArgs, qmoePrefillRejectsNoExpertsAtAll)
+{
+    auto p = qmoeParams();
+    p.top_k = 0;
+    p.has_shared = 0;
+    expectError([&] { launchQMoePrefill(p, nullptr); }, {"qmoe_prefill", "nothing to compute"});
+}
+
+TEST(KernelArgs, qmoePrefillRejectsMissingSortWorkspace)
+{
+    auto p = qmoeParams();
+    p.ws_offsets = nullptr;
+    expectError([&] { launchQMoePrefill(p, nullptr); }, {"qmoe_prefill", "sort workspace"});
+}
+
+TEST(KernelArgs, qmoePrefillRejectsHiddenNotMultipleOf128)
+{
+    auto p = qmoeParams();
+    p.hidden = 2000;
+    expectError([&] { launchQMoePrefill(p, nullptr); }, {"qmoe_prefill", "hidden 2000"});
+}
+
+TEST(KernelArgs, qmoePrefillAcceptsADenseLayerWithoutRoutedWeights)
+{
+    // Layer 0 of V2-Lite: only the shared group (inter 10944, Q5_0 down); n_tokens 0 launches nothing.
+    QMoePrefillParams p;
+    p.x = fake<const __nv_bfloat16>();
+    p.shared = QMoeGroup{fakeMatrix(WType::Q4_K, 10944, 2048), fakeMatrix(WType::Q4_K, 10944, 2048),
+                         fakeMatrix(WType::Q5_0, 2048, 10944), 10944};
+    p.has_shared = 1;
+    p.out_f32 = fake<float>();
+    p.ws_h = p.ws_y = fake<__nv_bfloat16>();
+    p.hidden = 2048;
+    p.n_tokens = 0;
+    EXPECT_NO_THROW(launchQMoePrefill(p, nullptr));
 }

@@ -16,6 +16,7 @@
 #include "tests/gpu/kernel_cases_mla_generic.h"  // generic-shape MLA rows
 #include "tests/gpu/kernel_cases_quant.h"  // quantized decode rows (GGUF blocks)
 #include "tests/gpu/moe_op_checks.h"       // MoE and sampling rows
+#include "tests/gpu/qmoe_op_checks.h"      // quantized-weight rows (dequantize, qmoe_prefill)
 
 #include <chrono>
 #include <cstdio>
@@ -60,6 +61,12 @@ template <typename Case, typename Shape>
 void addAttnRow(std::vector<OpRow>& rows, const char* op, const Shape& shape, double tol)
 {
     rows.push_back({op, shape.name(), attnCheck<Case>(op, shape), tol});
+}
+
+const char* dequantTypeName(fathom::kernels::WType t)
+{
+    static const char* const names[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"};
+    return names[static_cast<int>(t)];
 }
 
 std::vector<OpRow> opRows()
@@ -241,6 +248,53 @@ std::vector<OpRow> opRows()
         moeRow("FusedRouteV3NoauxTcQ4_0", {7168, 256, 8, {WType::Q4_0, WType::Q8_0, 32}, {WType::Q5_K, WType::Q6_K, 256}, true, true, v3});
     }
     // ---- end quantized decode rows ----
+    // ---- quantized-weight rows: GGUF blocks decoded on the GPU (twin: inference/model/quant.h) ----
+    // DequantShape: type, rows, cols, row0, n_rows, ld. err = elements not bit-equal to the twin's bf16.
+    {
+        using fathom::kernels::WType;
+        const WType all[] = {WType::F32,  WType::F16,  WType::BF16, WType::Q8_0, WType::Q4_0, WType::Q4_1,
+                             WType::Q5_0, WType::Q5_1, WType::Q4_K, WType::Q5_K, WType::Q6_K};
+        for (WType t : all) {
+            const std::string name = fathom::kernels::wtypeBlockElements(t) == 256 ? "V2LiteQProjRows" : "V2LiteDownRows";
+            // q_proj-like [3072, 2048] rows 1000..2999 (K-types), or down-like [2048, 1408] into a padded tile.
+            const DequantShape shape = fathom::kernels::wtypeBlockElements(t) == 256 ? DequantShape{t, 3072, 2048, 1000, 2000, 2048}
+                                                                             : DequantShape{t, 2048, 1408, 17, 1500, 1416};
+            rows.push_back({"dequantize", std::string(dequantTypeName(t)) + name, [=] { return checkDequantize(shape); }, 0.0});
+        }
+        rows.push_back({"dequantize", "Q4_KOneRowLmHeadChunk", [] { return checkDequantize({WType::Q4_K, 4096, 2048, 4095, 1, 2048}); }, 0.0});
+        rows.push_back({"dequantize", "Q6_KLmHeadChunk", [] { return checkDequantize({WType::Q6_K, 8192, 2048, 4096, 4096, 2048}); }, 0.0});
+
+        // QMoeShape: tokens, hidden, n_routed, top_k, routed inter, shared inter, routed gate/up, routed
+        // down, shared gate/up, shared down, out_bf16, accumulate. Q4_K_M-like: K-types where the rows
+        // allow, Q5_0 / Q8_0 for the 1408-wide routed down, Q6_K for the shared down.
+        const int token_counts[] = {1, 7, 64, 512};
+        for (int n : token_counts) {
+            const std::string tn = std::to_string(n) + "Tokens";
+            rows.push_back({"qmoe_prefill", "Q4KMMix_" + tn, [=] {
+                return checkQMoePrefill({n, 512, 16, 6, 192, 512, WType::Q4_K, WType::Q5_0, WType::Q4_K, WType::Q6_K, false, n == 7});
+            }, 1e-2});
+            rows.push_back({"qmoe_prefill", "Q8_0_" + tn, [=] {
+                return checkQMoePrefill({n, 256, 8, 2, 128, 256, WType::Q8_0, WType::Q8_0, WType::Q8_0, WType::Q8_0, n == 64, false});
+            }, 1e-2});
+            rows.push_back({"qmoe_prefill", "DenseSharedOnly_" + tn, [=] {
+                return checkQMoePrefill({n, 256, 0, 0, 0, 1088, WType::Q4_K, WType::Q5_0, WType::Q4_K, WType::Q5_0, n == 512, n == 1});
+            }, 1e-2});
+        }
+        // V2-Lite's own dims (8 of the 64 experts, to keep the host twin quick) and its dense layer 0.
+        rows.push_back({"qmoe_prefill", "V2LiteDimsQ4KM7Tokens", [] {
+            return checkQMoePrefill({7, 2048, 8, 6, 1408, 2816, WType::Q4_K, WType::Q8_0, WType::Q4_K, WType::Q6_K, false, true});
+        }, 1e-2});
+        rows.push_back({"qmoe_prefill", "V2LiteDenseLayer0Q4KM7Tokens", [] {
+            return checkQMoePrefill({7, 2048, 0, 0, 0, 10944, WType::Q4_K, WType::Q5_0, WType::Q4_K, WType::Q5_0, true, false});
+        }, 1e-2});
+        rows.push_back({"qmoe_prefill", "OtherTypesMix40Tokens", [] {
+            return checkQMoePrefill({40, 256, 4, 2, 256, 256, WType::Q5_K, WType::Q4_1, WType::Q4_0, WType::Q5_1, false, true});
+        }, 1e-2});
+        rows.push_back({"qmoe_prefill", "PlainTypesMix40Tokens", [] {
+            return checkQMoePrefill({40, 128, 4, 3, 64, 128, WType::BF16, WType::F16, WType::F32, WType::BF16, true, false});
+        }, 1e-2});
+    }
+    // ---- end quantized-weight rows ----
 
     return rows;
 }

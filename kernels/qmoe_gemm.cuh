@@ -1,0 +1,228 @@
+// The grouped GEMM of qmoe_prefill.cu: moe_prefill's tiling (64 sorted rows × 128 weight rows per
+// block, k-steps of 32, mma.sync m16n8k16, ldmatrix), with the weight tile decoded from packed GGUF
+// blocks into shared memory instead of copied. Included by qmoe_prefill.cu only.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "kernels/moe_common.cuh"
+#include "kernels/qblocks.cuh"
+
+namespace fathom::kernels::qgemm {
+
+constexpr int kBM = 64, kBN = 128, kBK = 32, kAStages = 3;
+constexpr int kPad = 40;  // smem row pitch in bf16: 80 bytes keeps ldmatrix rows on distinct banks
+constexpr int kThreads = 256;
+
+struct Args {
+    const __nv_bfloat16* a;     // bf16 [rows, K]: x (rows picked through `gather`) or h (sorted rows)
+    const int* gather;          // int32 [rows] row of `a` for each sorted position, or null
+    const std::uint8_t* w0;     // packed [E * N, K]: gate (SwiGLU) or down
+    const std::uint8_t* w1;     // packed [E * N, K]: up (SwiGLU only), same type and row_bytes as w0
+    std::int64_t row_bytes;     // bytes of one weight row
+    __nv_bfloat16* c;           // bf16 [rows, ldc]
+    const int* offsets;         // int32 [E + 1] first sorted row per expert, or null: one group of n_rows
+    const int* tile_offsets;    // int32 [E + 1] first 64-row tile per expert (with offsets)
+    int E, n_rows;
+    int N;                      // weight rows per expert: inter (SwiGLU) or hidden (down)
+    int K;                      // multiple of 32 and of the weight type's block
+    int ldc;
+};
+
+__device__ __forceinline__ void cpAsync16(void* smem, const void* gmem, bool valid)
+{
+    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(valid ? 16 : 0));
+}
+
+__device__ __forceinline__ void ldmatrixX4(unsigned (&r)[4], const void* smem)
+{
+    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(s));
+}
+
+__device__ __forceinline__ void mma16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1)
+{
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+        "{%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ unsigned packBf16(float lo, float hi)
+{
+    const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<const unsigned*>(&v);
+}
+
+// Shared memory of one block: A (activations) in 3 cp.async stages, B (weights) in 2 decoded buffers.
+struct Smem {
+    alignas(16) __nv_bfloat16 As[kAStages][kBM][kPad];
+    alignas(16) __nv_bfloat16 Bs[2][kBN][kPad];
+};
+
+// Tile (bx, by): 64 sorted rows of one expert × 128 weight rows. With kSwiglu the 128 rows are 64
+// gate rows and the same 64 up rows, and the tile writes 64 columns of SiLU(gate)·up.
+// Pipeline: the packed bytes of step kt+2 are loaded into registers while step kt+1's MMAs run,
+// then decoded and stored as bf16; A comes through cp.async as in moe_prefill.
+template <WType TB, bool kSwiglu>
+__device__ __forceinline__ void gemmTile(const Args& g, int bx, int by, Smem& sm)
+{
+    auto& As = sm.As;
+    auto& Bs = sm.Bs;
+    using Chunk = typename qblocks::Chunk16<TB>::type;
+    if (by >= (kSwiglu ? g.N / 64 : g.N / kBN)) return;  // a pair launch's grid covers the wider group
+
+    int e = 0, row0, rows;
+    if (g.offsets) {
+        if (bx >= g.tile_offsets[g.E]) return;
+        int lo = 0, hi = g.E - 1;  // expert e with tile_offsets[e] <= bx < tile_offsets[e+1]
+        while (lo < hi) {
+            const int mid = (lo + hi + 1) / 2;
+            if (g.tile_offsets[mid] <= bx) lo = mid; else hi = mid - 1;
+        }
+        e = lo;
+        row0 = g.offsets[e] + (bx - g.tile_offsets[e]) * kBM;
+        rows = min(kBM, g.offsets[e + 1] - row0);
+    } else {
+        row0 = bx * kBM;
+        if (row0 >= g.n_rows) return;
+        rows = min(kBM, g.n_rows - row0);
+    }
+
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int wm = warp & 1, wn = warp >> 1;
+
+    // Each thread copies one 16-byte chunk of A and decodes 16 elements of one weight row per k-step.
+    const int ar = tid >> 2, ach = tid & 3;
+    const bool a_valid = ar < rows;
+    const size_t a_row = a_valid ? (g.gather ? static_cast<size_t>(g.gather[row0 + ar]) : static_cast<size_t>(row0 + ar)) : 0;
+    const __nv_bfloat16* a_src = g.a + a_row * g.K + ach * 8;
+    const int br = tid >> 1, bc = (tid & 1) * 16;  // tile row 0..127, first of its 16 columns
+    const std::uint8_t* b_row;
+    if constexpr (kSwiglu) {  // tile rows 0..63: gate rows, 64..127: the same up rows (warp-uniform)
+        const std::int64_t r = static_cast<std::int64_t>(e) * g.N + by * 64 + (br & 63);
+        b_row = (br < 64 ? g.w0 : g.w1) + r * g.row_bytes;
+    } else {
+        const std::int64_t r = static_cast<std::int64_t>(e) * g.N + by * kBN + br;
+        b_row = g.w0 + r * g.row_bytes;
+    }
+
+    Chunk q;
+    auto loadB = [&](int kt) { q.load(b_row, kt * kBK + bc); };
+    auto storeB = [&](int buf) {
+        float lo[8], hi[8];
+        q.decode(lo, hi);
+        *reinterpret_cast<uint4*>(&Bs[buf][br][bc]) = qblocks::packBf16x8(lo);
+        *reinterpret_cast<uint4*>(&Bs[buf][br][bc + 8]) = qblocks::packBf16x8(hi);
+    };
+    auto loadA = [&](int stage, int kt) { cpAsync16(&As[stage][ar][ach * 8], a_src + kt * kBK, a_valid); };
+
+    const int KT = g.K / kBK;
+    loadA(0, 0);
+    asm volatile("cp.async.commit_group;\n");
+    if (KT > 1) loadA(1, 1);
+    asm volatile("cp.async.commit_group;\n");
+    loadB(0);
+    storeB(0);
+    if (KT > 1) loadB(1);
+    asm volatile("cp.async.wait_group 1;\n");
+    __syncthreads();
+
+    float acc[2][4][4] = {};
+    // Columns of this warp's two 16-wide B blocks: matching gate/up blocks for SwiGLU.
+    const int nb0 = kSwiglu ? 16 * wn : 32 * wn;
+    const int nb1 = kSwiglu ? 64 + 16 * wn : 32 * wn + 16;
+
+    for (int kt = 0; kt < KT; ++kt) {
+        if (kt + 2 < KT) loadA((kt + 2) % kAStages, kt + 2);
+        asm volatile("cp.async.commit_group;\n");
+        const int st = kt % kAStages, bb = kt & 1;
+#pragma unroll
+        for (int kk = 0; kk < kBK; kk += 16) {
+            unsigned af[2][4], bf[2][4];
+#pragma unroll
+            for (int mi = 0; mi < 2; ++mi)
+                ldmatrixX4(af[mi], &As[st][wm * 32 + mi * 16 + (lane & 15)][kk + (lane >> 4) * 8]);
+            const int bn = (lane & 7) + ((lane >> 4) << 3), bk = kk + ((lane >> 3) & 1) * 8;
+            ldmatrixX4(bf[0], &Bs[bb][nb0 + bn][bk]);
+            ldmatrixX4(bf[1], &Bs[bb][nb1 + bn][bk]);
+#pragma unroll
+            for (int mi = 0; mi < 2; ++mi)
+#pragma unroll
+                for (int nj = 0; nj < 4; ++nj)
+                    mma16816(acc[mi][nj], af[mi], bf[nj >> 1][(nj & 1) * 2], bf[nj >> 1][(nj & 1) * 2 + 1]);
+        }
+        if (kt + 1 < KT) {
+            storeB(bb ^ 1);  // buffer bb ^ 1 was last read in step kt - 1, before the barrier below it
+            if (kt + 2 < KT) loadB(kt + 2);
+        }
+        asm volatile("cp.async.wait_group 1;\n");
+        __syncthreads();
+    }
+    asm volatile("cp.async.wait_group 0;\n");
+
+    const int gq = lane >> 2, tq = lane & 3;
+#pragma unroll
+    for (int mi = 0; mi < 2; ++mi)
+#pragma unroll
+        for (int half = 0; half < 2; ++half) {
+            const int r = wm * 32 + mi * 16 + gq + half * 8;
+            if (r >= rows) continue;
+            __nv_bfloat16* crow = g.c + static_cast<size_t>(row0 + r) * g.ldc;
+            if constexpr (kSwiglu) {
+#pragma unroll
+                for (int nj = 0; nj < 2; ++nj) {
+                    const float* ga = &acc[mi][nj][half * 2];
+                    const float* ua = &acc[mi][nj + 2][half * 2];
+                    const int col = by * 64 + 16 * wn + 8 * nj + 2 * tq;
+                    *reinterpret_cast<unsigned*>(crow + col) =
+                        packBf16(detail::silu(ga[0]) * ua[0], detail::silu(ga[1]) * ua[1]);
+                }
+            } else {
+                const int n0 = by * kBN;
+#pragma unroll
+                for (int nj = 0; nj < 4; ++nj) {
+                    const int col = n0 + (nj < 2 ? nb0 : nb1) + 8 * (nj & 1) + 2 * tq;
+                    *reinterpret_cast<unsigned*>(crow + col) = packBf16(acc[mi][nj][half * 2], acc[mi][nj][half * 2 + 1]);
+                }
+            }
+        }
+}
+
+
+// One group (one weight type): grid (m-tile bound, N / 64 or N / 128). No occupancy bound here:
+// Q5_K / Q6_K gate|up need ~100 registers (2 blocks per SM) and would spill at 3.
+template <WType TB, bool kSwiglu>
+__global__ void __launch_bounds__(kThreads) qGroupedGemmKernel(Args g)
+{
+    __shared__ Smem sm;
+    gemmTile<TB, kSwiglu>(g, blockIdx.x, blockIdx.y, sm);
+}
+
+// Routed and shared experts in one launch (types TR and TS): blocks [0, r_mtiles) take the routed
+// tiles, the rest the shared ones, so the shared expert fills the routed GEMM's last wave instead
+// of running as a short launch of its own after it. The grid's height is the routed group's N
+// tiles; the shared group's wider N (2816 against 1408) is folded into more x blocks:
+// shared block j takes m-tile j % s_mtiles and n-tile by + (j / s_mtiles) * gridDim.y.
+// 3 blocks per SM (80 registers): the instantiated pairs fit without spilling.
+template <WType TR, WType TS, bool kSwiglu>
+__global__ void __launch_bounds__(kThreads, 3) qGroupedGemmPairKernel(Args r, Args s, int r_mtiles, int s_mtiles)
+{
+    __shared__ Smem sm;
+    const int bx = blockIdx.x;
+    if (bx < r_mtiles) {
+        gemmTile<TR, kSwiglu>(r, bx, blockIdx.y, sm);
+    } else {
+        const int j = bx - r_mtiles;
+        gemmTile<TS, kSwiglu>(s, j % s_mtiles, blockIdx.y + (j / s_mtiles) * gridDim.y, sm);
+    }
+}
+
+}  // namespace fathom::kernels::qgemm
