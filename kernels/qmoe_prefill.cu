@@ -128,10 +128,9 @@ template <WType TR, WType TS, bool kSwiglu>
 bool launchPair(const qgemm::Args& r, const qgemm::Args& s, int r_mtiles, int s_mtiles, cudaStream_t stream)
 {
     const int per = kSwiglu ? 64 : kBN;
-    const int gy = r.N / per, s_tiles = s.N / per;
-    const int s_blocks = s_mtiles * ((s_tiles + gy - 1) / gy);  // see qGroupedGemmPairKernel
-    qgemm::qGroupedGemmPairKernel<TR, TS, kSwiglu><<<dim3(r_mtiles + s_blocks, gy), qgemm::kThreads, 0, stream>>>(
-        r, s, r_mtiles, s_mtiles);
+    const int r_ntiles = r.N / per, s_ntiles = s.N / per;
+    const unsigned blocks = static_cast<unsigned>(s_mtiles * s_ntiles + r_mtiles * r_ntiles);  // see qGroupedGemmPairKernel
+    qgemm::qGroupedGemmPairKernel<TR, TS, kSwiglu><<<blocks, qgemm::kThreads, 0, stream>>>(r, s, r_mtiles, s_mtiles, s_ntiles);
     return true;
 }
 
