@@ -6,8 +6,8 @@
 // Why fused tiles rather than dequantizing the batch's experts to a bf16 scratch and calling
 // moe_prefill: at 512 tokens nearly every expert is used, so the scratch path reads the packed
 // bytes, writes bf16 and reads bf16 again (~2.6 GB per V2-Lite layer at Q4_K_M); decoding inside
-// the tile loader reads only the packed ~0.33 GB (see qmoe_prefill.cuh), and the decode ALU work
-// hides under the MMAs. Routed and shared experts differ in type and intermediate size; they share
+// the tile loader reads only the packed ~0.35 GB (docs/PERFORMANCE.md), and the decode's ALU work
+// runs beside the MMAs of the other resident blocks (not yet measured). Routed and shared experts differ in type and intermediate size; they share
 // one launch per GEMM for the type pairs of real files, else run as two (one instance per type).
 #include "kernels/qmoe_prefill.cuh"
 
