@@ -77,7 +77,6 @@ __device__ __forceinline__ void gemmTile(const Args& g, int bx, int by, Smem& sm
     auto& As = sm.As;
     auto& Bs = sm.Bs;
     using Chunk = typename qblocks::Chunk16<TB>::type;
-    if (by >= (kSwiglu ? g.N / 64 : g.N / kBN)) return;  // a pair launch's grid covers the wider group
 
     int e = 0, row0, rows;
     if (g.offsets) {
@@ -206,22 +205,23 @@ __global__ void __launch_bounds__(kThreads) qGroupedGemmKernel(Args g)
     gemmTile<TB, kSwiglu>(g, blockIdx.x, blockIdx.y, sm);
 }
 
-// Routed and shared experts in one launch (types TR and TS): blocks [0, r_mtiles) take the routed
-// tiles, the rest the shared ones, so the shared expert fills the routed GEMM's last wave instead
-// of running as a short launch of its own after it. The grid's height is the routed group's N
-// tiles; the shared group's wider N (2816 against 1408) is folded into more x blocks:
-// shared block j takes m-tile j % s_mtiles and n-tile by + (j / s_mtiles) * gridDim.y.
+// Routed and shared experts in one launch (types TR and TS), on a 1-D grid: blocks
+// [0, s_mtiles * s_ntiles) take the shared tiles, the rest the routed ones (m-tile fastest). The
+// shared tiles go first because their k-loop can be the longer one (the shared down's K is 2816
+// against the routed 1408): started last they would be the launch's tail; started first, the short
+// routed tiles fill in around them.
 // 3 blocks per SM (80 registers): the instantiated pairs fit without spilling.
 template <WType TR, WType TS, bool kSwiglu>
-__global__ void __launch_bounds__(kThreads, 3) qGroupedGemmPairKernel(Args r, Args s, int r_mtiles, int s_mtiles)
+__global__ void __launch_bounds__(kThreads, 3)
+    qGroupedGemmPairKernel(Args r, Args s, int r_mtiles, int s_mtiles, int s_ntiles)
 {
     __shared__ Smem sm;
-    const int bx = blockIdx.x;
-    if (bx < r_mtiles) {
-        gemmTile<TR, kSwiglu>(r, bx, blockIdx.y, sm);
+    const int idx = blockIdx.x, s_total = s_mtiles * s_ntiles;
+    if (idx < s_total) {
+        gemmTile<TS, kSwiglu>(s, idx % s_mtiles, idx / s_mtiles, sm);
     } else {
-        const int j = bx - r_mtiles;
-        gemmTile<TS, kSwiglu>(s, j % s_mtiles, blockIdx.y + (j / s_mtiles) * gridDim.y, sm);
+        const int j = idx - s_total;
+        gemmTile<TR, kSwiglu>(r, j % r_mtiles, j / r_mtiles, sm);
     }
 }
 

@@ -6,8 +6,8 @@
 // Why fused tiles rather than dequantizing the batch's experts to a bf16 scratch and calling
 // moe_prefill: at 512 tokens nearly every expert is used, so the scratch path reads the packed
 // bytes, writes bf16 and reads bf16 again (~2.6 GB per V2-Lite layer at Q4_K_M); decoding inside
-// the tile loader reads only the packed ~0.33 GB (see qmoe_prefill.cuh), and the decode ALU work
-// hides under the MMAs. Routed and shared experts differ in type and intermediate size; they share
+// the tile loader reads only the packed ~0.35 GB (docs/PERFORMANCE.md), and the decode's ALU work
+// runs beside the MMAs of the other resident blocks (not yet measured). Routed and shared experts differ in type and intermediate size; they share
 // one launch per GEMM for the type pairs of real files, else run as two (one instance per type).
 #include "kernels/qmoe_prefill.cuh"
 
@@ -128,10 +128,9 @@ template <WType TR, WType TS, bool kSwiglu>
 bool launchPair(const qgemm::Args& r, const qgemm::Args& s, int r_mtiles, int s_mtiles, cudaStream_t stream)
 {
     const int per = kSwiglu ? 64 : kBN;
-    const int gy = r.N / per, s_tiles = s.N / per;
-    const int s_blocks = s_mtiles * ((s_tiles + gy - 1) / gy);  // see qGroupedGemmPairKernel
-    qgemm::qGroupedGemmPairKernel<TR, TS, kSwiglu><<<dim3(r_mtiles + s_blocks, gy), qgemm::kThreads, 0, stream>>>(
-        r, s, r_mtiles, s_mtiles);
+    const int r_ntiles = r.N / per, s_ntiles = s.N / per;
+    const unsigned blocks = static_cast<unsigned>(s_mtiles * s_ntiles + r_mtiles * r_ntiles);  // see qGroupedGemmPairKernel
+    qgemm::qGroupedGemmPairKernel<TR, TS, kSwiglu><<<blocks, qgemm::kThreads, 0, stream>>>(r, s, r_mtiles, s_mtiles, s_ntiles);
     return true;
 }
 
