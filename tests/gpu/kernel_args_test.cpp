@@ -207,38 +207,6 @@ QMoeDecodeParams qmoeParams()
     p.out = fake<float>();
     p.h_ws = fake<float>();
     p.sync_ws = fake<int>();
-namespace {
-QMatrix fakeMatrix(WType t, int rows, int cols)
-{
-    return QMatrix{fake<const void>(), t, rows, cols, wtypeRowBytes(t, cols)};
-}
-
-DequantizeParams dequantParams()
-{
-    DequantizeParams p;
-    p.w = fakeMatrix(WType::Q4_K, 3072, 2048);
-    p.out = fake<__nv_bfloat16>();
-    p.ld = 2048;
-    p.n_rows = 1024;
-    return p;
-}
-
-// V2-Lite at Q4_K_M: routed Q4_K gate/up, Q5_0 down (1408 is not a multiple of 256), shared Q4_K / Q6_K.
-QMoePrefillParams qmoeParams()
-{
-    QMoePrefillParams p;
-    p.x = fake<const __nv_bfloat16>();
-    p.routed = QMoeGroup{fakeMatrix(WType::Q4_K, 64 * 1408, 2048), fakeMatrix(WType::Q4_K, 64 * 1408, 2048),
-                         fakeMatrix(WType::Q5_0, 64 * 2048, 1408), 1408};
-    p.shared = QMoeGroup{fakeMatrix(WType::Q4_K, 2816, 2048), fakeMatrix(WType::Q4_K, 2816, 2048),
-                         fakeMatrix(WType::Q6_K, 2048, 2816), 2816};
-    p.has_shared = 1;
-    p.topk_ids = fake<const int>();
-    p.topk_weights = fake<const float>();
-    p.out_f32 = fake<float>();
-    p.ws_sorted_token = p.ws_slot_pos = p.ws_offsets = p.ws_tile_offsets = fake<int>();
-    p.ws_h = p.ws_y = fake<__nv_bfloat16>();
-    p.n_tokens = 512;
     p.hidden = 2048;
     p.n_routed = 64;
     p.top_k = 6;
@@ -362,6 +330,47 @@ TEST(KernelArgs, qmoeDecodeRejectsSharedInterNotMultipleOf8)
     auto p = qmoeParams();
     p.shared.inter = 2812;
     expectError([&] { launchQMoeDecode(p, nullptr); }, {"qmoe_decode", "shared inter 2812"});
+}
+
+namespace {
+QMatrix fakeMatrix(WType t, int rows, int cols)
+{
+    return QMatrix{fake<const void>(), t, rows, cols, wtypeRowBytes(t, cols)};
+}
+
+DequantizeParams dequantParams()
+{
+    DequantizeParams p;
+    p.w = fakeMatrix(WType::Q4_K, 3072, 2048);
+    p.out = fake<__nv_bfloat16>();
+    p.ld = 2048;
+    p.n_rows = 1024;
+    return p;
+}
+
+// V2-Lite at Q4_K_M: routed Q4_K gate/up, Q5_0 down (1408 is not a multiple of 256), shared Q4_K / Q6_K.
+QMoePrefillParams qmoePrefillParams()
+{
+    QMoePrefillParams p;
+    p.x = fake<const __nv_bfloat16>();
+    p.routed = QMoeGroup{fakeMatrix(WType::Q4_K, 64 * 1408, 2048), fakeMatrix(WType::Q4_K, 64 * 1408, 2048),
+                         fakeMatrix(WType::Q5_0, 64 * 2048, 1408), 1408};
+    p.shared = QMoeGroup{fakeMatrix(WType::Q4_K, 2816, 2048), fakeMatrix(WType::Q4_K, 2816, 2048),
+                         fakeMatrix(WType::Q6_K, 2048, 2816), 2816};
+    p.has_shared = 1;
+    p.topk_ids = fake<const int>();
+    p.topk_weights = fake<const float>();
+    p.out_f32 = fake<float>();
+    p.ws_sorted_token = p.ws_slot_pos = p.ws_offsets = p.ws_tile_offsets = fake<int>();
+    p.ws_h = p.ws_y = fake<__nv_bfloat16>();
+    p.n_tokens = 512;
+    p.hidden = 2048;
+    p.n_routed = 64;
+    p.top_k = 6;
+    return p;
+}
+}  // namespace
+
 TEST(KernelArgs, dequantizeRejectsRowsPastTheMatrix)
 {
     auto p = dequantParams();
@@ -407,35 +416,35 @@ TEST(KernelArgs, dequantizeRejectsAnUnalignedOutput)
 
 TEST(KernelArgs, qmoePrefillRejectsInterNotMultipleOf64)
 {
-    auto p = qmoeParams();
+    auto p = qmoePrefillParams();
     p.routed.inter = 1400;
     expectError([&] { launchQMoePrefill(p, nullptr); }, {"qmoe_prefill", "routed.inter 1400"});
 }
 
 TEST(KernelArgs, qmoePrefillRejectsGateAndUpOfDifferentTypes)
 {
-    auto p = qmoeParams();
+    auto p = qmoePrefillParams();
     p.shared.up = fakeMatrix(WType::Q8_0, 2816, 2048);
     expectError([&] { launchQMoePrefill(p, nullptr); }, {"qmoe_prefill", "shared", "gate and up must share a type"});
 }
 
 TEST(KernelArgs, qmoePrefillRejectsADownMatrixOfTheWrongShape)
 {
-    auto p = qmoeParams();
+    auto p = qmoePrefillParams();
     p.routed.down = fakeMatrix(WType::Q5_0, 63 * 2048, 1408);  // one expert short
     expectError([&] { launchQMoePrefill(p, nullptr); }, {"qmoe_prefill", "routed: down must be [131072, 1408]"});
 }
 
 TEST(KernelArgs, qmoePrefillRejectsAKTypeDownOver1408Columns)
 {
-    auto p = qmoeParams();
+    auto p = qmoePrefillParams();
     p.routed.down = fakeMatrix(WType::Q4_K, 64 * 2048, 1408);
     expectError([&] { launchQMoePrefill(p, nullptr); }, {"qmoe_prefill", "routed.down", "multiple of 256"});
 }
 
 TEST(KernelArgs, qmoePrefillRejectsNoExpertsAtAll)
 {
-    auto p = qmoeParams();
+    auto p = qmoePrefillParams();
     p.top_k = 0;
     p.has_shared = 0;
     expectError([&] { launchQMoePrefill(p, nullptr); }, {"qmoe_prefill", "nothing to compute"});
@@ -443,14 +452,14 @@ TEST(KernelArgs, qmoePrefillRejectsNoExpertsAtAll)
 
 TEST(KernelArgs, qmoePrefillRejectsMissingSortWorkspace)
 {
-    auto p = qmoeParams();
+    auto p = qmoePrefillParams();
     p.ws_offsets = nullptr;
     expectError([&] { launchQMoePrefill(p, nullptr); }, {"qmoe_prefill", "sort workspace"});
 }
 
 TEST(KernelArgs, qmoePrefillRejectsHiddenNotMultipleOf128)
 {
-    auto p = qmoeParams();
+    auto p = qmoePrefillParams();
     p.hidden = 2000;
     expectError([&] { launchQMoePrefill(p, nullptr); }, {"qmoe_prefill", "hidden 2000"});
 }
