@@ -232,7 +232,7 @@ std::vector<OpRow> opRows()
 
         // QMoeShape: hidden, n_routed, top_k, routed {gate/up type, down type, inter}, shared {..}, fused, accumulate, route.
         const RouteShape none{};  // unfused rows: ids and weights are inputs
-        auto moeRow = [&rows](const char* name, QMoeShape s) {
+        auto moeRow = [&rows](const char* name, fathom::attntest::QMoeShape s) {
             rows.push_back({"qmoe_decode", name, [s] { return checkQMoeDecode(s); }, 1e-4});
         };
         moeRow("V2LiteQ4KMDownQ5_0", {2048, 8, 6, {WType::Q4_K, WType::Q5_0, 1408}, {WType::Q4_K, WType::Q6_K, 2816}, false, true, none});
