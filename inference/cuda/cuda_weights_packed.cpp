@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 
+#include <algorithm>
 #include <memory>
 
 namespace fathom::inference::cuda {
@@ -67,6 +68,43 @@ PlannedMatrix stacked(Plan& plan, const std::vector<const TensorView*>& parts, s
     p.m.cols = static_cast<int>(cols);
     p.m.row_bytes = static_cast<std::int64_t>(rowBytes(parts[0]->dtype, cols));
     return p;
+}
+
+// The same rows converted to bf16 on the host: for a gate / up pair the file stores in two types
+// (the expert kernels read a pair in one type; llama-quantize never splits them, hand-made files may).
+PlannedMatrix stackedBf16(Plan& plan, const std::vector<const TensorView*>& parts, std::int64_t cols)
+{
+    PlannedMatrix p;
+    std::int64_t rows = 0;
+    for (const TensorView* t : parts) {
+        checkMatrix(*t, t->numel() / cols, cols);
+        rows += t->numel() / cols;
+    }
+    const std::size_t rowBytes = static_cast<std::size_t>(cols) * 2;
+    p.at = plan.reserve(rowBytes * static_cast<std::size_t>(rows));
+    std::size_t at = p.at;
+    for (const TensorView* t : parts) {
+        const std::int64_t n = t->numel() / cols;
+        const std::int64_t step = std::max<std::int64_t>(1, static_cast<std::int64_t>(kStaging / rowBytes));
+        for (std::int64_t r = 0; r < n; r += step)
+            plan.add(at + static_cast<std::size_t>(r) * rowBytes, static_cast<std::size_t>(std::min(step, n - r)) * rowBytes,
+                     [t, r, m = std::min(step, n - r)](bf16* out) { rowsToBf16(*t, r, m, out); });
+        at += rowBytes * static_cast<std::size_t>(n);
+    }
+    p.m.type = kernels::WType::BF16;
+    p.m.rows = static_cast<int>(rows);
+    p.m.cols = static_cast<int>(cols);
+    p.m.row_bytes = static_cast<std::int64_t>(rowBytes);
+    return p;
+}
+
+// gate and up of one expert group: as stored when their types agree, else both in bf16.
+void gateUp(Plan& plan, const std::vector<const TensorView*>& g, const std::vector<const TensorView*>& u, std::int64_t cols,
+            PlannedMatrix& gate, PlannedMatrix& up)
+{
+    const bool same = g[0]->dtype == u[0]->dtype;
+    gate = same ? stacked(plan, g, cols) : stackedBf16(plan, g, cols);
+    up = same ? stacked(plan, u, cols) : stackedBf16(plan, u, cols);
 }
 
 kernels::QMatrix bound(const PlannedMatrix& p, std::byte* base)
@@ -138,8 +176,7 @@ std::function<void(std::byte*)> CudaWeights::layoutPacked(const ModelConfig& c, 
                 u.push_back(&w.get(pe + "up_proj.weight"));
                 d.push_back(&w.get(pe + "down_proj.weight"));
             }
-            o.gate = stacked(plan, g, H);
-            o.up = stacked(plan, u, H);
+            gateUp(plan, g, u, H, o.gate, o.up);
             o.down = stacked(plan, d, inter);
             L.nRouted = static_cast<int>(c.nRoutedExperts);
             L.routedInter = static_cast<int>(inter);
@@ -149,8 +186,7 @@ std::function<void(std::byte*)> CudaWeights::layoutPacked(const ModelConfig& c, 
         }
         if (L.sharedInter > 0) {
             const std::string ps = p + (L.moe ? "mlp.shared_experts." : "mlp.");
-            o.sGate = matrix(plan, w.get(ps + "gate_proj.weight"), L.sharedInter, H);
-            o.sUp = matrix(plan, w.get(ps + "up_proj.weight"), L.sharedInter, H);
+            gateUp(plan, {&w.get(ps + "gate_proj.weight")}, {&w.get(ps + "up_proj.weight")}, H, o.sGate, o.sUp);
             o.sDown = matrix(plan, w.get(ps + "down_proj.weight"), H, L.sharedInter);
         }
     }

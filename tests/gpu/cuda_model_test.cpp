@@ -274,11 +274,11 @@ TEST(CudaModel, modelThatDoesNotFitIsRefusedByTheMemoryPlan)
     cudaMemGetInfo(&free1, &total);
     EXPECT_GE(free1 + (64u << 20), free0) << "the refusal left memory allocated";
 
-    o.contextLength = 131072;
-    o.memoryLimitBytes = 1ull << 30;  // 1 GiB: the small model fits with a short context only
+    o.contextLength = 262144;
+    o.memoryLimitBytes = 2ull << 30;  // 2 GiB (1.5 after the CUDA context): the small model fits with a short context only
     try {
         cuda::CudaModel gpu(f.config, f.weights, o);
-        FAIL() << "expected the 1 GiB cap to refuse a 128k context";
+        FAIL() << "expected the 2 GiB cap to refuse a 256k context";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::Resource) << e.what();
         EXPECT_NE(std::string(e.what()).find("--gpu-memory-limit"), std::string::npos) << e.what();
