@@ -4,11 +4,12 @@
 // super-block — and loads coalesce. Because a thread always takes the same groups, its slice of x
 // is loaded once into registers (NG groups of 8 floats) and reused for every row it visits: no
 // shared-memory x reads in the inner loop, which at 4-5 bits per weight would otherwise cost more
-// bandwidth than the weights themselves. A persistent grid walks the row groups.
+// bandwidth than the weights themselves (Σ x of each group is kept too, for the types whose scale
+// has an offset: kernels/qdot.cuh). A persistent grid walks the row groups.
 #include "kernels/qgemv.cuh"
 
 #include "kernels/common.cuh"
-#include "kernels/qblock.cuh"
+#include "kernels/qdot.cuh"
 
 #include <algorithm>
 
@@ -30,7 +31,7 @@ static __global__ void __launch_bounds__(kThreads) qgemvKernel(QGemvParams p)
 
     // This thread's slice of x (SwiGLU applied): groups past the end hold zeros, so the inner loop
     // needs no bounds check (it re-reads a valid group and multiplies it by 0).
-    float xr[NG][8];
+    float xr[NG][8], xsum[NG];
 #pragma unroll
     for (int i = 0; i < NG; ++i) {
         const int g = threadIdx.x + i * kThreads;
@@ -46,7 +47,9 @@ static __global__ void __launch_bounds__(kThreads) qgemvKernel(QGemvParams p)
             }
             xr[i][0] = lo.x; xr[i][1] = lo.y; xr[i][2] = lo.z; xr[i][3] = lo.w;
             xr[i][4] = hi.x; xr[i][5] = hi.y; xr[i][6] = hi.z; xr[i][7] = hi.w;
+            xsum[i] = ((lo.x + lo.y) + (lo.z + lo.w)) + ((hi.x + hi.y) + (hi.z + hi.w));
         } else {
+            xsum[i] = 0.f;
 #pragma unroll
             for (int k = 0; k < 8; ++k)
                 xr[i][k] = 0.f;
@@ -68,7 +71,7 @@ static __global__ void __launch_bounds__(kThreads) qgemvKernel(QGemvParams p)
 #pragma unroll
             for (int r = 0; r < R; ++r) {
                 const int row = min(rg * R + r, p.w.rows - 1);  // past the end: re-read a valid row, drop it
-                acc[r] += qblock::groupDot<T>(base + row * p.w.row_bytes, g, xr[i]);
+                acc[r] += qblock::groupDotFast<T>(base + row * p.w.row_bytes, g, xr[i], xsum[i]);
             }
         }
 #pragma unroll
