@@ -85,26 +85,34 @@ FATHOM_QHD float halfAt(const u8* p)
     return __half2float(__ushort_as_half(ldro(reinterpret_cast<const unsigned short*>(p))));
 }
 
-// 4 bytes from a 2-byte aligned address.
-FATHOM_QHD unsigned load4(const u8* p)
+FATHOM_QHD unsigned funnelRight(unsigned lo, unsigned hi, unsigned shift)
 {
-    if ((reinterpret_cast<std::uintptr_t>(p) & 3) == 0)
-        return ldro(reinterpret_cast<const unsigned*>(p));
-    const unsigned short* h = reinterpret_cast<const unsigned short*>(p);
-    return static_cast<unsigned>(ldro(h)) | (static_cast<unsigned>(ldro(h + 1)) << 16);
+#ifdef __CUDA_ARCH__
+    return __funnelshift_r(lo, hi, shift);
+#else
+    return static_cast<unsigned>(((static_cast<unsigned long long>(hi) << 32) | lo) >> (shift & 31));
+#endif
 }
 
-// 8 bytes from a 2-byte aligned address.
+// 4 and 8 bytes from a 2-byte aligned address: aligned 4-byte loads stitched with funnel shifts,
+// no branch (lanes of one warp sit at different alignments). The extra word is read only when the
+// address is not 4-aligned, so nothing past the bytes asked for (rounded to a word) is touched.
+FATHOM_QHD unsigned load4(const u8* p)
+{
+    const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
+    const unsigned* w = reinterpret_cast<const unsigned*>(a & ~std::uintptr_t(3));
+    const unsigned shift = static_cast<unsigned>(a & 3) * 8;
+    const unsigned w0 = ldro(w), w1 = shift ? ldro(w + 1) : 0u;
+    return funnelRight(w0, w1, shift);
+}
+
 FATHOM_QHD uint2 load8(const u8* p)
 {
     const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
-    if ((a & 7) == 0)
-        return ldro(reinterpret_cast<const uint2*>(p));
-    if ((a & 3) == 0) {
-        const unsigned* q = reinterpret_cast<const unsigned*>(p);
-        return make_uint2(ldro(q), ldro(q + 1));
-    }
-    return make_uint2(load4(p), load4(p + 4));
+    const unsigned* w = reinterpret_cast<const unsigned*>(a & ~std::uintptr_t(3));
+    const unsigned shift = static_cast<unsigned>(a & 3) * 8;
+    const unsigned w0 = ldro(w), w1 = ldro(w + 1), w2 = shift ? ldro(w + 2) : 0u;
+    return make_uint2(funnelRight(w0, w1, shift), funnelRight(w1, w2, shift));
 }
 
 FATHOM_QHD int byteOf(uint2 v, int i) { return ((i < 4 ? v.x : v.y) >> (8 * (i & 3))) & 0xff; }
@@ -259,59 +267,6 @@ FATHOM_QHD float groupDot(const u8* row, int g, const float x[8])
     for (int i = 1; i < 8; ++i)
         s = fmaf(w[i], x[i], s);
     return s;
-}
-
-// One lane's share of the dot of a row (ngroups groups) with fp32 x in shared memory (x[8g .. 8g+7]
-// for group g): lanes take groups lane, lane + 32, ...; the caller sums over the warp, once, after
-// as many rows as it likes. With rowB (same type and length) both rows are dotted with the same x,
-// so gate and up share each x read. U groups per row and lane in flight (6 in all: qmoe_decode's
-// 128-register budget without spills); past the end a lane re-reads the last group and drops it.
-template <WType T, bool kTwo>
-__device__ __forceinline__ void laneRowDot(const u8* rowA, const u8* rowB, int ngroups, const float* x, int lane,
-                                           float& accA, float& accB)
-{
-    constexpr int U = kTwo ? 3 : 6;
-    for (int g0 = lane; g0 < ngroups; g0 += 32 * U) {
-#pragma unroll
-        for (int u = 0; u < U; ++u) {
-            const int g = g0 + 32 * u;
-            const int gc = g < ngroups ? g : ngroups - 1;
-            const float4 x0 = reinterpret_cast<const float4*>(x)[2 * gc];
-            const float4 x1 = reinterpret_cast<const float4*>(x)[2 * gc + 1];
-            const float xv[8] = {x0.x, x0.y, x0.z, x0.w, x1.x, x1.y, x1.z, x1.w};
-            const float keep = g < ngroups ? 1.f : 0.f;
-            accA = fmaf(keep, groupDot<T>(rowA, gc, xv), accA);
-            if constexpr (kTwo)
-                accB = fmaf(keep, groupDot<T>(rowB, gc, xv), accB);
-        }
-    }
-}
-
-// The same with the type chosen at run time (one switch per row, outside the loop); rowB null: one row.
-__device__ __forceinline__ void laneRowDotAny(WType t, const u8* rowA, const u8* rowB, int ngroups, const float* x,
-                                              int lane, float& accA, float& accB)
-{
-#define FATHOM_QDOT_CASE(T)                                                    \
-    case T:                                                                    \
-        if (rowB)                                                              \
-            laneRowDot<T, true>(rowA, rowB, ngroups, x, lane, accA, accB);     \
-        else                                                                   \
-            laneRowDot<T, false>(rowA, nullptr, ngroups, x, lane, accA, accB); \
-        break;
-    switch (t) {
-        FATHOM_QDOT_CASE(WType::F32)
-        FATHOM_QDOT_CASE(WType::F16)
-        FATHOM_QDOT_CASE(WType::BF16)
-        FATHOM_QDOT_CASE(WType::Q8_0)
-        FATHOM_QDOT_CASE(WType::Q4_0)
-        FATHOM_QDOT_CASE(WType::Q4_1)
-        FATHOM_QDOT_CASE(WType::Q5_0)
-        FATHOM_QDOT_CASE(WType::Q5_1)
-        FATHOM_QDOT_CASE(WType::Q4_K)
-        FATHOM_QDOT_CASE(WType::Q5_K)
-        FATHOM_QDOT_CASE(WType::Q6_K)
-    }
-#undef FATHOM_QDOT_CASE
 }
 
 }  // namespace fathom::kernels::qblock

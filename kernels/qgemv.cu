@@ -1,14 +1,15 @@
-// Quantized GEMV: a block of 256 threads owns R rows at a time and splits their columns among its
-// threads in groups of 8 elements (thread t takes groups t, t + 256, ...), so one warp reads 256
-// consecutive elements of a row — 32 contiguous Q8_0 blocks' worth of bytes, or exactly one K-quant
-// super-block — and loads coalesce. Because a thread always takes the same groups, its slice of x
-// is loaded once into registers (NG groups of 8 floats) and reused for every row it visits: no
-// shared-memory x reads in the inner loop, which at 4-5 bits per weight would otherwise cost more
-// bandwidth than the weights themselves. A persistent grid walks the row groups.
+// Quantized GEMV: each warp owns R rows at a time and its lanes split a row into groups of 8
+// elements (lane l takes groups l, l + 32, ...), so a warp reads 256 consecutive elements per step
+// (32 contiguous Q8_0 blocks' worth of bytes, or exactly one K-quant super-block) and loads
+// coalesce; one warp sum per row. x is fp32: for rows of at most 2048 elements (every matrix that
+// reads the hidden state) each lane keeps its slice of x in registers, loaded once and reused for
+// every row the warp visits; wider rows (the down projections) stage x once per block in shared
+// memory and share each x read among the R rows. The group dot itself is kernels/qdot.cuh. A
+// persistent grid walks the row groups.
 #include "kernels/qgemv.cuh"
 
 #include "kernels/common.cuh"
-#include "kernels/qblock.cuh"
+#include "kernels/qdot.cuh"
 
 #include <algorithm>
 
@@ -17,78 +18,131 @@ namespace fathom::kernels {
 namespace {
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
-constexpr int kMaxNg = 12;                       // groups of x per thread: cols <= 12 * 8 * 256
-constexpr int kMaxCols = kMaxNg * 8 * kThreads;  // 24576 (DeepSeek V3's dense MLP is 18432)
+constexpr int kRegCols = 2048;    // widest row whose x slice lives in registers (8 groups per lane)
+constexpr int kMaxCols = 24576;   // 96 KB of fp32 x in shared memory (DeepSeek V3's dense MLP is 18432)
 }  // namespace
 
-template <WType T, int NG, int R>
-static __global__ void __launch_bounds__(kThreads) qgemvKernel(QGemvParams p)
+// x'[8g .. 8g+7] (SwiGLU applied when asked) and its sum.
+static __device__ __forceinline__ void loadXGroup(const QGemvParams& p, int g, float x[8], float& xsum)
+{
+    const float4* xv = reinterpret_cast<const float4*>(p.x) + 2 * g;
+    float4 lo = __ldg(xv), hi = __ldg(xv + 1);
+    if (p.x_swiglu) {
+        const float4* up = reinterpret_cast<const float4*>(p.x + p.swiglu_up_offset) + 2 * g;
+        const float4 ul = __ldg(up), uh = __ldg(up + 1);
+        auto silu = [](float v) { return v / (1.f + __expf(-v)); };
+        lo = make_float4(silu(lo.x) * ul.x, silu(lo.y) * ul.y, silu(lo.z) * ul.z, silu(lo.w) * ul.w);
+        hi = make_float4(silu(hi.x) * uh.x, silu(hi.y) * uh.y, silu(hi.z) * uh.z, silu(hi.w) * uh.w);
+    }
+    x[0] = lo.x; x[1] = lo.y; x[2] = lo.z; x[3] = lo.w;
+    x[4] = hi.x; x[5] = hi.y; x[6] = hi.z; x[7] = hi.w;
+    xsum = ((lo.x + lo.y) + (lo.z + lo.w)) + ((hi.x + hi.y) + (hi.z + hi.w));
+}
+
+static __device__ __forceinline__ void storeRow(const QGemvParams& p, int row, float v)
+{
+    if (row < p.w.rows)
+        p.y[row] = p.accumulate ? p.y[row] + v : v;
+}
+
+// Rows of at most 32 * NGL groups: x slice in registers. Groups past the end hold x = 0 and
+// re-read a valid group, so the inner loop has no bounds checks.
+template <WType T, int NGL, int R>
+static __global__ void __launch_bounds__(kThreads, 2) qgemvRegKernel(QGemvParams p)
 {
     gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
     const int ngroups = p.w.cols / 8;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-
-    // This thread's slice of x (SwiGLU applied): groups past the end hold zeros, so the inner loop
-    // needs no bounds check (it re-reads a valid group and multiplies it by 0).
-    float xr[NG][8];
+    float xr[NGL][8], xs[NGL];
 #pragma unroll
-    for (int i = 0; i < NG; ++i) {
-        const int g = threadIdx.x + i * kThreads;
+    for (int k = 0; k < NGL; ++k) {
+        const int g = lane + 32 * k;
         if (g < ngroups) {
-            const float4* xv = reinterpret_cast<const float4*>(p.x) + 2 * g;
-            float4 lo = __ldg(xv), hi = __ldg(xv + 1);
-            if (p.x_swiglu) {
-                const float4* up = reinterpret_cast<const float4*>(p.x + p.swiglu_up_offset) + 2 * g;
-                const float4 ul = __ldg(up), uh = __ldg(up + 1);
-                auto silu = [](float v) { return v / (1.f + __expf(-v)); };
-                lo = make_float4(silu(lo.x) * ul.x, silu(lo.y) * ul.y, silu(lo.z) * ul.z, silu(lo.w) * ul.w);
-                hi = make_float4(silu(hi.x) * uh.x, silu(hi.y) * uh.y, silu(hi.z) * uh.z, silu(hi.w) * uh.w);
-            }
-            xr[i][0] = lo.x; xr[i][1] = lo.y; xr[i][2] = lo.z; xr[i][3] = lo.w;
-            xr[i][4] = hi.x; xr[i][5] = hi.y; xr[i][6] = hi.z; xr[i][7] = hi.w;
+            loadXGroup(p, g, xr[k], xs[k]);
         } else {
 #pragma unroll
-            for (int k = 0; k < 8; ++k)
-                xr[i][k] = 0.f;
+            for (int i = 0; i < 8; ++i)
+                xr[k][i] = 0.f;
+            xs[k] = 0.f;
         }
     }
-
-    __shared__ float part[R][kWarps];
     const unsigned char* base = static_cast<const unsigned char*>(p.w.data);
     const int rowGroups = (p.w.rows + R - 1) / R;
-    for (int rg = blockIdx.x; rg < rowGroups; rg += gridDim.x) {
+    for (int rg = blockIdx.x * kWarps + warp; rg < rowGroups; rg += gridDim.x * kWarps) {
         float acc[R];
 #pragma unroll
         for (int r = 0; r < R; ++r)
             acc[r] = 0.f;
-        // All NG * R group loads are independent: the compiler issues them before the math.
 #pragma unroll
-        for (int i = 0; i < NG; ++i) {
-            const int g = min(static_cast<int>(threadIdx.x) + i * kThreads, ngroups - 1);
+        for (int k = 0; k < NGL; ++k) {
+            const int g = min(lane + 32 * k, ngroups - 1);
 #pragma unroll
             for (int r = 0; r < R; ++r) {
                 const int row = min(rg * R + r, p.w.rows - 1);  // past the end: re-read a valid row, drop it
-                acc[r] += qblock::groupDot<T>(base + row * p.w.row_bytes, g, xr[i]);
+                acc[r] += qblock::groupDotFast<T>(base + row * p.w.row_bytes, g, xr[k], xs[k]);
             }
         }
 #pragma unroll
         for (int r = 0; r < R; ++r) {
             const float v = warpSum(acc[r]);
-            if (lane == 0)
-                part[r][warp] = v;
+            if (lane == r)
+                storeRow(p, rg * R + r, v);
         }
-        __syncthreads();
-        if (threadIdx.x < R) {
-            const int row = rg * R + threadIdx.x;
-            float v = 0.f;
-#pragma unroll
-            for (int k = 0; k < kWarps; ++k)
-                v += part[threadIdx.x][k];  // fixed order: deterministic
-            if (row < p.w.rows)
-                p.y[row] = p.accumulate ? p.y[row] + v : v;
-        }
-        __syncthreads();  // part is reused by the next row group
     }
+}
+
+// Wider rows: x staged in shared memory as fp32, R rows per warp share each x read.
+template <WType T, int R>
+static __global__ void __launch_bounds__(kThreads) qgemvSmemKernel(QGemvParams p)
+{
+    gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
+    extern __shared__ float4 sx4[];
+    float* sx = reinterpret_cast<float*>(sx4);  // fp32 [cols]
+    const int ngroups = p.w.cols / 8;
+    for (int g = threadIdx.x; g < ngroups; g += kThreads) {
+        float x[8], s;
+        loadXGroup(p, g, x, s);
+        sx4[2 * g] = make_float4(x[0], x[1], x[2], x[3]);
+        sx4[2 * g + 1] = make_float4(x[4], x[5], x[6], x[7]);
+    }
+    __syncthreads();
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const unsigned char* base = static_cast<const unsigned char*>(p.w.data);
+    const int rowGroups = (p.w.rows + R - 1) / R;
+    constexpr int U = 4 / R;  // groups per row and lane in flight: 4 loads in all
+    for (int rg = blockIdx.x * kWarps + warp; rg < rowGroups; rg += gridDim.x * kWarps) {
+        const unsigned char* rows[R];
+#pragma unroll
+        for (int r = 0; r < R; ++r)
+            rows[r] = base + min(rg * R + r, p.w.rows - 1) * p.w.row_bytes;
+        float acc[R];
+#pragma unroll
+        for (int r = 0; r < R; ++r)
+            acc[r] = 0.f;
+        for (int g0 = lane; g0 < ngroups; g0 += 32 * U) {
+#pragma unroll
+            for (int u = 0; u < U; ++u) {
+                const int g = g0 + 32 * u;
+                const int gc = g < ngroups ? g : ngroups - 1;
+                const float4 a = sx4[2 * gc], b = sx4[2 * gc + 1];
+                const float x[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
+                float xsum = 0.f;
+                if constexpr (qblock::kNeedsXSum<T>)
+                    xsum = ((a.x + a.y) + (a.z + a.w)) + ((b.x + b.y) + (b.z + b.w));
+                const float keep = g < ngroups ? 1.f : 0.f;
+#pragma unroll
+                for (int r = 0; r < R; ++r)
+                    acc[r] = fmaf(keep, qblock::groupDotFast<T>(rows[r], gc, x, xsum), acc[r]);
+            }
+        }
+#pragma unroll
+        for (int r = 0; r < R; ++r) {
+            const float v = warpSum(acc[r]);
+            if (lane == r)
+                storeRow(p, rg * R + r, v);
+        }
+    }
+    (void)sx;
 }
 
 static int smCount()
@@ -104,40 +158,50 @@ static int smCount()
     return n;
 }
 
-template <WType T, int NG, int R>
-static void launchShape(const QGemvParams& p, cudaStream_t stream)
+// As many blocks as fit on the chip at once (fewer when there are fewer row groups).
+template <typename Kernel>
+static void launchPersistent(Kernel kernel, const QGemvParams& p, int R, int smem, cudaStream_t stream)
 {
     int perSm = 0;
-    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, qgemvKernel<T, NG, R>, kThreads, 0) != cudaSuccess ||
-        perSm < 1)
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, kernel, kThreads, smem) != cudaSuccess || perSm < 1)
         perSm = 1;
     const int rowGroups = (p.w.rows + R - 1) / R;
-    const dim3 grid(std::min(rowGroups, perSm * smCount()));
-    launchOverlapped(qgemvKernel<T, NG, R>, grid, dim3(kThreads), 0, stream, p);
+    const int blocks = (rowGroups + kWarps - 1) / kWarps;
+    launchOverlapped(kernel, dim3(std::min(blocks, perSm * smCount())), dim3(kThreads), smem, stream, p);
 }
 
-// NG: the smallest instantiated slice that holds cols / 8 / 256 groups. R: rows a block takes at
-// once, so that every thread keeps about four group loads in flight — but only while the grid still
-// fills the chip (o_proj's 2048 rows would leave most SMs idle at R = 4).
+// R = 2 shares x among two rows (and doubles the loads in flight) once the grid still holds about
+// 16 warps per SM; shorter matrices (o_proj's 2048 rows) keep one row per warp to fill the chip.
 template <WType T>
 static void launchType(const QGemvParams& p, cudaStream_t stream)
 {
-    const int need = (p.w.cols / 8 + kThreads - 1) / kThreads;
-    const bool tall = p.w.rows >= 4 * kWarps * smCount();
-    if (need <= 1) {
-        if (tall)
-            launchShape<T, 1, 4>(p, stream);
-        else
-            launchShape<T, 1, 1>(p, stream);
-    } else if (need <= 2) {
-        launchShape<T, 2, 2>(p, stream);
-    } else if (need <= 4) {
-        launchShape<T, 4, 1>(p, stream);
-    } else if (need <= 8) {
-        launchShape<T, 8, 1>(p, stream);
-    } else if constexpr (T != WType::F32) {
-        launchShape<T, kMaxNg, 1>(p, stream);
+    const bool two = p.w.rows >= 2 * 16 * smCount();
+    if (p.w.cols <= kRegCols) {
+        const int ngl = (p.w.cols / 8 + 31) / 32;
+        if (ngl <= 1)
+            launchPersistent(qgemvRegKernel<T, 1, 2>, p, 2, 0, stream);
+        else if (ngl <= 2)
+            launchPersistent(qgemvRegKernel<T, 2, 2>, p, 2, 0, stream);
+        else if (ngl <= 4)
+            two ? launchPersistent(qgemvRegKernel<T, 4, 2>, p, 2, 0, stream)
+                : launchPersistent(qgemvRegKernel<T, 4, 1>, p, 1, 0, stream);
+        else  // 8 groups per lane are in flight already; two rows would spill
+            launchPersistent(qgemvRegKernel<T, 8, 1>, p, 1, 0, stream);
+        return;
     }
+    const int smem = p.w.cols * 4;
+    // Raised only when a wider x first needs it (the first call of each shape is a warm-up, before
+    // any graph capture), so GPUs with less shared memory still run the common shapes.
+    static int allowed = 48 * 1024;
+    if (smem > allowed) {
+        allowSharedMemory(qgemvSmemKernel<T, 1>, smem, "qgemv");
+        allowSharedMemory(qgemvSmemKernel<T, 2>, smem, "qgemv");
+        allowed = smem;
+    }
+    if (two)
+        launchPersistent(qgemvSmemKernel<T, 2>, p, 2, smem, stream);
+    else
+        launchPersistent(qgemvSmemKernel<T, 1>, p, 1, smem, stream);
 }
 
 void launchQGemv(const QGemvParams& p, cudaStream_t stream)
@@ -147,10 +211,6 @@ void launchQGemv(const QGemvParams& p, cudaStream_t stream)
     require(problem.empty(), op, "w: " + problem);
     require(p.x && p.y, op, "null x or y");
     require(p.w.cols <= kMaxCols, op, "cols " + std::to_string(p.w.cols) + " exceeds 24576");
-    // f32 weights (rare in GGUF files beyond norms) get no 12-group slice: 96 floats of x plus 96 of
-    // weights in flight would spill.
-    require(p.w.type != WType::F32 || p.w.cols <= 8 * 8 * kThreads, op,
-            "F32 cols " + std::to_string(p.w.cols) + " exceeds 16384");
     require(aligned16(p.x), op, "x must be 16-byte aligned");
     require(!p.x_swiglu || (p.swiglu_up_offset >= p.w.cols && p.swiglu_up_offset % 4 == 0), op,
             "swiglu_up_offset must be a multiple of 4, at least cols");

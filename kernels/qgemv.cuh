@@ -13,7 +13,7 @@
 namespace fathom::kernels {
 
 struct QGemvParams {
-    QMatrix w;                         // [rows, cols] packed (cols at most 24576; 16384 for F32)
+    QMatrix w;                         // [rows, cols] packed (cols at most 24576)
     const float* x = nullptr;          // fp32 [cols] (16-byte aligned); with x_swiglu fp32 [cols + swiglu_up_offset]
     // SwiGLU input, as GemvParams: the GEMV reads x'[i] = silu(x[i]) * x[i + swiglu_up_offset], so the
     // MLP's down projection consumes the gate_up output directly.

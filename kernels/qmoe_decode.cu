@@ -17,7 +17,7 @@
 #include "kernels/common.cuh"
 #include "kernels/moe_common.cuh"
 #include "kernels/moe_route_device.cuh"
-#include "kernels/qblock.cuh"
+#include "kernels/qdot.cuh"
 
 namespace fathom::kernels {
 namespace {

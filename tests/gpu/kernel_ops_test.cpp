@@ -211,6 +211,8 @@ std::vector<OpRow> opRows()
             addAttnRow<QGemvCase>(rows, "qgemv", Q{t, 77, k ? 512 : 160, Q::Plain}, 1e-4);   // small, ragged
             addAttnRow<QGemvCase>(rows, "qgemv", Q{t, 3648, 2048, Q::Plain}, 1e-4);          // q_proj + kv_a
             addAttnRow<QGemvCase>(rows, "qgemv", Q{t, 2048, 2048, Q::Accumulate}, 1e-4);     // o_proj into the residual
+            addAttnRow<QGemvCase>(rows, "qgemv", Q{t, 4099, 1024, Q::Plain}, 1e-4);          // 4 groups per lane, 2 rows per warp
+            addAttnRow<QGemvCase>(rows, "qgemv", Q{t, 2053, 2816, Q::Swiglu}, 1e-4);         // x in shared memory, ragged rows
             addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{t, 300, k ? 512 : 96, 9, true}, 0.0);
         }
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q6_K, 102400, 2048, Q::Plain}, 1e-4);   // lm_head (Q4_K_M)
@@ -222,9 +224,9 @@ std::vector<OpRow> opRows()
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q4_0, 2048, 10944, Q::Accumulate}, 1e-4);
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::BF16, 2048, 10944, Q::Swiglu}, 1e-4);
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q6_K, 2048, 2816, Q::Swiglu}, 1e-4);    // shared-expert down
-        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q4_K, 300, 18432, Q::Swiglu}, 1e-4);    // V3 dense down: widest slice
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q4_K, 300, 18432, Q::Swiglu}, 1e-4);    // V3 dense down
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q8_0, 100, 24576, Q::Plain}, 1e-4);     // the widest cols allowed
-        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::F32, 100, 16384, Q::Plain}, 1e-4);      // the widest f32 cols
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::F32, 100, 4104, Q::Plain}, 1e-4);       // f32, x in shared memory
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q5_K, 1001, 7168, Q::Plain}, 1e-4);
         addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{WType::Q4_K, 102400, 2048, 7, false}, 0.0);
         addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{WType::Q6_K, 102400, 2048, 7, false}, 0.0);

@@ -4,11 +4,12 @@
 // code is the same source, compiled for the host.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "kernels/qblock.cuh"
+#include "kernels/qdot.cuh"
 #include "kernels/twins/qmatrix_twin.h"
 #include "tests/gpu/quant_gpu_util.h"
 
@@ -48,6 +49,45 @@ void expectTypeMatches()
     expectGroupsMatchTwin<T>(5, k ? 2048 : 1408, 987654321);
 }
 
+
+// The factored dot (kernels/qdot.cuh, what qgemv and qmoe_decode run) against a double dot of the
+// twin's exact weights: equal to fp32 rounding, relative to Σ |w x| of the group.
+template <WType T>
+void expectFastDotMatchesTwin(int rows, int cols, std::uint64_t seed)
+{
+    fathom::attntest::Rng rng(seed);
+    const fathom::quanttest::PackedMatrix m = fathom::quanttest::randomPacked(T, rows, cols, rng);
+    const fathom::kernels::QMatrix q = m.host();
+    const std::vector<float> w = fathom::kernels::twins::dequantizeRowsTwin(q, 0, rows);
+    const std::vector<float> x = rng.floats(cols, -2, 2);
+    int bad = 0;
+    for (int r = 0; r < rows; ++r) {
+        const auto* row = static_cast<const unsigned char*>(q.data) + r * q.row_bytes;
+        for (int g = 0; g < cols / 8; ++g) {
+            const float* xg = x.data() + 8 * g;
+            double want = 0, mag = 0;
+            for (int i = 0; i < 8; ++i) {
+                const double p = static_cast<double>(w[static_cast<size_t>(r) * cols + 8 * g + i]) * xg[i];
+                want += p;
+                mag += std::fabs(p);
+            }
+            const float xsum = ((xg[0] + xg[1]) + (xg[2] + xg[3])) + ((xg[4] + xg[5]) + (xg[6] + xg[7]));
+            const float got = fathom::kernels::qblock::groupDotFast<T>(row, g, xg, xsum);
+            if (std::fabs(got - want) > 1e-5 * mag + 1e-30 && bad++ < 5)
+                ADD_FAILURE() << fathom::kernels::wtypeName(T) << " row " << r << " group " << g << ": fast " << got
+                              << ", twin " << want << " (|w x| sum " << mag << ", seed " << seed << ")";
+        }
+    }
+}
+
+template <WType T>
+void expectFastTypeMatches()
+{
+    const bool k = fathom::kernels::wtypeBlockElements(T) == 256;
+    expectFastDotMatchesTwin<T>(7, k ? 768 : 96, 24680);
+    expectFastDotMatchesTwin<T>(5, k ? 2048 : 1408, 13579);
+}
+
 }  // namespace
 
 TEST(QBlockHost, f32GroupsEqualTwin) { expectTypeMatches<WType::F32>(); }
@@ -72,3 +112,13 @@ TEST(QBlockHost, randomBlocksDequantizeToFiniteWeights)
             ASSERT_TRUE(std::isfinite(v)) << fathom::kernels::wtypeName(t);
     }
 }
+
+TEST(QBlockHost, q8_0FastDotEqualsTwin) { expectFastTypeMatches<WType::Q8_0>(); }
+TEST(QBlockHost, q4_0FastDotEqualsTwin) { expectFastTypeMatches<WType::Q4_0>(); }
+TEST(QBlockHost, q4_1FastDotEqualsTwin) { expectFastTypeMatches<WType::Q4_1>(); }
+TEST(QBlockHost, q5_0FastDotEqualsTwin) { expectFastTypeMatches<WType::Q5_0>(); }
+TEST(QBlockHost, q5_1FastDotEqualsTwin) { expectFastTypeMatches<WType::Q5_1>(); }
+TEST(QBlockHost, q4_kFastDotEqualsTwin) { expectFastTypeMatches<WType::Q4_K>(); }
+TEST(QBlockHost, q5_kFastDotEqualsTwin) { expectFastTypeMatches<WType::Q5_K>(); }
+TEST(QBlockHost, q6_kFastDotEqualsTwin) { expectFastTypeMatches<WType::Q6_K>(); }
+TEST(QBlockHost, bf16FastDotEqualsTwin) { expectFastTypeMatches<WType::BF16>(); }
