@@ -121,25 +121,29 @@ void CudaModel::Impl::enqueueLogitsOfRow(float* residualRow)
     kernels::launchGemv(lm, stream);
 }
 
+void CudaModel::Impl::enqueueEmbedding(const std::int32_t* tokenIds, int n)
+{
+    if (packed) {
+        qEmbedding(tokenIds, n);
+        return;
+    }
+    kernels::EmbeddingParams e;
+    e.table = weights->embedding();
+    e.ids = tokenIds;
+    e.out = h.as<float>();
+    e.n_tokens = n;
+    e.dim = H;
+    e.vocab = vocab;
+    kernels::launchEmbedding(e, stream);
+}
+
 void CudaModel::Impl::enqueueDecode()
 {
     cudaStream_t s = stream;
-    const ModelConfig& c = config;
     float* hp = h.as<float>();
     float* qkvp = qkv.as<float>();
 
-    if (packed) {
-        qEmbedding(&stepIn.as<StepInputs>()->token, 1);
-    } else {
-        kernels::EmbeddingParams e;
-        e.table = weights->embedding();
-        e.ids = &stepIn.as<StepInputs>()->token;
-        e.out = hp;
-        e.n_tokens = 1;
-        e.dim = H;
-        e.vocab = vocab;
-        kernels::launchEmbedding(e, s);
-    }
+    enqueueEmbedding(&stepIn.as<StepInputs>()->token, 1);
 
     for (std::size_t l = 0; l < weights->layers().size(); ++l) {
         const CudaLayerWeights& L = weights->layers()[l];
@@ -285,16 +289,8 @@ void CudaModel::Impl::enqueueDecode()
         // (fp32, from xf), so the shared experts stream while it picks the routed ones.
         kernels::MoeExpertDecodeParams ex = expertParams(L, 0);
         if (L.moe) {
-            ex.gate_w = L.router;
             ex.x_f32 = xf.as<float>();
-            ex.bias = L.routerBias;
-            ex.logits_ws = routerLogits.as<float>();
-            ex.n_group = static_cast<int>(c.nGroup);
-            ex.topk_group = static_cast<int>(c.topkGroup);
-            ex.method = routeMethod(c.topkMethod);
-            ex.scoring = c.scoringFunc == ScoringFunc::Sigmoid ? kernels::MoeScoring::Sigmoid : kernels::MoeScoring::Softmax;
-            ex.norm_topk_prob = c.normTopkProb ? 1 : 0;
-            ex.routed_scaling_factor = static_cast<float>(c.routedScalingFactor);
+            fuseRouter(ex, L);
         }
         kernels::launchMoeExpertDecode(ex, s);
     }

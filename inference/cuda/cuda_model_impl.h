@@ -18,6 +18,8 @@
 
 namespace fathom::inference::cuda {
 
+kernels::MoeRouteMethod routeMethod(TopkMethod m);  // cuda_model_decode.cpp
+
 struct CudaModel::Impl {
     ModelConfig config;
     CudaModelOptions options;
@@ -123,6 +125,22 @@ struct CudaModel::Impl {
     kernels::MlaKvAppendParams kvAppendParams(std::size_t layer, const float* kv, std::int64_t stride,
                                               const std::int32_t* positions, int n) const;
     kernels::MoeExpertDecodeParams expertParams(const CudaLayerWeights& L, int t) const;
+    void enqueueEmbedding(const std::int32_t* ids, int n);  // the token rows into h, either layout
+    // The fused router's fields, the same in the bf16 and the packed expert launch.
+    template <typename P>
+    void fuseRouter(P& ex, const CudaLayerWeights& L) const
+    {
+        const ModelConfig& c = config;
+        ex.gate_w = L.router;
+        ex.bias = L.routerBias;
+        ex.logits_ws = routerLogits.as<float>();
+        ex.n_group = static_cast<int>(c.nGroup);
+        ex.topk_group = static_cast<int>(c.topkGroup);
+        ex.method = routeMethod(c.topkMethod);
+        ex.scoring = c.scoringFunc == ScoringFunc::Sigmoid ? kernels::MoeScoring::Sigmoid : kernels::MoeScoring::Softmax;
+        ex.norm_topk_prob = c.normTopkProb ? 1 : 0;
+        ex.routed_scaling_factor = static_cast<float>(c.routedScalingFactor);
+    }
 
     // Packed layout (cuda_model_packed.cpp). y = W x (+ y) for one token; y[n, ldy] = x W^T + beta y
     // for many (x bf16 [n, cols]); the token rows of the embedding into h; experts of one layer.
@@ -133,7 +151,6 @@ struct CudaModel::Impl {
     void qExpertsPrefill(const CudaLayerWeights& L, int n);
 };
 
-kernels::MoeRouteMethod routeMethod(TopkMethod m);  // cuda_model_decode.cpp
 
 // Routes n tokens of xb for one MoE layer into topkIds / topkW (cuda_model_decode.cpp).
 void enqueueRoute(CudaModel::Impl& m, const CudaLayerWeights& L, int n);

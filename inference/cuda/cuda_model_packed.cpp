@@ -115,17 +115,8 @@ void CudaModel::Impl::qExpertsDecode(const CudaLayerWeights& L, int t, bool fuse
     ex.h_ws = expertWs.as<float>();
     ex.sync_ws = expertSync.as<int>();
     ex.hidden = H;
-    if (L.moe && fusedRouter) {
-        ex.gate_w = L.router;
-        ex.bias = L.routerBias;
-        ex.logits_ws = routerLogits.as<float>();
-        ex.n_group = static_cast<int>(c.nGroup);
-        ex.topk_group = static_cast<int>(c.topkGroup);
-        ex.method = routeMethod(c.topkMethod);
-        ex.scoring = c.scoringFunc == ScoringFunc::Sigmoid ? kernels::MoeScoring::Sigmoid : kernels::MoeScoring::Softmax;
-        ex.norm_topk_prob = c.normTopkProb ? 1 : 0;
-        ex.routed_scaling_factor = static_cast<float>(c.routedScalingFactor);
-    }
+    if (L.moe && fusedRouter)
+        fuseRouter(ex, L);
     kernels::launchQMoeDecode(ex, stream);
 }
 

@@ -53,18 +53,7 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
     float* hp = h.as<float>();
     float* qkvp = qkv.as<float>();
 
-    if (packed) {
-        qEmbedding(ids.as<std::int32_t>(), n);
-    } else {
-        kernels::EmbeddingParams e;
-        e.table = weights->embedding();
-        e.ids = ids.as<std::int32_t>();
-        e.out = hp;
-        e.n_tokens = n;
-        e.dim = H;
-        e.vocab = vocab;
-        kernels::launchEmbedding(e, s);
-    }
+    enqueueEmbedding(ids.as<std::int32_t>(), n);
 
     for (std::size_t l = 0; l < weights->layers().size(); ++l) {
         const CudaLayerWeights& L = weights->layers()[l];
