@@ -85,6 +85,9 @@ QList<CatalogGguf> readGguf(const QJsonObject& model, const QString& where)
         if (!g.file.endsWith(QStringLiteral(".gguf"), Qt::CaseInsensitive) || g.file.contains(QStringLiteral("..")) ||
             g.file.startsWith(u'/'))
             r.fail("file", QStringLiteral("'%1' is not a relative path ending in .gguf").arg(g.file));
+        // The download path takes include globs; a name without glob characters matches only itself.
+        if (g.file.contains(u'*') || g.file.contains(u'?') || g.file.contains(u'['))
+            r.fail("file", QStringLiteral("'%1' must name one file, not a glob").arg(g.file));
         g.quant = r.text("quant");
         for (const CatalogGguf& seen : out)
             if (seen.quant == g.quant)

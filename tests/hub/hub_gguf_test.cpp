@@ -116,6 +116,8 @@ TEST(CatalogGgufTest, rejectsBadGgufEntriesNamingTheField)
               "cat.json: models[0].gguf[0].file '../x.gguf' is not a relative path ending in .gguf");
     EXPECT_EQ(errorOf("[" + QString(ok).replace("b-Q4_K_M.gguf", "b.bin") + "]"),
               "cat.json: models[0].gguf[0].file 'b.bin' is not a relative path ending in .gguf");
+    EXPECT_EQ(errorOf("[" + QString(ok).replace("b-Q4_K_M.gguf", "b-*.gguf") + "]"),
+              "cat.json: models[0].gguf[0].file 'b-*.gguf' must name one file, not a glob");
     EXPECT_EQ(errorOf("[" + QString(ok).replace("\"vramGB8k\": 2", "\"vramGB8k\": \"2\"") + "]"),
               "cat.json: models[0].gguf[0].vramGB8k must be a number from 0.001 to 100000");
     EXPECT_EQ(errorOf("[" + QString(ok).replace("o/b-GGUF", "nope") + "]"),
