@@ -1,6 +1,7 @@
 // Layout and wiring. Start-up itself is app::AppStartup's; the window shows what it and the
 // services report. Nothing here blocks.
 #include "ui/main/main_window.h"
+#include "app/hub/gguf_probe.h"
 #include "ui/main/window_shortcuts.h"
 
 #include "app/remote/api_key_store.h"
@@ -278,7 +279,8 @@ void MainWindow::wireEngine()
         m_loadProgress->setVisible(false);
         m_cancelLoad->setVisible(false);
         m_modelError.clear();
-        m_statusModel->setText(name);
+        m_lastEngineName = name;
+        m_statusModel->setText(modelTitle(name));
         m_statusBackend->setText(backend);
         m_statusContext->setText(ctx > 0 ? tr("Context 0 / %1").arg(ctx) : tr("Context 0"));
         m_modelsPage->setModels(m_models, m_bridge->modelFolder());
@@ -310,6 +312,11 @@ void MainWindow::wireEngine()
         showChat();
     });
     connect(m_modelsPage, &ModelsPage::rescanRequested, m_bridge, &EngineBridge::scanModels);
+    connect(m_modelsPage, &ModelsPage::ggufModelsChanged, this, [this](const QList<app::LocalModel>& models) {
+        m_ggufModels = models;
+        if (!m_bridge->modelFolder().isEmpty()) m_statusModel->setText(modelTitle(m_lastEngineName));
+        updateModelPicker();
+    });
     connect(m_modelsPage, &ModelsPage::backRequested, this, &MainWindow::showChat);
 }
 
@@ -347,7 +354,7 @@ QList<app::LocalModel> MainWindow::remoteModels() const
     for (const app::RemoteServer& server : m_remote->servers())
         for (const QString& model : server.models)
             // "DeepSeek-R1 · GPU node (vLLM)": the org prefix would crowd the server's name out of the picker.
-            out.append({tr("%1 · %2").arg(model.section(u'/', -1), server.name), app::RemoteEndpoint::refFor(server.id, model), false});
+            out.append({tr("%1 · %2").arg(model.section(u'/', -1), server.name), app::RemoteEndpoint::refFor(server.id, model), false, {}});
     return out;
 }
 
@@ -434,6 +441,19 @@ bool MainWindow::isSettled() const
     return m_startup->isReady();
 }
 
+QString MainWindow::modelTitle(const QString& engineName) const
+{
+    // The quantization is part of which model it is: Q4_K_M and Q8_0 of one model answer differently.
+    const QString loaded = m_bridge->modelFolder();
+    QString quant;
+    for (const app::LocalModel& m : std::as_const(m_ggufModels))
+        if (m.folder == loaded) quant = m.quant;
+    if (quant.isEmpty() && loaded.endsWith(QStringLiteral(".gguf"), Qt::CaseInsensitive))
+        quant = app::GgufProbe::quantFromFileName(QFileInfo(loaded).fileName());
+    if (quant.isEmpty() || quant == QLatin1String("unknown") || engineName.contains(quant, Qt::CaseInsensitive)) return engineName;
+    return engineName + QStringLiteral(" · ") + quant;
+}
+
 void MainWindow::updateModelPicker()
 {
     m_modelPicker->clear();
@@ -441,6 +461,9 @@ void MainWindow::updateModelPicker()
     if (loaded.isEmpty()) m_modelPicker->addItem(m_models.isEmpty() ? tr("No model on this computer") : tr("Choose a model…"), QString());
     for (const app::LocalModel& m : std::as_const(m_models))
         m_modelPicker->addItem(m.embedded ? tr("Fathom Tiny Coder (embedded)") : m.name, m.folder);
+    // "DeepSeek-Coder-V2-Lite-Instruct · Q4_K_M · Ollama": the same weights can sit in several places.
+    for (const app::LocalModel& m : std::as_const(m_ggufModels))
+        if (m_modelPicker->findData(m.folder) < 0) m_modelPicker->addItem(m.name + QStringLiteral(" · ") + m.quant, m.folder);
     for (const app::LocalModel& m : remoteModels()) m_modelPicker->addItem(m.name, m.folder);
     if (!loaded.isEmpty() && m_modelPicker->findData(loaded) < 0) m_modelPicker->addItem(QFileInfo(loaded).fileName(), loaded);
     m_modelPicker->insertSeparator(m_modelPicker->count());
