@@ -108,7 +108,7 @@ void CatalogCard::setDeviceMemory(const app::DeviceMemory& memory)
     if (memory.kind == app::DeviceMemory::Kind::None)
         m_recommendation->setText(tr("Could not tell how much GPU memory or RAM there is."));
     else if (m_recommended >= 0)
-        m_recommendation->setText(tr("<b>%1</b> recommended for %2 (%3)").arg(m_model.gguf[m_recommended].quant, where, size));
+        m_recommendation->setText(tr("Recommended for %1 (%2): <b>%3</b>").arg(where, size, m_model.gguf[m_recommended].quant));
     else
         m_recommendation->setText(tr("None fits %1 (%2): the smallest needs %3 GB").arg(where, size).arg(m_model.gguf.first().vramGB8k, 0, 'f', 1));
     m_recommendation->setToolTip(memory.name);
