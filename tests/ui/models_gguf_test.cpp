@@ -48,7 +48,7 @@ void writeFile(const QString& path, const QByteArray& bytes)
 // A 16 GB GPU, as nvidia-smi would report one; the real machine's probe is never asked.
 class FakeProbe final : public app::MemoryProbe {
 public:
-    app::DeviceMemory probe() const override { return {app::DeviceMemory::Kind::Gpu, "Test GPU", 16'000'000'000, -1}; }
+    app::DeviceMemory probe() const override { return {app::DeviceMemory::Kind::Gpu, "Test GPU", 16LL << 30, -1}; }
 };
 }  // namespace
 
@@ -124,17 +124,17 @@ private slots:
     void cardsRecommendTheLargestQuantThatFitsTheGpu()
     {
         ui::CatalogCard* instruct = card(QStringLiteral("deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct"));
-        // 16 GB less the 0.8 GB margin: Q6_K (14.1 GB) fits, Q8_0 (17.9 GB) does not.
+        // 16 GiB (17.2e9 bytes) less the 0.86 GB margin: Q6_K (14.1 GB) fits, Q8_0 (17.9 GB) does not.
         QTRY_COMPARE(instruct->recommendationLabel()->text(), QStringLiteral("Recommended for your GPU (16 GB): <b>Q6_K</b>"));
         QCOMPARE(instruct->quantBox()->count(), 4);
-        QVERIFY(instruct->quantBox()->currentText().startsWith(QStringLiteral("Q6_K · ~12.9 GB download · 14.1 GB GPU memory at 8k context")));
+        QVERIFY(instruct->quantBox()->currentText().startsWith(QStringLiteral("Q6_K · ~12.9 GB download · 14.1 GB GPU (8k)")));
         QVERIFY(instruct->quantBox()->currentText().contains(QStringLiteral("recommended")));
         QCOMPARE(instruct->ggufButton()->text(), QStringLiteral("Download GGUF"));
         // The CPU backend is judged by RAM; 8 GB fits none of them, and the card says what is needed.
-        m_page->setDeviceMemory({app::DeviceMemory::Kind::Cpu, "system memory", 8'000'000'000, 6'000'000'000});
+        m_page->setDeviceMemory({app::DeviceMemory::Kind::Cpu, "system memory", 8LL << 30, 6LL << 30});
         QCOMPARE(instruct->recommendedGguf(), -1);
         QCOMPARE(instruct->recommendationLabel()->text(), QStringLiteral("None fits your RAM (CPU backend) (8 GB): the smallest needs 10.8 GB"));
-        m_page->setDeviceMemory({app::DeviceMemory::Kind::Cpu, "system memory", 64'000'000'000, 60'000'000'000});
+        m_page->setDeviceMemory({app::DeviceMemory::Kind::Cpu, "system memory", 64LL << 30, 60LL << 30});
         QCOMPARE(instruct->quantBox()->currentIndex(), 3);  // Q8_0
     }
 

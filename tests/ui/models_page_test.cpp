@@ -116,7 +116,7 @@ private slots:
             const QString facts = card->findChild<QLabel*>(QStringLiteral("catalogFacts"))->text();
             QVERIFY2(facts.contains(QStringLiteral("31.4 GB")) && facts.contains(QStringLiteral("34 GB")), qPrintable(facts));
             QVERIFY(card->findChild<QLabel*>(QStringLiteral("catalogLicense"))->text().contains(QStringLiteral("DeepSeek License")));
-            QCOMPARE(card->downloadButton()->text(), QStringLiteral("Download"));
+            QCOMPARE(card->downloadButton()->text(), QStringLiteral("Download bf16"));
             QVERIFY(card->downloadButton()->isEnabled());
         }
         QVERIFY(repos.contains(QStringLiteral("deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct")));

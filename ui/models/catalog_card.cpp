@@ -80,16 +80,19 @@ void CatalogCard::buildGguf(QVBoxLayout* layout)
     m_quant->setObjectName(QStringLiteral("catalogQuant"));
     for (const app::CatalogGguf& g : m_model.gguf)
         m_quant->addItem(QString(), g.file);
-    layout->addWidget(m_quant);
-    m_recommendation = wrapped(tr("Detecting your GPU…"), this);
-    m_recommendation->setObjectName(QStringLiteral("catalogRecommendation"));
-    layout->addWidget(m_recommendation);
+    // Three cards share the page's width: the box shrinks and elides rather than widening the page.
+    m_quant->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_quant->setMinimumContentsLength(12);
+    m_quant->setToolTip(tr("Download size, and GPU memory for the weights plus an 8k-token context"));
     auto* row = new QHBoxLayout;
-    row->addStretch(1);
+    row->addWidget(m_quant, 1);
     m_ggufDownload = new QPushButton(this);
     m_ggufDownload->setObjectName(QStringLiteral("catalogDownloadGguf"));
     row->addWidget(m_ggufDownload);
     layout->addLayout(row);
+    m_recommendation = wrapped(tr("Detecting your GPU…"), this);
+    m_recommendation->setObjectName(QStringLiteral("catalogRecommendation"));
+    layout->addWidget(m_recommendation);
     connect(m_quant, &QComboBox::currentIndexChanged, this, &CatalogCard::updateGguf);
     connect(m_ggufDownload, &QPushButton::clicked, this, [this] {
         const int i = m_quant->currentIndex();
@@ -104,7 +107,8 @@ void CatalogCard::setDeviceMemory(const app::DeviceMemory& memory)
     m_recommended = app::QuantRecommender::recommend(m_model.gguf, memory);
     const bool gpu = memory.kind == app::DeviceMemory::Kind::Gpu;
     const QString where = gpu ? tr("your GPU") : tr("your RAM (CPU backend)");
-    const QString size = tr("%1 GB").arg(double(memory.totalBytes) / 1e9, 0, 'f', 0);
+    // GiB, as GPUs and RAM are sold ("24 GB" card); the fit itself is judged in bytes.
+    const QString size = tr("%1 GB").arg(double(memory.totalBytes) / double(1 << 30), 0, 'f', 0);
     if (memory.kind == app::DeviceMemory::Kind::None)
         m_recommendation->setText(tr("Could not tell how much GPU memory or RAM there is."));
     else if (m_recommended >= 0)
@@ -128,7 +132,7 @@ void CatalogCard::updateGguf()
     if (!m_quant) return;
     for (int i = 0; i < m_model.gguf.size(); ++i) {
         const app::CatalogGguf& g = m_model.gguf[i];
-        QString text = tr("%1 · ~%2 download · %3 GB GPU memory at 8k context")
+        QString text = tr("%1 · ~%2 download · %3 GB GPU (8k)")
                            .arg(g.quant, formatBytes(g.downloadBytes))
                            .arg(g.vramGB8k, 0, 'f', 1);
         if (i == m_recommended) text += tr(" · recommended");
@@ -161,7 +165,7 @@ void CatalogCard::setStatus(Status status)
 {
     m_download->setEnabled(status == Status::Available);
     switch (status) {
-    case Status::Available: m_download->setText(tr("Download")); break;
+    case Status::Available: m_download->setText(tr("Download bf16")); break;
     case Status::Downloading: m_download->setText(tr("Downloading…")); break;
     case Status::Installed: m_download->setText(tr("Installed")); break;
     }
