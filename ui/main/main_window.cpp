@@ -444,11 +444,13 @@ bool MainWindow::isSettled() const
 QString MainWindow::modelTitle(const QString& engineName) const
 {
     // The quantization is part of which model it is: Q4_K_M and Q8_0 of one model answer differently.
+    // A found GGUF goes by its general.name: the engine names it after the file, and an Ollama blob's
+    // file name is its hash.
     const QString loaded = m_bridge->modelFolder();
-    QString quant;
     for (const app::LocalModel& m : std::as_const(m_ggufModels))
-        if (m.folder == loaded) quant = m.quant;
-    if (quant.isEmpty() && loaded.endsWith(QStringLiteral(".gguf"), Qt::CaseInsensitive))
+        if (m.folder == loaded) return m.name + QStringLiteral(" · ") + m.quant;
+    QString quant;
+    if (loaded.endsWith(QStringLiteral(".gguf"), Qt::CaseInsensitive))
         quant = app::GgufProbe::quantFromFileName(QFileInfo(loaded).fileName());
     if (quant.isEmpty() || quant == QLatin1String("unknown") || engineName.contains(quant, Qt::CaseInsensitive)) return engineName;
     return engineName + QStringLiteral(" · ") + quant;
