@@ -5,7 +5,7 @@
 #pragma once
 
 #include "app/hub/download_manager.h"
-#include "app/hub/device_memory.h"
+#include "app/hub/memory_probe.h"
 #include "app/hub/hub_cache_scanner.h"
 #include "app/hub/lm_studio_gguf_finder.h"
 #include "app/hub/local_gguf.h"

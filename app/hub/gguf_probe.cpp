@@ -13,16 +13,6 @@ namespace fathom::app {
 
 Q_LOGGING_CATEGORY(lcGgufDiscovery, "fathom.hub.gguf")
 
-QString LocalGguf::sourceName(Source source)
-{
-    switch (source) {
-    case Source::HubCache: return QStringLiteral("Hugging Face cache");
-    case Source::Ollama: return QStringLiteral("Ollama");
-    case Source::LmStudio: return QStringLiteral("LM Studio");
-    }
-    return {};
-}
-
 QString GgufProbe::quantName(qint64 fileType)
 {
     // llama.cpp include/llama.h, enum llama_ftype; bit 1024 marks a type llama.cpp guessed.

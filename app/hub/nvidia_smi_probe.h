@@ -2,7 +2,7 @@
 // device count but not memory, so the driver's own tool is asked. No tool or no GPU -> system RAM.
 #pragma once
 
-#include "app/hub/device_memory.h"
+#include "app/hub/memory_probe.h"
 
 #include <QByteArray>
 #include <QString>

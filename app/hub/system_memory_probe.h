@@ -1,7 +1,7 @@
 // System RAM for the CPU backend, from /proc/meminfo (Linux is the platform Fathom ships on).
 #pragma once
 
-#include "app/hub/device_memory.h"
+#include "app/hub/memory_probe.h"
 
 #include <QByteArray>
 #include <QString>
