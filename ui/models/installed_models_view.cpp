@@ -140,9 +140,13 @@ void InstalledModelsView::rebuild()
         if (!g.runnable())
             detail += tr(" · not supported by Fathom (architecture %1; Fathom runs DeepSeek-V2 models)")
                           .arg(g.architecture.isEmpty() ? tr("unknown") : g.architecture);
+        // Delete acts on the whole HF repo (every quant of it in the cache), so it asks with the repo's disk use.
         const QString repo = g.source == app::LocalGguf::Source::HubCache ? g.label.section(u'/', 0, 1) : QString();
+        qint64 repoBytes = g.bytes;
+        for (const app::CachedModel& m : std::as_const(m_cached))
+            if (m.repo == repo) repoBytes = m.diskBytes;
         add(name + QStringLiteral(" · ") + g.quant, detail + u'\n' + displayPath(g.path), g.runnable() ? g.path : QString(), repo,
-            QFileInfo(g.path).absolutePath(), g.bytes);
+            QFileInfo(g.path).absolutePath(), repoBytes);
         if (!g.runnable()) m_list->item(m_list->count() - 1)->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
         shown << g.path;
     }
