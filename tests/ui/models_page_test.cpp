@@ -84,6 +84,9 @@ private slots:
                                               {"model.safetensors", test::randomBytes(kWeightsBytes, 11)}});
         app::DownloadService::Config c;
         c.cacheRoot = m_tmp.path() + QStringLiteral("/hub");
+        // Hermetic: this machine's Ollama and LM Studio models are not part of the test.
+        c.ollamaRoot = m_tmp.path() + QStringLiteral("/no-ollama");
+        c.lmStudioRoots = {};
         c.endpoint = m_hub->url();
         c.token.clear();
         c.options.progressIntervalMs = 50;
