@@ -133,7 +133,7 @@ private slots:
         // The CPU backend is judged by RAM; 8 GB fits none of them, and the card says what is needed.
         m_page->setDeviceMemory({app::DeviceMemory::Kind::Cpu, "system memory", 8LL << 30, 6LL << 30});
         QCOMPARE(instruct->recommendedGguf(), -1);
-        QCOMPARE(instruct->recommendationLabel()->text(), QStringLiteral("None fits your RAM (CPU backend) (8 GB): the smallest needs 10.8 GB"));
+        QCOMPARE(instruct->recommendationLabel()->text(), QStringLiteral("None fits your RAM (8 GB, CPU backend): the smallest needs 10.8 GB"));
         m_page->setDeviceMemory({app::DeviceMemory::Kind::Cpu, "system memory", 64LL << 30, 60LL << 30});
         QCOMPARE(instruct->quantBox()->currentIndex(), 3);  // Q8_0
     }

@@ -316,6 +316,7 @@ void MainWindow::wireEngine()
         m_ggufModels = models;
         if (!m_bridge->modelFolder().isEmpty()) m_statusModel->setText(modelTitle(m_lastEngineName));
         updateModelPicker();
+        updatePlaceholder();
     });
     connect(m_modelsPage, &ModelsPage::backRequested, this, &MainWindow::showChat);
 }
@@ -460,7 +461,8 @@ void MainWindow::updateModelPicker()
 {
     m_modelPicker->clear();
     const QString loaded = m_bridge->modelFolder();
-    if (loaded.isEmpty()) m_modelPicker->addItem(m_models.isEmpty() ? tr("No model on this computer") : tr("Choose a model…"), QString());
+    const bool none = m_models.isEmpty() && m_ggufModels.isEmpty();
+    if (loaded.isEmpty()) m_modelPicker->addItem(none ? tr("No model on this computer") : tr("Choose a model…"), QString());
     for (const app::LocalModel& m : std::as_const(m_models))
         m_modelPicker->addItem(m.embedded ? tr("Fathom Tiny Coder (embedded)") : m.name, m.folder);
     // "DeepSeek-Coder-V2-Lite-Instruct · Q4_K_M · Ollama": the same weights can sit in several places.
@@ -499,7 +501,7 @@ void MainWindow::updatePlaceholder()
     } else if (!m_modelError.isEmpty()) {
         text = tr("<h3>The model could not be loaded</h3><p>%1</p><p>Choose another in the model picker or "
                   "open <b>Models</b>.</p>").arg(m_modelError.toHtmlEscaped());
-    } else if (m_modelsScanned && m_models.isEmpty()) {
+    } else if (m_modelsScanned && m_models.isEmpty() && m_ggufModels.isEmpty()) {
         text = tr("<h3>No model yet</h3><p>Fathom runs models on this computer. Open <b>Models</b> (bottom left) "
                   "to download one, or put a Hugging Face model in %1.</p>").arg(app::ModelLocator::hubCacheFolder().toHtmlEscaped());
     } else if (m_modelsScanned) {
@@ -526,7 +528,7 @@ void MainWindow::showChat()
 
 void MainWindow::openSettings()
 {
-    SettingsDialog dialog(m_settings, m_models + remoteModels(), this, m_keys);
+    SettingsDialog dialog(m_settings, m_models + m_ggufModels + remoteModels(), this, m_keys);
     if (dialog.exec() != QDialog::Accepted) return;
     const QVariantMap changed = dialog.changedValues();
     if (changed.contains(QStringLiteral("remote.servers"))) {

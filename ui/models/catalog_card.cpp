@@ -106,9 +106,10 @@ void CatalogCard::setDeviceMemory(const app::DeviceMemory& memory)
     if (!m_quant) return;
     m_recommended = app::QuantRecommender::recommend(m_model.gguf, memory);
     const bool gpu = memory.kind == app::DeviceMemory::Kind::Gpu;
-    const QString where = gpu ? tr("your GPU") : tr("your RAM (CPU backend)");
+    const QString where = gpu ? tr("your GPU") : tr("your RAM");
     // GiB, as GPUs and RAM are sold ("24 GB" card); the fit itself is judged in bytes.
-    const QString size = tr("%1 GB").arg(double(memory.totalBytes) / double(1 << 30), 0, 'f', 0);
+    QString size = tr("%1 GB").arg(double(memory.totalBytes) / double(1 << 30), 0, 'f', 0);
+    if (!gpu) size += tr(", CPU backend");
     if (memory.kind == app::DeviceMemory::Kind::None)
         m_recommendation->setText(tr("Could not tell how much GPU memory or RAM there is."));
     else if (m_recommended >= 0)
