@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Renders docs/screenshot-light.png and docs/screenshot-dark.png: a demo conversation (written by
 # tests/ui/seed_demo_db.cpp, not by a model) in the main window, offscreen, with the embedded model;
-# docs/screenshot-models.png: the model manager over a made-up Hugging Face cache (sparse files);
+# docs/screenshot-models.png: the model manager over a made-up Hugging Face cache, Ollama and LM Studio
+# folders (sparse files, docs/screenshot-models-gguf.png) and a made-up 24 GB GPU;
 # and docs/screenshot-remote.png: an R1 reply from a remote server, its reasoning folded (the server
 # is tests/remote/fake_openai_server.py replaying a vLLM stream on loopback; the app talks to it
 # through its real remote backend).
@@ -49,8 +50,53 @@ db.execute("INSERT INTO download_files (repo, path, revision, sha256, size, byte
            ("deepseek-ai/DeepSeek-Coder-V2-Lite-Base", path, announced, error))
 db.commit()
 PY
-env -u HF_HUB_CACHE -u HF_HOME HOME="$home" HF_ENDPOINT="http://127.0.0.1:9" QT_QPA_PLATFORM=offscreen "$build/app/fathom" \
+# A made-up 24 GB GPU for the catalog's recommendation (this machine may have none): nvidia-smi's answer.
+mkdir -p "$tmp/bin"
+printf '#!/bin/sh\necho "NVIDIA GeForce RTX 4090, 24564, 23900"\n' > "$tmp/bin/nvidia-smi"
+chmod +x "$tmp/bin/nvidia-smi"
+env -u HF_HUB_CACHE -u HF_HOME -u OLLAMA_MODELS HOME="$home" PATH="$tmp/bin:$PATH" HF_ENDPOINT="http://127.0.0.1:9" \
+  QT_QPA_PLATFORM=offscreen "$build/app/fathom" \
   --database "$tmp/demo.sqlite3" --theme light --page models --screenshot "$root/docs/screenshot-models.png"
+
+# docs/screenshot-models-gguf.png: GGUF files other tools downloaded, under another made-up home
+# (header-only GGUFs padded to their real size with sparse bytes): a Q4_K_M in the HF cache, an
+# Ollama model and a Llama (listed as unsupported), an LM Studio Q8_0 the catalog knows as its own.
+gguf() {  # gguf FILE ARCH FILE_TYPE NAME SIZE
+  mkdir -p "$(dirname "$1")"
+  python3 - "$@" <<'PY'
+import struct, sys
+path, arch, ftype, name, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+s = lambda t: struct.pack("<Q", len(t.encode())) + t.encode()
+kv = s("general.architecture") + struct.pack("<I", 8) + s(arch) + s("general.name") + struct.pack("<I", 8) + s(name)
+kv += s("general.file_type") + struct.pack("<I", 4) + struct.pack("<I", ftype)
+with open(path, "wb") as f:
+    f.write(b"GGUF" + struct.pack("<IQQ", 3, 0, 3) + kv)
+    f.truncate(size)
+PY
+}
+home="$tmp/home-gguf"
+hub="$home/.cache/huggingface/hub"
+grepo="$hub/models--bartowski--DeepSeek-Coder-V2-Lite-Instruct-GGUF"
+gblob=$(printf '%064d' 4)
+mkdir -p "$grepo/refs" "$grepo/snapshots/$commit"
+printf '%s' "$commit" > "$grepo/refs/main"
+gguf "$grepo/blobs/$gblob" deepseek2 15 DeepSeek-Coder-V2-Lite-Instruct 10364416160
+ln -s "../../blobs/$gblob" "$grepo/snapshots/$commit/DeepSeek-Coder-V2-Lite-Instruct-Q4_K_M.gguf"
+ollama="$home/.ollama/models"
+for m in "deepseek-v2/16b-lite-chat-q5_K_M 5 deepseek2 17 DeepSeek-V2-Lite-Chat 11850000000" \
+         "llama3.2/latest 6 llama 15 Llama-3.2-3B-Instruct 2019377696"; do
+  set -- $m
+  digest=$(printf '%064d' "$2")
+  gguf "$ollama/blobs/sha256-$digest" "$3" "$4" "$5" "$6"
+  mkdir -p "$(dirname "$ollama/manifests/registry.ollama.ai/library/$1")"
+  printf '{"schemaVersion": 2, "layers": [{"mediaType": "application/vnd.ollama.image.model", "digest": "sha256:%s", "size": %s}]}' \
+    "$digest" "$6" > "$ollama/manifests/registry.ollama.ai/library/$1"
+done
+gguf "$home/.lmstudio/models/lmstudio-community/DeepSeek-Coder-V2-Lite-Instruct-GGUF/DeepSeek-Coder-V2-Lite-Instruct-Q8_0.gguf" \
+  deepseek2 7 DeepSeek-Coder-V2-Lite-Instruct 16702517536
+env -u HF_HUB_CACHE -u HF_HOME -u OLLAMA_MODELS HOME="$home" PATH="$tmp/bin:$PATH" HF_ENDPOINT="http://127.0.0.1:9" \
+  QT_QPA_PLATFORM=offscreen "$build/app/fathom" \
+  --database "$tmp/gguf.sqlite3" --theme light --page models --screenshot "$root/docs/screenshot-models-gguf.png"
 # A remote R1 reply: the fake server replays a recorded-style vLLM stream (reasoning parser on).
 echo '{"answers": {"/v1/chat/completions": [{"replay": "demo_r1_binary_search.sse", "delay_ms": 25}]}}' > "$tmp/control.json"
 python3 "$root/tests/remote/fake_openai_server.py" --data-dir "$root/tests/data/remote" --port-file "$tmp/port.json" \
@@ -63,4 +109,4 @@ rid="$(QT_QPA_PLATFORM=offscreen "$build/tests/remote/remote_demo_db" "$tmp/remo
 QT_QPA_PLATFORM=offscreen "$build/app/fathom" --database "$tmp/remote.sqlite3" --open-conversation "$rid" \
   --theme light --screenshot "$root/docs/screenshot-remote.png"
 kill "$server"
-echo "wrote docs/screenshot-light.png, docs/screenshot-dark.png, docs/screenshot-models.png and docs/screenshot-remote.png"
+echo "wrote docs/screenshot-light.png, docs/screenshot-dark.png, docs/screenshot-models.png, docs/screenshot-models-gguf.png and docs/screenshot-remote.png"

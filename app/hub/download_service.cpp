@@ -9,6 +9,9 @@ DownloadService::DownloadService(const Config& config, QObject* parent) : QObjec
 {
     qRegisterMetaType<fathom::app::CachedModel>();
     qRegisterMetaType<QList<fathom::app::CachedModel>>();
+    qRegisterMetaType<fathom::app::LocalGguf>();
+    qRegisterMetaType<QList<fathom::app::LocalGguf>>();
+    qRegisterMetaType<fathom::app::DeviceMemory>();
     qRegisterMetaType<fathom::app::DownloadManager::JobState>();
     qRegisterMetaType<fathom::app::DownloadManager::FileState>();
     m_thread.setObjectName(QStringLiteral("fathom-downloads"));
@@ -23,6 +26,8 @@ DownloadService::DownloadService(const Config& config, QObject* parent) : QObjec
     connect(m, &DownloadManager::jobFinished, this, &DownloadService::jobFinished);
     connect(m, &DownloadManager::jobFailed, this, &DownloadService::jobFailed);
     connect(m_worker, &DownloadWorker::installedModels, this, &DownloadService::installedModels);
+    connect(m_worker, &DownloadWorker::installedGguf, this, &DownloadService::installedGguf);
+    connect(m_worker, &DownloadWorker::deviceMemoryFound, this, &DownloadService::deviceMemoryFound);
     connect(m_worker, &DownloadWorker::errorOccurred, this, &DownloadService::errorOccurred);
     m_thread.start();
     QMetaObject::invokeMethod(m_worker, &DownloadWorker::start, Qt::QueuedConnection);

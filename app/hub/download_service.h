@@ -5,11 +5,17 @@
 #pragma once
 
 #include "app/hub/download_manager.h"
+#include "app/hub/memory_probe.h"
 #include "app/hub/hub_cache_scanner.h"
+#include "app/hub/lm_studio_gguf_finder.h"
+#include "app/hub/local_gguf.h"
+#include "app/hub/ollama_gguf_finder.h"
 
 #include <QList>
 #include <QObject>
 #include <QThread>
+
+#include <memory>
 
 namespace fathom::app {
 
@@ -24,6 +30,11 @@ public:
         QString token = HubEndpoint::defaultToken();  // from settings when the user set one
         QString databasePath;  // the app database (storage/); empty = no persistence
         DownloadManager::Options options;
+        // Where other tools keep GGUF files (listed as installed, loaded in place); empty = not looked at.
+        QString ollamaRoot = OllamaGgufFinder::defaultRoot();
+        QStringList lmStudioRoots = LmStudioGgufFinder::defaultRoots();
+        // The GPU (or RAM) the quant recommendation is judged by; null = NvidiaSmiProbe.
+        std::shared_ptr<const MemoryProbe> memoryProbe;
     };
 
     explicit DownloadService(const Config& config, QObject* parent = nullptr);
@@ -35,7 +46,7 @@ public slots:
     void pause(const QString& jobId);
     void resume(const QString& jobId);
     void cancel(const QString& jobId);
-    void refreshInstalled();               // answers with installedModels()
+    void refreshInstalled();               // answers with installedModels() and installedGguf()
     void deleteModel(const QString& repoId);  // cancels its downloads, deletes it, then refreshInstalled()
 
 signals:
@@ -48,6 +59,9 @@ signals:
     void jobFinished(const QString& jobId, const QString& snapshotDir);
     void jobFailed(const QString& jobId, const QString& message);
     void installedModels(const QList<fathom::app::CachedModel>& models);
+    // Every GGUF file found (HF cache, Ollama, LM Studio), after installedModels of the same refresh.
+    void installedGguf(const QList<fathom::app::LocalGguf>& files);
+    void deviceMemoryFound(const fathom::app::DeviceMemory& memory);  // once, soon after start
     void errorOccurred(const QString& message);  // the service itself: database, delete
 
 private:

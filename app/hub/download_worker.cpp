@@ -1,6 +1,8 @@
 // DownloadWorker: the objects of DownloadService that live on its worker thread.
 #include "app/hub/download_worker.h"
 
+#include "app/hub/gguf_discovery.h"
+#include "app/hub/nvidia_smi_probe.h"
 #include "base/error.h"
 
 #ifdef FATHOM_HUB_HAVE_STORAGE
@@ -24,6 +26,9 @@ DownloadWorker::~DownloadWorker()
 
 void DownloadWorker::start()
 {
+    // Probed here, not on the GUI thread: nvidia-smi can take a second or two on a cold driver.
+    const DeviceMemory memory = m_config.memoryProbe ? m_config.memoryProbe->probe() : NvidiaSmiProbe().probe();
+    emit deviceMemoryFound(memory);
     if (m_config.databasePath.isEmpty())
         return;
 #ifdef FATHOM_HUB_HAVE_STORAGE
@@ -40,7 +45,12 @@ void DownloadWorker::start()
 #endif
 }
 
-void DownloadWorker::refreshInstalled() { emit installedModels(HubCacheScanner(m_manager->cache()).scan()); }
+void DownloadWorker::refreshInstalled()
+{
+    emit installedModels(HubCacheScanner(m_manager->cache()).scan());
+    // Skipped files are logged by the finders (fathom.hub.gguf); the page lists what is usable.
+    emit installedGguf(GgufDiscovery({m_config.cacheRoot, m_config.ollamaRoot, m_config.lmStudioRoots}).find());
+}
 
 void DownloadWorker::deleteModel(const QString& repoId)
 {

@@ -29,6 +29,8 @@ public slots:
 
 signals:
     void installedModels(const QList<fathom::app::CachedModel>& models);
+    void installedGguf(const QList<fathom::app::LocalGguf>& files);
+    void deviceMemoryFound(const fathom::app::DeviceMemory& memory);
     void errorOccurred(const QString& message);
 
 private:

@@ -12,6 +12,8 @@
 #include <QJsonObject>
 #include <QUrl>
 
+#include <algorithm>
+
 namespace fathom::app {
 
 namespace {
@@ -58,6 +60,46 @@ private:
     const QJsonObject& m_o;
     QString m_where;
 };
+
+// The optional "gguf" list; each entry checked like a model, errors say "models[0].gguf[2].file".
+QList<CatalogGguf> readGguf(const QJsonObject& model, const QString& where)
+{
+    const QJsonValue list = model.value(QStringLiteral("gguf"));
+    if (list.isUndefined())
+        return {};
+    if (!list.isArray())
+        throwUserError((where + QStringLiteral(".gguf must be an array")).toStdString());
+    QList<CatalogGguf> out;
+    int i = 0;
+    for (const QJsonValue& v : list.toArray()) {
+        const QString at = QStringLiteral("%1.gguf[%2]").arg(where).arg(i++);
+        if (!v.isObject())
+            throwUserError((at + QStringLiteral(" must be an object")).toStdString());
+        const QJsonObject o = v.toObject();
+        const Reader r(o, at);
+        CatalogGguf g;
+        g.repo = r.text("repo");
+        if (!isValidRepoId(g.repo))
+            r.fail("repo", QStringLiteral("'%1' is not an ORG/NAME repo id").arg(g.repo));
+        g.file = r.text("file");
+        if (!g.file.endsWith(QStringLiteral(".gguf"), Qt::CaseInsensitive) || g.file.contains(QStringLiteral("..")) ||
+            g.file.startsWith(u'/'))
+            r.fail("file", QStringLiteral("'%1' is not a relative path ending in .gguf").arg(g.file));
+        // The download path takes include globs; a name without glob characters matches only itself.
+        if (g.file.contains(u'*') || g.file.contains(u'?') || g.file.contains(u'['))
+            r.fail("file", QStringLiteral("'%1' must name one file, not a glob").arg(g.file));
+        g.quant = r.text("quant");
+        for (const CatalogGguf& seen : out)
+            if (seen.quant == g.quant)
+                r.fail("quant", QStringLiteral("'%1' is listed twice").arg(g.quant));
+        g.downloadBytes = qint64(r.number("downloadBytes", 1, 1e15));
+        g.vramGB8k = r.number("vramGB8k", 0.001, 1e5);
+        out.append(g);
+    }
+    // Smallest first: the recommendation walks up until one no longer fits.
+    std::sort(out.begin(), out.end(), [](const CatalogGguf& a, const CatalogGguf& b) { return a.vramGB8k < b.vramGB8k; });
+    return out;
+}
 
 }  // namespace
 
@@ -110,6 +152,7 @@ ModelCatalog ModelCatalog::fromJson(const QByteArray& json, const QString& sourc
         if (!QUrl(m.licenseUrl).scheme().startsWith(u"http"))
             r.fail("licenseUrl", QStringLiteral("must be an http(s) address"));
         m.description = r.text("description");
+        m.gguf = readGguf(o, where);
         catalog.m_models.append(m);
     }
     if (catalog.m_models.isEmpty())

@@ -9,6 +9,15 @@
 
 namespace fathom::app {
 
+// One GGUF file of a catalog model in a community repo (one quantization of the same weights).
+struct CatalogGguf {
+    QString repo;          // hub repo hosting the GGUFs, e.g. "bartowski/DeepSeek-Coder-V2-Lite-Instruct-GGUF"
+    QString file;          // path in that repo, ends in .gguf
+    QString quant;         // "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0"
+    qint64 downloadBytes;  // approximate, from bits per weight; the hub's size is authoritative
+    double vramGB8k;       // GB (1e9 bytes): weights + MLA cache for 8192 tokens + ~1 GB work buffers
+};
+
 struct CatalogModel {
     QString repo;          // "deepseek-ai/DeepSeek-V2-Lite-Chat"
     QString name;          // shown in the model manager
@@ -22,12 +31,14 @@ struct CatalogModel {
     QString license;
     QString licenseUrl;
     QString description;   // what it is good for
+    QList<CatalogGguf> gguf;  // smallest first; may be empty
 };
 
 class ModelCatalog final {
 public:
     // Parses and validates; throws fathom::Error(UserInput) "SOURCE: models[1].uses: ..." on the
-    // first problem (wrong type, missing field, bad repo id, unknown use, duplicate repo).
+    // first problem (wrong type, missing field, bad repo id, unknown use, duplicate repo,
+    // a gguf entry whose file is not *.gguf or whose quant is listed twice).
     static ModelCatalog fromJson(const QByteArray& json, const QString& source);
     static ModelCatalog load(const QString& path);  // a file or a Qt resource path
     static ModelCatalog builtin();                  // :/models/catalog.json

@@ -45,7 +45,7 @@ QList<LocalModel> ModelLocator::findModels()
     QList<LocalModel> out;
     for (const QString& folder : embeddedCandidates()) {
         if (looksLikeModel(folder)) {
-            out.append({QStringLiteral("fathom-tiny-coder"), QFileInfo(folder).canonicalFilePath(), true});
+            out.append({QStringLiteral("fathom-tiny-coder"), QFileInfo(folder).canonicalFilePath(), true, {}});
             break;
         }
     }
@@ -64,7 +64,7 @@ QList<LocalModel> ModelLocator::findModels()
         for (const QString& c : candidates) {
             const QString folder = snapshots.filePath(c);
             if (looksLikeModel(folder)) {
-                hub.append({repo, folder, false});
+                hub.append({repo, folder, false, {}});
                 break;
             }
         }

@@ -13,6 +13,7 @@ struct LocalModel {
     QString name;       // "deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct" or "fathom-tiny-coder"
     QString folder;     // the snapshot folder holding config.json
     bool embedded = false;
+    QString quant;      // "Q4_K_M" for a GGUF file (folder is then the .gguf path); empty for safetensors
 };
 
 class ModelLocator final {

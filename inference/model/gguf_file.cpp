@@ -32,7 +32,16 @@ bool isGgufPath(const std::string& path)
         return false;
     std::string ext = path.substr(path.size() - 5);
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return ext == ".gguf";
+    if (ext == ".gguf")
+        return true;
+    // Ollama keeps GGUF models as blobs/sha256-<hex>, without an extension: a regular file that
+    // starts with the GGUF magic is one too (folders and other files are not opened past 4 bytes).
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    const Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    char magic[4] = {};
+    return f.fd >= 0 && ::read(f.fd, magic, 4) == 4 && std::memcmp(magic, "GGUF", 4) == 0;
 }
 
 GgufFile::GgufFile(const std::string& path) : m_path(path)

@@ -29,7 +29,8 @@ private:
     GgufLayout m_layout;
 };
 
-// True when `path` names a file ending in .gguf (any case): the engine's cue to read it as GGUF.
+// True when `path` names a file ending in .gguf (any case), or a regular file without that name that
+// starts with the GGUF magic (Ollama's blobs/sha256-<hex>): the engine's cue to read it as GGUF.
 bool isGgufPath(const std::string& path);
 
 }  // namespace fathom::inference

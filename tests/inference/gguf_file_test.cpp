@@ -272,6 +272,13 @@ TEST(GgufFile, mapsAFileAndNamesItInErrors)
     EXPECT_EQ(test::errorOf([&] { GgufFile g(dir.file("missing.gguf")); }), dir.file("missing.gguf") + ": file not found");
     EXPECT_TRUE(isGgufPath("a/Model.GGUF"));
     EXPECT_FALSE(isGgufPath("a/model.safetensors"));
+    // Ollama's blobs have no extension: the magic decides, and a folder is never one.
+    test::writeBytes(dir.file("sha256-00ff"), "GGUF\x03\0\0\0");
+    test::writeBytes(dir.file("sha256-0100"), "PK\x03\x04....");
+    EXPECT_TRUE(isGgufPath(dir.file("sha256-00ff")));
+    EXPECT_FALSE(isGgufPath(dir.file("sha256-0100")));
+    EXPECT_FALSE(isGgufPath(dir.path()));
+    EXPECT_FALSE(isGgufPath(dir.file("absent")));
 }
 
 }  // namespace

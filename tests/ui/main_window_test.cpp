@@ -21,6 +21,7 @@
 #include "ui/settings/settings_dialog.h"
 
 #include <QComboBox>
+#include <QFile>
 #include <QDoubleSpinBox>
 #include <QSpinBox>
 #include <QTimer>
@@ -467,6 +468,27 @@ private slots:
         QVERIFY(notice.first().first().toString().contains(QStringLiteral("Models")));
         QCOMPARE(view()->messageCount(), 0);
         qputenv("FATHOM_EMBEDDED_MODEL", kModel.toLocal8Bit());
+    }
+
+    void aGgufFileShowsItsQuantInThePickerAndStatusBar()
+    {
+        startApp();
+        // What the models page reports after a scan: a runnable GGUF (an Ollama-style blob name).
+        const QString blob = m_dir.filePath(QStringLiteral("sha256-0123"));
+        QFile::remove(blob);
+        QVERIFY(QFile::copy(QStringLiteral(FATHOM_TEST_DATA "/gguf/v2lite-mixed.gguf"), blob));
+        emit window().modelsPage()->ggufModelsChanged({{QStringLiteral("Tiny-V2"), blob, false, QStringLiteral("Q4_K_M")}});
+        QComboBox* picker = window().modelPicker();
+        const int index = picker->findData(blob);
+        QVERIFY(index >= 0);
+        QCOMPARE(picker->itemText(index), QStringLiteral("Tiny-V2 · Q4_K_M"));
+        QSignalSpy loaded(&m_app->bridge, &app::EngineBridge::modelLoaded);
+        emit picker->activated(index);
+        QVERIFY(loaded.wait(60000));
+        QCOMPARE(m_app->bridge.modelFolder(), blob);
+        QCOMPARE(window().statusModel()->text(), QStringLiteral("Tiny-V2 · Q4_K_M"));
+        QVERIFY(window().statusBackend()->text().contains(QStringLiteral("CPU")));
+        QCOMPARE(picker->currentData().toString(), blob);
     }
 
     void cleanupTestCase() { m_app.reset(); }

@@ -84,6 +84,9 @@ private slots:
                                               {"model.safetensors", test::randomBytes(kWeightsBytes, 11)}});
         app::DownloadService::Config c;
         c.cacheRoot = m_tmp.path() + QStringLiteral("/hub");
+        // Hermetic: this machine's Ollama and LM Studio models are not part of the test.
+        c.ollamaRoot = m_tmp.path() + QStringLiteral("/no-ollama");
+        c.lmStudioRoots = {};
         c.endpoint = m_hub->url();
         c.token.clear();
         c.options.progressIntervalMs = 50;
@@ -116,7 +119,7 @@ private slots:
             const QString facts = card->findChild<QLabel*>(QStringLiteral("catalogFacts"))->text();
             QVERIFY2(facts.contains(QStringLiteral("31.4 GB")) && facts.contains(QStringLiteral("34 GB")), qPrintable(facts));
             QVERIFY(card->findChild<QLabel*>(QStringLiteral("catalogLicense"))->text().contains(QStringLiteral("DeepSeek License")));
-            QCOMPARE(card->downloadButton()->text(), QStringLiteral("Download"));
+            QCOMPARE(card->downloadButton()->text(), QStringLiteral("Download bf16"));
             QVERIFY(card->downloadButton()->isEnabled());
         }
         QVERIFY(repos.contains(QStringLiteral("deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct")));

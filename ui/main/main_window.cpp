@@ -1,6 +1,7 @@
 // Layout and wiring. Start-up itself is app::AppStartup's; the window shows what it and the
 // services report. Nothing here blocks.
 #include "ui/main/main_window.h"
+#include "app/hub/gguf_probe.h"
 #include "ui/main/window_shortcuts.h"
 
 #include "app/remote/api_key_store.h"
@@ -278,7 +279,8 @@ void MainWindow::wireEngine()
         m_loadProgress->setVisible(false);
         m_cancelLoad->setVisible(false);
         m_modelError.clear();
-        m_statusModel->setText(name);
+        m_lastEngineName = name;
+        m_statusModel->setText(modelTitle(name));
         m_statusBackend->setText(backend);
         m_statusContext->setText(ctx > 0 ? tr("Context 0 / %1").arg(ctx) : tr("Context 0"));
         m_modelsPage->setModels(m_models, m_bridge->modelFolder());
@@ -310,6 +312,12 @@ void MainWindow::wireEngine()
         showChat();
     });
     connect(m_modelsPage, &ModelsPage::rescanRequested, m_bridge, &EngineBridge::scanModels);
+    connect(m_modelsPage, &ModelsPage::ggufModelsChanged, this, [this](const QList<app::LocalModel>& models) {
+        m_ggufModels = models;
+        if (!m_bridge->modelFolder().isEmpty()) m_statusModel->setText(modelTitle(m_lastEngineName));
+        updateModelPicker();
+        updatePlaceholder();
+    });
     connect(m_modelsPage, &ModelsPage::backRequested, this, &MainWindow::showChat);
 }
 
@@ -347,7 +355,7 @@ QList<app::LocalModel> MainWindow::remoteModels() const
     for (const app::RemoteServer& server : m_remote->servers())
         for (const QString& model : server.models)
             // "DeepSeek-R1 · GPU node (vLLM)": the org prefix would crowd the server's name out of the picker.
-            out.append({tr("%1 · %2").arg(model.section(u'/', -1), server.name), app::RemoteEndpoint::refFor(server.id, model), false});
+            out.append({tr("%1 · %2").arg(model.section(u'/', -1), server.name), app::RemoteEndpoint::refFor(server.id, model), false, {}});
     return out;
 }
 
@@ -434,13 +442,32 @@ bool MainWindow::isSettled() const
     return m_startup->isReady();
 }
 
+QString MainWindow::modelTitle(const QString& engineName) const
+{
+    // The quantization is part of which model it is: Q4_K_M and Q8_0 of one model answer differently.
+    // A found GGUF goes by its general.name: the engine names it after the file, and an Ollama blob's
+    // file name is its hash.
+    const QString loaded = m_bridge->modelFolder();
+    for (const app::LocalModel& m : std::as_const(m_ggufModels))
+        if (m.folder == loaded) return m.name + QStringLiteral(" · ") + m.quant;
+    QString quant;
+    if (loaded.endsWith(QStringLiteral(".gguf"), Qt::CaseInsensitive))
+        quant = app::GgufProbe::quantFromFileName(QFileInfo(loaded).fileName());
+    if (quant.isEmpty() || quant == QLatin1String("unknown") || engineName.contains(quant, Qt::CaseInsensitive)) return engineName;
+    return engineName + QStringLiteral(" · ") + quant;
+}
+
 void MainWindow::updateModelPicker()
 {
     m_modelPicker->clear();
     const QString loaded = m_bridge->modelFolder();
-    if (loaded.isEmpty()) m_modelPicker->addItem(m_models.isEmpty() ? tr("No model on this computer") : tr("Choose a model…"), QString());
+    const bool none = m_models.isEmpty() && m_ggufModels.isEmpty();
+    if (loaded.isEmpty()) m_modelPicker->addItem(none ? tr("No model on this computer") : tr("Choose a model…"), QString());
     for (const app::LocalModel& m : std::as_const(m_models))
         m_modelPicker->addItem(m.embedded ? tr("Fathom Tiny Coder (embedded)") : m.name, m.folder);
+    // "DeepSeek-Coder-V2-Lite-Instruct · Q4_K_M · Ollama": the same weights can sit in several places.
+    for (const app::LocalModel& m : std::as_const(m_ggufModels))
+        if (m_modelPicker->findData(m.folder) < 0) m_modelPicker->addItem(m.name + QStringLiteral(" · ") + m.quant, m.folder);
     for (const app::LocalModel& m : remoteModels()) m_modelPicker->addItem(m.name, m.folder);
     if (!loaded.isEmpty() && m_modelPicker->findData(loaded) < 0) m_modelPicker->addItem(QFileInfo(loaded).fileName(), loaded);
     m_modelPicker->insertSeparator(m_modelPicker->count());
@@ -474,7 +501,7 @@ void MainWindow::updatePlaceholder()
     } else if (!m_modelError.isEmpty()) {
         text = tr("<h3>The model could not be loaded</h3><p>%1</p><p>Choose another in the model picker or "
                   "open <b>Models</b>.</p>").arg(m_modelError.toHtmlEscaped());
-    } else if (m_modelsScanned && m_models.isEmpty()) {
+    } else if (m_modelsScanned && m_models.isEmpty() && m_ggufModels.isEmpty()) {
         text = tr("<h3>No model yet</h3><p>Fathom runs models on this computer. Open <b>Models</b> (bottom left) "
                   "to download one, or put a Hugging Face model in %1.</p>").arg(app::ModelLocator::hubCacheFolder().toHtmlEscaped());
     } else if (m_modelsScanned) {
@@ -501,7 +528,7 @@ void MainWindow::showChat()
 
 void MainWindow::openSettings()
 {
-    SettingsDialog dialog(m_settings, m_models + remoteModels(), this, m_keys);
+    SettingsDialog dialog(m_settings, m_models + m_ggufModels + remoteModels(), this, m_keys);
     if (dialog.exec() != QDialog::Accepted) return;
     const QVariantMap changed = dialog.changedValues();
     if (changed.contains(QStringLiteral("remote.servers"))) {

@@ -112,6 +112,9 @@ private:
     StartOptions m_options;
     QVariantMap m_settings;
     QList<app::LocalModel> m_models;
+    QList<app::LocalModel> m_ggufModels;  // runnable GGUF files of the HF cache, Ollama, LM Studio
+    QString modelTitle(const QString& engineName) const;
+    QString m_lastEngineName;  // ModelInfo::name of the loaded model, for modelTitle()
     ColorScheme m_scheme = ColorScheme::Light;
 
     bool m_modelsScanned = false;   // the placeholder tells "no model yet" from "not looked yet"

@@ -5,6 +5,7 @@
 #include "ui/models/byte_format.h"
 
 #include <QDesktopServices>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QListWidget>
 #include <QMessageBox>
@@ -87,6 +88,12 @@ void InstalledModelsView::setCachedModels(const QList<app::CachedModel>& models)
     rebuild();
 }
 
+void InstalledModelsView::setGgufFiles(const QList<app::LocalGguf>& files)
+{
+    m_gguf = files;
+    rebuild();
+}
+
 void InstalledModelsView::rebuild()
 {
     const QString selected = m_list->currentItem() ? m_list->currentItem()->data(kOnDiskRole).toString() : QString();
@@ -111,14 +118,37 @@ void InstalledModelsView::rebuild()
     }
     QStringList bridgeFolders;
     for (const app::LocalModel& m : m_local) bridgeFolders << m.folder;
+    auto hasGguf = [this](const QString& repo) {
+        for (const app::LocalGguf& g : m_gguf)
+            if (g.source == app::LocalGguf::Source::HubCache && g.label.startsWith(repo + u'/')) return true;
+        return false;
+    };
     for (const app::CachedModel& m : m_cached) {
         const QString folder = loadableSnapshot(m, bridgeFolders);
+        // A GGUF repo has no config.json by design: its files are listed one by one below.
+        if (folder.isEmpty() && hasGguf(m.repo) && m.partialBytes == 0) continue;
         QString detail = tr("%1 on disk").arg(formatBytes(m.diskBytes));
         if (m.partialBytes > 0)
             detail += tr(", %1 of it an unfinished download").arg(formatBytes(m.partialBytes));
         if (folder.isEmpty()) detail += tr(" · not usable yet: no snapshot with config.json and all its files");
         add(m.repo, detail + u'\n' + displayPath(m.folder), folder, m.repo, m.folder, m.diskBytes);
         shown << folder;
+    }
+    for (const app::LocalGguf& g : m_gguf) {
+        const QString name = g.modelName.isEmpty() ? g.label.section(u'/', -1) : g.modelName;
+        QString detail = tr("GGUF · %1 · %2: %3").arg(formatBytes(g.bytes), app::LocalGguf::sourceName(g.source), g.label);
+        if (!g.runnable())
+            detail += tr(" · not supported by Fathom (architecture %1; Fathom runs DeepSeek-V2 models)")
+                          .arg(g.architecture.isEmpty() ? tr("unknown") : g.architecture);
+        // Delete acts on the whole HF repo (every quant of it in the cache), so it asks with the repo's disk use.
+        const QString repo = g.source == app::LocalGguf::Source::HubCache ? g.label.section(u'/', 0, 1) : QString();
+        qint64 repoBytes = g.bytes;
+        for (const app::CachedModel& m : std::as_const(m_cached))
+            if (m.repo == repo) repoBytes = m.diskBytes;
+        add(name + QStringLiteral(" · ") + g.quant, detail + u'\n' + displayPath(g.path), g.runnable() ? g.path : QString(), repo,
+            QFileInfo(g.path).absolutePath(), repoBytes);
+        if (!g.runnable()) m_list->item(m_list->count() - 1)->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
+        shown << g.path;
     }
     // Without a cache scan (no download service), the bridge's list still shows what can be loaded.
     for (const app::LocalModel& m : m_local)

@@ -1,8 +1,13 @@
 // The "Installed" part of the model manager page: the embedded model and every model in the Hugging
-// Face cache (from any tool) with its disk use; use it, open its folder, or delete it (after asking).
+// Face cache (from any tool) with its disk use, and the GGUF files of the HF cache, Ollama and LM
+// Studio with their source and quantization; use one, open its folder, or delete it (after asking).
+// GGUFs of other architectures are listed greyed, "not supported by Fathom", so a user sees why their
+// Llama from Ollama is not in the model picker; only HF-cache models are deleted from here (Ollama
+// and LM Studio manage their own files).
 #pragma once
 
 #include "app/hub/hub_cache_scanner.h"
+#include "app/hub/local_gguf.h"
 #include "app/services/model_locator.h"
 
 #include <QWidget>
@@ -24,6 +29,8 @@ public:
     // that are not loadable (yet).
     void setCachedModels(const QList<app::CachedModel>& models);
     const QList<app::CachedModel>& cachedModels() const { return m_cached; }
+    // GGUF files found on disk (DownloadService::installedGguf).
+    void setGgufFiles(const QList<app::LocalGguf>& files);
 
     QListWidget* list() const { return m_list; }
 
@@ -38,6 +45,7 @@ private:
 
     QList<app::LocalModel> m_local;
     QList<app::CachedModel> m_cached;
+    QList<app::LocalGguf> m_gguf;
     QString m_loadedFolder;
     QListWidget* m_list;
     QPushButton* m_open;

@@ -54,8 +54,9 @@ ModelsPage::ModelsPage(QWidget* parent)
     top->addWidget(rescan);
     layout->addLayout(top);
 
-    auto* where = new QLabel(tr("Fathom uses the embedded model and any model in the Hugging Face cache (%1), "
-                                "including models other tools downloaded.")
+    auto* where = new QLabel(tr("Fathom uses the embedded model, any model in the Hugging Face cache (%1), "
+                                "and the GGUF files of Ollama and LM Studio, so models other tools downloaded "
+                                "are used, not fetched again.")
                                  .arg(displayPath(app::ModelLocator::hubCacheFolder())), content);
     where->setWordWrap(true);
     where->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -105,6 +106,7 @@ QWidget* ModelsPage::buildCatalog()
             auto* card = new CatalogCard(m, box);
             card->setEnabled(false);  // until a download service is connected
             connect(card, &CatalogCard::downloadRequested, this, &ModelsPage::startDownload);
+            connect(card, &CatalogCard::ggufDownloadRequested, this, &ModelsPage::startGgufDownload);
             row->addWidget(card, 1);
             m_cards << card;
         }
@@ -147,6 +149,8 @@ void ModelsPage::setDownloadService(app::DownloadService* service)
     for (CatalogCard* card : m_cards) card->setEnabled(true);
     using app::DownloadService;
     connect(service, &DownloadService::installedModels, this, &ModelsPage::onInstalled);
+    connect(service, &DownloadService::installedGguf, this, &ModelsPage::setGgufFiles);
+    connect(service, &DownloadService::deviceMemoryFound, this, &ModelsPage::setDeviceMemory);
     connect(service, &DownloadService::jobStateChanged, this, &ModelsPage::onJobState);
     connect(service, &DownloadService::jobProgress, this,
             [this](const QString& id, qint64 done, qint64 total, double bps, qint64 eta) { rowFor(id)->setProgress(done, total, bps, eta); });
@@ -205,8 +209,55 @@ void ModelsPage::startDownload(const QString& repo, const QString& revision)
     if (!m_service) return;
     DownloadRow* row = rowFor(app::DownloadManager::jobId(repo, revision));
     row->setState(app::DownloadManager::JobState::Resolving, {});
+    m_jobGlobs.remove(app::DownloadManager::jobId(repo, revision));
     m_service->download(repo, revision);
     updateCatalog();
+}
+
+void ModelsPage::startGgufDownload(const QString& repo, const QString& file)
+{
+    if (!m_service) return;
+    // The catalog guarantees `file` has no glob characters, so the include glob matches it alone.
+    const QString id = app::DownloadManager::jobId(repo, QStringLiteral("main"));
+    m_jobGlobs.insert(id, {file});
+    rowFor(id)->setState(app::DownloadManager::JobState::Resolving, {});
+    m_service->download(repo, QStringLiteral("main"), {file});
+    updateCatalog();
+}
+
+void ModelsPage::setDeviceMemory(const app::DeviceMemory& memory)
+{
+    for (CatalogCard* card : m_cards) card->setDeviceMemory(memory);
+}
+
+void ModelsPage::setGgufFiles(const QList<app::LocalGguf>& files)
+{
+    m_gguf = files;
+    m_installed->setGgufFiles(files);
+    updateCatalog();
+    QList<app::LocalModel> runnable;
+    for (const app::LocalGguf& g : files)
+        if (g.runnable())
+            runnable.append({g.modelName.isEmpty() ? g.label.section(u'/', -1) : g.modelName, g.path, false, g.quant});
+    emit ggufModelsChanged(runnable);
+    if (!m_scanned) {
+        m_scanned = true;
+        emit settled();
+    }
+}
+
+QSet<QString> ModelsPage::installedQuants(const app::CatalogModel& model) const
+{
+    // The same weights under another tool's name: the catalog's file name (HF cache, LM Studio keep
+    // it), or a runnable GGUF whose general.name is the model's (Ollama's blobs have no file name).
+    const QString baseName = model.repo.section(u'/', 1);
+    QSet<QString> out;
+    for (const app::CatalogGguf& c : model.gguf)
+        for (const app::LocalGguf& g : m_gguf)
+            if (g.runnable() && g.quant == c.quant &&
+                (g.label.section(u'/', -1) == c.file || g.modelName.compare(baseName, Qt::CaseInsensitive) == 0))
+                out.insert(c.quant);
+    return out;
 }
 
 DownloadRow* ModelsPage::rowFor(const QString& jobId)
@@ -219,8 +270,11 @@ DownloadRow* ModelsPage::rowFor(const QString& jobId)
     connect(row, &DownloadRow::pauseRequested, m_service, &app::DownloadService::pause);
     connect(row, &DownloadRow::resumeRequested, m_service, &app::DownloadService::resume);
     connect(row, &DownloadRow::cancelRequested, m_service, &app::DownloadService::cancel);
-    connect(row, &DownloadRow::retryRequested, this,
-            [this](const QString& id) { startDownload(id.section(u'@', 0, 0), id.section(u'@', 1)); });
+    connect(row, &DownloadRow::retryRequested, this, [this](const QString& id) {
+        const QStringList globs = m_jobGlobs.value(id);
+        if (globs.size() == 1) startGgufDownload(id.section(u'@', 0, 0), globs.first());
+        else startDownload(id.section(u'@', 0, 0), id.section(u'@', 1));
+    });
     connect(row, &DownloadRow::dismissRequested, this, [this](const QString& id) {
         if (DownloadRow* r = m_rows.take(id)) r->deleteLater();
         m_downloads->setVisible(!m_rows.isEmpty());
@@ -239,11 +293,7 @@ void ModelsPage::onJobState(const QString& jobId, app::DownloadManager::JobState
 void ModelsPage::onInstalled(const QList<app::CachedModel>& models)
 {
     m_installed->setCachedModels(models);
-    updateCatalog();
-    if (!m_scanned) {
-        m_scanned = true;
-        emit settled();
-    }
+    updateCatalog();  // settled comes with the GGUF scan that follows this one
 }
 
 void ModelsPage::updateCatalog()
@@ -258,6 +308,11 @@ void ModelsPage::updateCatalog()
             installed = installed || (m.repo == card->model().repo && m.refs.contains(card->model().revision));
         card->setStatus(running ? CatalogCard::Status::Downloading
                                 : (installed ? CatalogCard::Status::Installed : CatalogCard::Status::Available));
+        if (card->model().gguf.isEmpty()) continue;
+        const DownloadRow* ggufRow = m_rows.value(app::DownloadManager::jobId(card->model().gguf.first().repo, QStringLiteral("main")));
+        const bool ggufRunning = ggufRow && ggufRow->state() != State::Done && ggufRow->state() != State::Failed &&
+                                 ggufRow->state() != State::Cancelled;
+        card->setGgufStatus(installedQuants(card->model()), ggufRunning);
     }
 }
 

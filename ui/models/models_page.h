@@ -1,14 +1,19 @@
 // The model manager page: the catalog to download from, a field for any ORG/NAME repo or a local
 // folder, the running downloads (progress, pause / resume / cancel, errors), and the installed models
-// (embedded default + Hugging Face cache) with disk use, open folder, delete and "use this model".
+// (embedded default + Hugging Face cache + GGUF files of the HF cache, Ollama and LM Studio) with
+// disk use, open folder, delete and "use this model".
 // Network and disk work happen in DownloadService's and EngineBridge's threads; this page only asks.
 #pragma once
 
+#include "app/hub/device_memory.h"
 #include "app/hub/download_manager.h"
+#include "app/hub/local_gguf.h"
+#include "app/hub/model_catalog.h"
 #include "app/hub/hub_cache_scanner.h"
 #include "app/services/model_locator.h"
 
 #include <QMap>
+#include <QSet>
 #include <QWidget>
 
 class QLabel;
@@ -38,6 +43,11 @@ public:
     // Call it in the same event-loop turn that built the service: the jobs it restores from the
     // journal are announced through queued signals, so none is missed.
     void setDownloadService(app::DownloadService* service);
+    // The GPU (or RAM) the catalog's GGUF recommendation is judged by; the service's probe calls it,
+    // tests call it with made-up sizes.
+    void setDeviceMemory(const app::DeviceMemory& memory);
+    // GGUF files found on disk (the service's installedGguf); tests call it directly.
+    void setGgufFiles(const QList<app::LocalGguf>& files);
     // True once the download service answered its first cache scan (or when there is none).
     bool isSettled() const { return !m_service || m_scanned; }
 
@@ -51,6 +61,8 @@ signals:
     void rescanRequested();
     void backRequested();
     void settled();
+    // The runnable GGUF files, as the chat's model picker lists them (folder = the .gguf path).
+    void ggufModelsChanged(const QList<fathom::app::LocalModel>& models);
 
 private:
     QWidget* buildCatalog();
@@ -58,6 +70,8 @@ private:
     void addFromField();
     void chooseFolder();
     void startDownload(const QString& repo, const QString& revision);
+    void startGgufDownload(const QString& repo, const QString& file);
+    QSet<QString> installedQuants(const app::CatalogModel& model) const;
     DownloadRow* rowFor(const QString& jobId);
     void onInstalled(const QList<app::CachedModel>& models);
     void onJobState(const QString& jobId, app::DownloadManager::JobState state, const QString& message);
@@ -72,6 +86,8 @@ private:
     QWidget* m_downloads;
     QVBoxLayout* m_downloadsLayout;
     QMap<QString, DownloadRow*> m_rows;  // job id -> row
+    QMap<QString, QStringList> m_jobGlobs;  // job id -> include globs, so Retry fetches the same file
+    QList<app::LocalGguf> m_gguf;
     InstalledModelsView* m_installed;
 };
 
