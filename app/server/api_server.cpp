@@ -83,10 +83,12 @@ ApiServer::ApiServer(inference::Engine& engine, const ServedModel& model, Server
     http.new_task_queue = [threads] { return new httplib::ThreadPool(std::size_t(threads)); };
     http.set_payload_max_length(m_options.maxBodyBytes);
     http.set_keep_alive_max_count(100);
+    // An idle keep-alive connection holds a pool thread (and delays shutdown) this long.
+    http.set_keep_alive_timeout(2);
     // Streams may wait a long time for their turn; keep-alive comments keep the write side busy, and
     // a slow reader gets this long to take a chunk before it counts as gone.
     http.set_write_timeout(30, 0);
-    http.set_read_timeout(30, 0);
+    http.set_read_timeout(10, 0);
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         addCors(res);
