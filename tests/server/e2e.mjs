@@ -13,7 +13,7 @@ let OpenAI;
 try {
   ({ default: OpenAI } = await import('openai'));
 } catch (e) {
-  console.log(`SKIP: the openai package is not installed (cd tests/server && npm ci): ${e.message}`);
+  console.log(`SKIP: the openai package is not installed (run tools/setup-server-tests.sh, i.e. npm ci in tests/server): ${e.message}`);
   process.exit(77);
 }
 
