@@ -183,6 +183,18 @@ await test('noCorsHeadersByDefault', async () => {
   assert.equal(res.headers.get('access-control-allow-origin'), null);
 });
 
+await test('foreignHostHeaderIs403', async () => {
+  const [status, body] = await new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: server.port, path: '/v1/models', headers: { Host: 'rebind.evil.example:8080' } }, (res) => {
+      let b = '';
+      res.on('data', (d) => { b += d; });
+      res.on('end', () => resolve([res.statusCode, b]));
+    }).on('error', reject);
+  });
+  assert.equal(status, 403);
+  assert.equal(JSON.parse(body).error.code, 'invalid_host');
+});
+
 await test('clientAbortingMidStreamIsCancelledWhileOthersGoOn', async () => {
   const long = await client.chat.completions.create({ ...chatBody(), max_tokens: 3000, stream: true });
   const other = streamText(client, 'chat', chatBody());
@@ -253,6 +265,21 @@ await test('apiKeyIsRequiredWhenGiven', async () => {
     assert.equal((await right.models.list()).data[0].id, 'fathom-tiny-coder');
   } finally {
     await stopServer(keyed);
+  }
+});
+
+await test('fullQueueIs503', async () => {
+  const small = await startServer(['--max-queue', '1']);
+  try {
+    const url = `http://127.0.0.1:${small.port}/v1`;
+    const c = new OpenAI({ baseURL: url, apiKey: 'unused', maxRetries: 0 });
+    const long = await c.chat.completions.create({ ...chatBody(), max_tokens: 3000, stream: true });
+    const it = long[Symbol.asyncIterator]();
+    await it.next();  // the first request is running
+    await assert.rejects(c.chat.completions.create(chatBody()), (e) => e.status === 503 && e.code === 'queue_full');
+    long.controller.abort();
+  } finally {
+    await stopServer(small);
   }
 });
 
