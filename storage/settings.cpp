@@ -32,6 +32,8 @@ const SettingSpec kSpecs[] = {
     {"editor.fim_debounce_ms", SettingType::Int, "250", "pause after typing before asking for a completion"},
     {"editor.fim_max_tokens", SettingType::Int, "64", "longest ghost-text suggestion, in tokens"},
     {"editor.fim_model", SettingType::String, R"("")", "Base model used for completion (empty: the chat model)"},
+    {"server.enabled", SettingType::Bool, "false", "serve the loaded local model on an OpenAI-compatible API (loopback only)"},
+    {"server.port", SettingType::Int, "8080", "port of the local API server on 127.0.0.1"},
     {"remote.servers", SettingType::Json, "[]", "OpenAI-compatible servers (name, base URL, models; keys live in the keyring)"},
     {"downloads.endpoint", SettingType::String, R"("https://huggingface.co")", "hub address"},
     {"downloads.cache_dir", SettingType::String, R"("")", "HF cache folder (empty: $HF_HOME or ~/.cache/huggingface/hub)"},

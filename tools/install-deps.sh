@@ -9,6 +9,7 @@ pkgs=(
   libpcre2-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libqt6svg6-dev qt6-tools-dev qt6-tools-dev-tools
   qtkeychain-qt6-dev  # remote servers' API keys in the desktop keyring
+  libcpp-httplib-dev  # `fathom-cli serve`: HTTP/1.1 with chunked (SSE) responses and a body size limit
   libgl-dev xvfb xauth fonts-dejavu-core
   clang-14 libclang-rt-14-dev
   dpkg-dev file desktop-file-utils appstream librsvg2-bin lintian

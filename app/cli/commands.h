@@ -22,6 +22,7 @@ int runLogits(int argc, char** argv);
 int runGenerate(int argc, char** argv);
 int runBench(int argc, char** argv);
 int runChat(int argc, char** argv);  // built when SQLite is found (FATHOM_HAVE_STORAGE)
+int runServe(int argc, char** argv);  // built with cpp-httplib (FATHOM_HAVE_SERVER); otherwise says this build lacks it
 int runDownload(int argc, char** argv);  // Qt build only; otherwise says this build lacks it
 
 }  // namespace fathom::cli

@@ -26,6 +26,8 @@ const Command kCommands[] = {
 #ifdef FATHOM_HAVE_STORAGE
     {"chat", "fathom-cli chat --db FILE [--model DIR] [--conversation ID] --message TEXT [--max-tokens N] [--temperature T] [--seed S] | --list [--conversation ID]", runChat},
 #endif
+    {"serve", "fathom-cli serve [--model DIR|FILE] [--host 127.0.0.1] [--port 8080] [--api-key KEY] [--cors-origin ORIGIN] "
+              "[--context N] [--max-queue N] [--backend cpu|cuda] [--threads N]", runServe},
     {"download", "fathom-cli download --repo ORG/NAME [--revision REV] [--endpoint URL] [--cache DIR] "
                  "[--include GLOB[,GLOB]] [--token T] [--parallel N] [--stall-seconds S]", runDownload},
 };

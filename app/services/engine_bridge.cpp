@@ -48,6 +48,10 @@ EngineBridge::EngineBridge(ModelLoader loader, QObject* parent) : QObject(parent
         if (EngineRequest* r = request(ticket)) emit r->notice(text);
         emit backendNotice(ticket, text);
     }, q);
+    connect(m_worker, &EngineWorker::localServerChanged, this, [this](int port, const QString& message) {
+        m_serverPort = port;
+        emit localServerChanged(port, message);
+    }, q);
     // The remote backend's sockets belong to the bridge thread: delete it there, as the thread ends.
     connect(&m_thread, &QThread::finished, m_worker, [w = m_worker] { w->dropRemote(); }, Qt::DirectConnection);
     m_thread.start();
@@ -84,6 +88,11 @@ void EngineBridge::connectRemote(const RemoteEndpoint& endpoint)
     m_modelFolder = endpoint.ref();
     m_loaded = false;
     QMetaObject::invokeMethod(m_worker, [w = m_worker, endpoint] { w->connectRemote(endpoint); }, Qt::QueuedConnection);
+}
+
+void EngineBridge::setLocalServer(bool enabled, int port)
+{
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, enabled, port] { w->setLocalServer(enabled, port); }, Qt::QueuedConnection);
 }
 
 void EngineBridge::cancelLoad()

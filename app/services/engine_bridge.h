@@ -35,6 +35,11 @@ public:
     void connectRemote(const RemoteEndpoint& endpoint);
     // Stops a load in progress at its next progress report (modelLoadFailed(..., true) follows).
     void cancelLoad();
+    // The "Local API server" setting (server.enabled, server.port): serve the loaded local model on
+    // http://127.0.0.1:PORT/v1 as `fathom-cli serve` does, through this same engine and queue;
+    // it follows model loads. localServerChanged answers.
+    void setLocalServer(bool enabled, int port);
+    int localServerPort() const { return m_serverPort; }  // 0 while it does not listen
     // Starts a reply. Its events arrive on the returned request, never before the caller is back
     // in the event loop, so connecting right after the call misses nothing.
     EngineRequest* generate(const GenerationRequest& request);
@@ -60,6 +65,8 @@ signals:
     // Something the person should know while a request waits (a remote server's 429 Retry-After);
     // the request itself hears it too (EngineRequest::notice).
     void backendNotice(quint64 ticket, const QString& text);
+    // port > 0: listening; otherwise `message` says why not ("" = switched off).
+    void localServerChanged(int port, const QString& message);
 
 private:
     EngineRequest* open();
@@ -73,6 +80,7 @@ private:
     std::map<quint64, QPointer<EngineRequest>> m_requests;  // running requests, by ticket
     bool m_loading = false;
     bool m_loaded = false;
+    int m_serverPort = 0;
     QString m_modelName;
     QString m_modelFolder;
     QString m_backendName;

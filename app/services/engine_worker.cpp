@@ -2,6 +2,14 @@
 // signals, which reach the GUI through EngineBridge's queued connections.
 #include "app/services/engine_worker.h"
 
+#ifdef FATHOM_HAVE_SERVER
+#include "app/server/background_server.h"
+#else
+namespace fathom::server {
+class BackgroundServer {};  // this build has none; m_server stays empty
+}  // namespace fathom::server
+#endif
+
 #include "app/remote/remote_backend.h"
 #include "app/services/completion_sink.h"
 #include "inference/tokenizer/tokenizer.h"
@@ -32,7 +40,9 @@ EngineWorker::EngineWorker(ModelLoader loader, std::atomic<bool>* cancelLoad)
 
 EngineWorker::~EngineWorker()
 {
-    // The engine joins its thread here; sinks must outlive it, so drop the engine first.
+    // The server's requests use the engine: stop it first. The engine joins its thread here; sinks
+    // must outlive it, so drop the engine next.
+    m_server.reset();
     m_model = {};
     m_sinks.clear();
 }
@@ -40,7 +50,9 @@ EngineWorker::~EngineWorker()
 void EngineWorker::unload()
 {
     dropRemote();
+    stopLocalServer();
     m_model = {};
+    m_folder.clear();
     m_sinks.clear();
     m_engineIds.clear();
 }
@@ -69,11 +81,52 @@ void EngineWorker::load(const QString& folder, const inference::EngineOptions& o
             return;
         }
         m_model = std::move(model);
+        m_folder = folder;
         const inference::ModelInfo& info = m_model.engine->info();
         emit loaded(QString::fromStdString(info.name), QString::fromStdString(info.backendName), info.contextLength);
+        restartLocalServer();
     } catch (const std::exception& e) {
         emit loadFailed(QString::fromUtf8(e.what()), m_cancelLoad->load());
     }
+}
+
+void EngineWorker::setLocalServer(bool enabled, int port)
+{
+    if (enabled == m_serverEnabled && port == m_serverPort && (m_server || !enabled)) return;
+    m_serverEnabled = enabled;
+    m_serverPort = port;
+    restartLocalServer();
+}
+
+void EngineWorker::stopLocalServer()
+{
+    if (!m_server) return;
+    m_server.reset();  // cancels its requests within one decode step and joins its threads
+    emit localServerChanged(0, m_serverEnabled ? tr("The local API server stops while no local model is loaded.") : QString());
+}
+
+void EngineWorker::restartLocalServer()
+{
+    m_server.reset();
+    if (!m_serverEnabled) {
+        emit localServerChanged(0, QString());
+        return;
+    }
+    if (!m_model.engine) {
+        emit localServerChanged(0, m_remote ? tr("The local API server serves local models only; this one is remote.")
+                                            : tr("The local API server starts when a local model is loaded."));
+        return;
+    }
+#ifdef FATHOM_HAVE_SERVER
+    try {
+        m_server = std::make_unique<server::BackgroundServer>(*m_model.engine, m_folder.toStdString(), m_serverPort);
+        emit localServerChanged(m_server->port(), QString());
+    } catch (const std::exception& e) {
+        emit localServerChanged(0, tr("The local API server could not start: %1").arg(QString::fromUtf8(e.what())));
+    }
+#else
+    emit localServerChanged(0, tr("This build of Fathom has no local API server (it was built without cpp-httplib)."));
+#endif
 }
 
 void EngineWorker::dropRemote()

@@ -19,6 +19,10 @@
 #include <map>
 #include <memory>
 
+namespace fathom::server {
+class BackgroundServer;
+}
+
 namespace fathom::app {
 
 class RemoteBackend;
@@ -58,6 +62,9 @@ public:
     void connectRemote(const RemoteEndpoint& endpoint);
     // Deletes the remote backend on this thread (the bridge calls it as its thread ends).
     void dropRemote();
+    // The "Local API server" setting: while on, the loaded local model is also served on
+    // http://127.0.0.1:PORT/v1 (app/server, as `fathom-cli serve`); localServerChanged answers.
+    void setLocalServer(bool enabled, int port);
 
     // Called from the engine's thread by the request sinks.
     void relayToken(quint64 ticket, const std::string& text);
@@ -76,10 +83,14 @@ signals:
     // A remote reply whose stream broke after text arrived: that text stands, marked interrupted.
     void interrupted(quint64 ticket, const fathom::app::MessageStats& stats, const QString& message);
     void notice(quint64 ticket, const QString& text);   // e.g. a remote server asked to wait (429)
+    // The local server's state: port > 0 while it listens; otherwise message says why not ("" = off).
+    void localServerChanged(int port, const QString& message);
 
 private:
     class Sink;
     void forget(quint64 ticket);
+    void restartLocalServer();
+    void stopLocalServer();
 
     ModelLoader m_loader;
     std::atomic<bool>* m_cancelLoad;
@@ -88,6 +99,10 @@ private:
     std::map<quint64, std::uint64_t> m_engineIds;         // ticket -> engine request id
     std::unique_ptr<RemoteBackend> m_remote;              // set instead of m_model for a remote model
     QSet<quint64> m_remoteCompletions;                    // its tickets that are editor completions
+    QString m_folder;                                     // the loaded local model's folder
+    bool m_serverEnabled = false;
+    int m_serverPort = 8080;
+    std::unique_ptr<server::BackgroundServer> m_server;   // over m_model.engine; stopped before it goes
 };
 
 }  // namespace fathom::app

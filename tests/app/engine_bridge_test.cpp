@@ -4,6 +4,8 @@
 
 #include <QPointer>
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 
 using namespace fathom;
@@ -40,6 +42,27 @@ void listen(app::EngineRequest* r, Heard& heard)
         ++heard.finished;
         heard.generated = stats.generatedTokens;
     });
+}
+
+// One HTTP/1.1 exchange on a fresh connection (Connection: close): the whole reply, or "" when the
+// connection was refused.
+QByteArray http(int port, const QByteArray& method, const QByteArray& path, const QByteArray& body = {})
+{
+    QTcpSocket socket;
+    socket.connectToHost(QStringLiteral("127.0.0.1"), quint16(port));
+    if (!socket.waitForConnected(5000)) return {};
+    socket.write(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                 "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    QByteArray reply;
+    while (socket.state() == QAbstractSocket::ConnectedState && socket.waitForReadyRead(30000)) reply += socket.readAll();
+    return reply + socket.readAll();
+}
+
+int freePort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
 }
 
 }  // namespace
@@ -102,6 +125,32 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!stoppedDone.isEmpty() && !otherDone.isEmpty(), 60000);
         QCOMPARE(stoppedDone.first().at(1).value<app::MessageStatus>(), app::MessageStatus::Stopped);
         QCOMPARE(otherDone.first().at(1).value<app::MessageStatus>(), app::MessageStatus::Complete);
+    }
+
+    // The "Local API server" setting: the loaded engine answers HTTP clients beside the app's own
+    // requests, and switching it off closes the port.
+    void localServerServesTheLoadedModelBesideTheAppsRequests()
+    {
+        const int port = freePort();
+        QSignalSpy changed(m_bridge.get(), &app::EngineBridge::localServerChanged);
+        m_bridge->setLocalServer(true, port);
+        QVERIFY(changed.wait(10000));
+        QCOMPARE(changed.last().at(0).toInt(), port);
+        QCOMPARE(m_bridge->localServerPort(), port);
+
+        Heard a;
+        app::EngineRequest* own = m_bridge->generate(reply(8));
+        listen(own, a);
+        const QByteArray models = http(port, "GET", "/v1/models");
+        QVERIFY2(models.startsWith("HTTP/1.1 200") && models.contains("\"fathom-tiny-coder\""), models.constData());
+        const QByteArray completion = http(port, "POST", "/v1/completions", R"({"prompt":"def add(a, b):","max_tokens":8,"temperature":0})");
+        QVERIFY2(completion.startsWith("HTTP/1.1 200") && completion.contains("\"text_completion\""), completion.constData());
+        QTRY_VERIFY_WITH_TIMEOUT(a.finished == 1, 60000);
+
+        m_bridge->setLocalServer(false, port);
+        QVERIFY(changed.wait(10000));
+        QCOMPARE(changed.last().at(0).toInt(), 0);
+        QCOMPARE(http(port, "GET", "/v1/models"), QByteArray());
     }
 
     void aRequestWithoutAModelFailsOnItsOwnObject()

@@ -38,7 +38,7 @@ field() { dpkg-deb -f "$deb" "$1"; }
 depends=$(field Depends)
 echo "Depends: $depends"
 # Computed by dpkg-shlibdeps from what the binaries link, plus the Qt platform plugins.
-for lib in libc6 libstdc++6 libqt6core6 libqt6gui6 libqt6widgets6 libqt6keychain1 libsqlite3-0 libpcre2-8-0 qt6-qpa-plugins; do
+for lib in libc6 libstdc++6 libqt6core6 libqt6gui6 libqt6widgets6 libqt6keychain1 libsqlite3-0 libpcre2-8-0 libcpp-httplib0.11 qt6-qpa-plugins; do
   tr ',' '\n' <<<"$depends" | awk '{print $1}' | grep -qxF "$lib" || fail "Depends lacks $lib: $depends"
 done
 grep -q 'libqt6core6 (>= 6' <<<"$depends" || fail "Qt dependency carries no version: $depends"

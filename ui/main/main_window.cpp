@@ -188,6 +188,7 @@ void MainWindow::wireStore()
         applyChatSettings();
         restoreGeometryFromSettings();
         updateModelPicker();  // with the remote servers AppStartup has just read
+        applyServerSettings();
     });
     connect(m_store, &ChatStore::conversationsListed, this, [this](const QString& query, const QList<app::ConversationSummary>& list) {
         m_sidebar->setConversations(query, list);
@@ -347,6 +348,10 @@ void MainWindow::wireRemote()
     });
     connect(m_bridge, &app::EngineBridge::backendNotice, this,
             [this](quint64, const QString& text) { statusBar()->showMessage(text, 10000); });
+    connect(m_bridge, &app::EngineBridge::localServerChanged, this, [this](int port, const QString& message) {
+        if (port > 0) statusBar()->showMessage(tr("Local API server on http://127.0.0.1:%1/v1").arg(port), 10000);
+        else if (!message.isEmpty()) statusBar()->showMessage(message, 15000);
+    });
 }
 
 QList<app::LocalModel> MainWindow::remoteModels() const
@@ -543,6 +548,13 @@ void MainWindow::openSettings()
     m_editorPage->applySettings(m_settings);
     if (changed.contains(QStringLiteral("ui.theme"))) applyTheme(Theme::parse(changed.value(QStringLiteral("ui.theme")).toString()));
     applyChatSettings();
+    if (changed.contains(QStringLiteral("server.enabled")) || changed.contains(QStringLiteral("server.port"))) applyServerSettings();
+}
+
+void MainWindow::applyServerSettings()
+{
+    m_bridge->setLocalServer(m_settings.value(QStringLiteral("server.enabled")).toBool(),
+                             m_settings.value(QStringLiteral("server.port"), 8080).toInt());
 }
 
 void MainWindow::openConversationSettings()

@@ -95,6 +95,7 @@ private:
     void showLoading();  // progress bar and Cancel while the engine loads a model
     void applyTheme(ThemeMode mode);
     void applyChatSettings();   // chat.show_reasoning, ui.font_size
+    void applyServerSettings(); // server.enabled, server.port: the local API server
     void restoreGeometryFromSettings();  // ui.window_geometry
     void updatePlaceholder();
     void updateModelPicker();

@@ -80,6 +80,11 @@ SettingsDialog::SettingsDialog(const QVariantMap& settings, const QList<app::Loc
                                                              {tr("Light"), QStringLiteral("light")},
                                                              {tr("Dark"), QStringLiteral("dark")}}));
     g->addRow(tr("Chat font size"), intSpin(QStringLiteral("ui.font_size"), 7, 32));
+    auto* server = check(QStringLiteral("server.enabled"), tr("Local API server (OpenAI-compatible, this computer only)"));
+    server->setToolTip(tr("Serves the loaded local model on http://127.0.0.1:PORT/v1 for editor plugins and scripts, "
+                          "as `fathom-cli serve` does; no key, loopback only (docs/server.md)"));
+    g->addRow(QString(), server);
+    g->addRow(tr("API server port"), intSpin(QStringLiteral("server.port"), 1024, 65535));
     tabs->addTab(general, tr("General"));
 
     auto* generation = new QWidget(this);
