@@ -41,7 +41,8 @@ std::string modelId(const std::string& dir, const std::string& engineName)
 int runServe(int argc, char** argv)
 {
     const CliArgs args(argc, argv, 2, {},
-                       {"model", "host", "port", "api-key", "cors-origin", "backend", "threads", "context", "max-queue"});
+                       {"model", "host", "port", "api-key", "cors-origin", "backend", "threads", "context", "max-queue",
+                        "gpu-memory-limit", "weights"});
     server::ServerOptions options;
     options.host = args.get("host", "127.0.0.1");
     options.port = static_cast<int>(args.getInt("port", 8080, 0, 65535));
@@ -58,6 +59,8 @@ int runServe(int argc, char** argv)
     engineOptions.backend = backend(args);
     engineOptions.threads = threadsOption(args);
     engineOptions.contextLength = args.getInt("context", 4096, 1, kMaxContextOption);
+    engineOptions.gpuMemoryLimitBytes = gpuMemoryLimitOption(args);
+    engineOptions.weights = inference::parseWeightFormat(args.get("weights", "bf16"));
     const std::string dir = modelDir(args);
 
     // Block the signals before any thread starts, so every thread inherits the mask and only the

@@ -27,7 +27,7 @@ const Command kCommands[] = {
     {"chat", "fathom-cli chat --db FILE [--model DIR] [--conversation ID] --message TEXT [--max-tokens N] [--temperature T] [--seed S] | --list [--conversation ID]", runChat},
 #endif
     {"serve", "fathom-cli serve [--model DIR|FILE] [--host 127.0.0.1] [--port 8080] [--api-key KEY] [--cors-origin ORIGIN] "
-              "[--context N] [--max-queue N] [--backend cpu|cuda] [--threads N]", runServe},
+              "[--context N] [--max-queue N] [--backend cpu|cuda] [--threads N] [--gpu-memory-limit GiB] [--weights bf16|q8|q4]", runServe},
     {"download", "fathom-cli download --repo ORG/NAME [--revision REV] [--endpoint URL] [--cache DIR] "
                  "[--include GLOB[,GLOB]] [--token T] [--parallel N] [--stall-seconds S]", runDownload},
 };
