@@ -4,6 +4,7 @@
 // FATHOM_FAKE_BACKEND_DEVICES=N sets the device count it reports (default 1).
 #include "fathom_version.h"
 #include "inference/engine/backend_plugin.h"
+#include "inference/model/model_open.h"
 #include "inference/engine/cpu_runner.h"
 #include "base/error.h"
 
@@ -21,7 +22,7 @@ using namespace fathom::inference;
 class FakeGpuRunner final : public ModelRunner {
 public:
     explicit FakeGpuRunner(const BackendRunnerArgs& args)
-        : m_cpu(*args.config, WeightStore::openFolder(args.modelDir), 1, args.contextLength)
+        : m_cpu(*args.config, openModel(args.modelDir).weights, 1, args.contextLength)  // a folder or a .gguf
     {
     }
     std::int64_t vocabSize() const override { return m_cpu.vocabSize(); }
