@@ -9,7 +9,7 @@
 #
 # Environment: OUT (results folder), FATHOM_CUDA_ARCHS (default 90a), FATHOM_EXTRA_ARCHS (appended,
 # e.g. "80;86;89"), FATHOM_BUILD_DIR (default build-gpu), FATHOM_SKIP_BENCH=1 (tests only),
-# FATHOM_SKIP_TESTS=1 (benches only), FATHOM_BENCHES (default "kernel_bench moe_bench model_bench
+# FATHOM_SKIP_TESTS=1 (benches only), FATHOM_BENCHES (default "kernel_bench model_bench
 # fim_completion_bench"), FATHOM_CHECKPOINT=DIR (also time `fathom-cli generate --stats` on a full-size
 # random checkpoint of the V2-Lite shape written there by tools/random-checkpoint.py, ~31 GB, kept
 # for the next run; needs python3 with torch and safetensors): generate-stats.json;
@@ -105,7 +105,7 @@ fi
 
 # --- benches ------------------------------------------------------------------------------------
 if [ "${FATHOM_SKIP_BENCH:-0}" != 1 ]; then
-  for b in ${FATHOM_BENCHES:-kernel_bench moe_bench model_bench fim_completion_bench}; do
+  for b in ${FATHOM_BENCHES:-kernel_bench model_bench fim_completion_bench}; do
     exe=$(find "$BUILD/tests/bench" -maxdepth 1 -type f -name "$b" -perm -u+x 2>/dev/null | head -1)
     [ -z "$exe" ] && continue
     args=()
@@ -192,26 +192,23 @@ kern = rows("kernel_bench", "kernels")
 for label, shape in [("MLA decode GB/s, ctx 4k", "ctx4096"), ("MLA decode GB/s, ctx 32k", "ctx32768")]:
     r = find(kern, "name", "mla_decode", "shape", shape)
     print("%-34s %10s %s" % (label, fmt(r.get("gbs") if r else None, "%.0f"), ("(%s %% of copy)" % fmt(r.get("pct_of_copy"))) if r else ""))
-moe = rows("moe_bench", "results")
 for label, name in [("MoE layer GB/s (fused)", "moe_layer_decode_fused"), ("MoE layer GB/s (route+experts)", "moe_layer_decode(route")]:
-    r = find(moe, "case", name)
-    print("%-34s %10s %s" % (label, fmt(r.get("GBps") if r else None, "%.0f"),
-                               ("(%s %% of 4.15 TB/s, %s us)" % (fmt(100 * r.get("of_ceiling", 0)), fmt(r.get("us")))) if r else ""))
+    r = find(kern, "name", name)
+    print("%-34s %10s %s" % (label, fmt(r.get("gbs") if r else None, "%.0f"),
+                               ("(%s %% of copy, %s us)" % (fmt(r.get("pct_of_copy")), fmt(r.get("us")))) if r else ""))
 
 fim = summary["benches"].get("fim_completion_bench", {}).get("typing", {}) if isinstance(summary["benches"].get("fim_completion_bench"), dict) else {}
 for label, key in [("FIM first token ms (typing, median)", "first_token_ms"), ("FIM 64 tokens ms (typing, median)", "complete_ms")]:
     v = fim.get(key) or {}
     print("%-34s %10s" % (label, fmt(v.get("median") if isinstance(v, dict) else None)))
 
-print("\n%-28s %-16s %10s %10s %8s" % ("bench", "shape", "us", "GB/s", "%4.15TB/s"))
+print("\n%-44s %-16s %10s %10s %8s" % ("bench", "shape", "us", "GB/s", "%4.15TB/s"))
 def items(b, key):  # a bench's list of rows under `key`; other benches use the key for a string
     v = b.get(key) if isinstance(b, dict) else None
     return v if isinstance(v, list) else []
 for name, b in summary["benches"].items():
     for k in items(b, "kernels"):
-        print("%-28s %-16s %10.2f %10.0f %8.1f" % (k.get("name"), k.get("shape"), k.get("us", 0), k.get("gbs", 0), k.get("pct_of_copy", 0)))
-    for k in items(b, "results"):
-        print("%-44s %10.2f %10.0f %8.1f" % (k.get("case"), k.get("us", 0), k.get("GBps", 0), 100 * k.get("of_ceiling", 0)))
+        print("%-44s %-16s %10.2f %10.0f %8.1f" % (k.get("name"), k.get("shape"), k.get("us", 0), k.get("gbs", 0), k.get("pct_of_copy", 0)))
     for k in items(b, "model"):
         print("%-28s %-16s %10s tok/s %8.1f %% of roofline" % (k.get("name"), k.get("shape"), k.get("tok_s"), k.get("pct_of_roofline", 0)))
 

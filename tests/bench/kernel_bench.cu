@@ -1,6 +1,7 @@
-// Kernel bench: achieved GB/s (or TFLOP/s) of the hot decode/prefill kernels on V2-Lite shapes, next to
-// the 4.15 TB/s copy ceiling of docs/PERFORMANCE.md (pct_of_copy) and a copy measured here
-// (pct_of_measured_copy) (CONTRIBUTING.md, 'Style' 3); the quantized rows are in kernel_bench_quant.h.
+// Kernel bench, the one bench of every op in kernels/: achieved GB/s (or TFLOP/s) on V2-Lite shapes, next
+// to the 4.15 TB/s copy ceiling of docs/PERFORMANCE.md (pct_of_copy) and a copy measured here
+// (pct_of_measured_copy) (CONTRIBUTING.md, 'Style' 3). Attention-side rows here, the quantized decode
+// rows in kernel_bench_quant.h, the MoE-side and sampling rows in moe_rows.cu.
 // Each kernel runs as a captured graph of back-to-back launches over rotating buffers (> 4x the L2),
 // the way a decode step replays it; the median of several replays is reported. JSON on stdout.
 #include "kernels/gemv.cuh"
@@ -8,6 +9,7 @@
 #include "kernels/mla_prefill.cuh"
 #include "kernels/rmsnorm.cuh"
 #include "inference/cpu/rope.h"
+#include "tests/bench/bench_result.h"
 #include "tests/gpu/attn_gpu_util.h"
 
 #include <cublas_v2.h>
@@ -27,10 +29,7 @@ namespace {
 constexpr double kCopyAnchorGBs = 4150.0;
 constexpr std::size_t kRotateBytes = 512ull << 20;  // rotate inputs over >= 512 MB: L2 is 60 MB
 
-struct Result {
-    std::string name, shape;
-    double us = 0, gbs = 0, tflops = 0;
-};
+using fathom::bench::Result;
 
 // Median per-launch microseconds of `launches` calls of f(i), captured in one graph.
 double timeGraph(const std::function<void(int, cudaStream_t)>& f, int launches, cudaStream_t s)
@@ -249,7 +248,7 @@ Result benchMlaPrefill(int n, cudaStream_t s)
 
 #include "tests/bench/kernel_bench_quant.h"  // quantized decode rows (uses the helpers above)
 
-int main()
+int main(int argc, char** argv)
 {
     const std::string reason = noDeviceReason();
     if (!reason.empty()) {
@@ -276,18 +275,20 @@ int main()
         r.push_back(benchRmsNorm(s));
         r.push_back(benchMlaPrefill(512, s));
         benchQuantized(r, s);
+        if (!fathom::bench::moeRows(argc, argv, r))
+            return 2;
 
         std::printf("{\"device\": \"%s\", \"copy_anchor_gbs\": %.0f, \"copy_measured_gbs\": %.0f, \"kernels\": [\n",
                     prop.name, kCopyAnchorGBs, copy);
         for (std::size_t i = 0; i < r.size(); ++i)
-            std::printf("  {\"name\": \"%s\", \"shape\": \"%s\", \"us\": %.2f, \"gbs\": %.0f, \"pct_of_copy\": %.1f, \"pct_of_measured_copy\": %.1f, \"tflops\": %.1f}%s\n",
+            std::printf("  {\"name\": \"%s\", \"shape\": \"%s\", \"us\": %.2f, \"gbs\": %.0f, \"pct_of_copy\": %.1f, \"pct_of_measured_copy\": %.1f, \"tflops\": %.1f%s}%s\n",
                         r[i].name.c_str(), r[i].shape.c_str(), r[i].us, r[i].gbs, 100.0 * r[i].gbs / kCopyAnchorGBs,
-                        100.0 * r[i].gbs / copy, r[i].tflops, i + 1 < r.size() ? "," : "");
+                        100.0 * r[i].gbs / copy, r[i].tflops, r[i].extra.c_str(), i + 1 < r.size() ? "," : "");
         std::printf("]}\n");
-        std::fprintf(stderr, "%-22s %-14s %10s %10s %8s %8s %8s\n", "kernel", "shape", "us", "GB/s", "%copy", "%meas",
+        std::fprintf(stderr, "%-44s %-14s %10s %10s %8s %8s %8s\n", "kernel", "shape", "us", "GB/s", "%copy", "%meas",
                      "TFLOP/s");
         for (const Result& x : r)
-            std::fprintf(stderr, "%-22s %-14s %10.2f %10.0f %8.1f %8.1f %8.1f\n", x.name.c_str(), x.shape.c_str(), x.us,
+            std::fprintf(stderr, "%-44s %-14s %10.2f %10.0f %8.1f %8.1f %8.1f\n", x.name.c_str(), x.shape.c_str(), x.us,
                          x.gbs, 100.0 * x.gbs / kCopyAnchorGBs, 100.0 * x.gbs / copy, x.tflops);
         std::fprintf(stderr, "copy measured here: %.0f GB/s (anchor %.0f)\n", copy, kCopyAnchorGBs);
     } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
-// moe_bench: times the MoE-side kernels on the DeepSeek-V2-Lite shape with distinct random weights per
-// layer (more than L2 holds), each case captured in a CUDA graph, and prints JSON with the achieved
-// bandwidth next to the measured copy ceiling (quantized GGUF cases: moe_bench_quant.cuh). Usage: moe_bench [--layers 26] [--reps 20] [--tokens 512]
+// kernel_bench's MoE-side rows: the MoE-side kernels on the DeepSeek-V2-Lite shape with distinct random
+// weights per layer (more than L2 holds), each case captured in a CUDA graph, reported as bench rows
+// with the achieved bandwidth (quantized GGUF cases: moe_rows_quant.cuh). Arguments of kernel_bench:
+// [--layers 26] [--reps 20] [--tokens 512].
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
@@ -17,17 +18,17 @@
 #include "kernels/moe_prefill.cuh"
 #include "kernels/moe_route.cuh"
 #include "kernels/sampling.cuh"
+#include "tests/bench/bench_result.h"
 
 using namespace fathom::kernels;
 
 namespace {
 
-constexpr double kCeilingGBs = 4150.0;  // docs/PERFORMANCE.md: measured H200 device-to-device copy
 
 void ok(cudaError_t e, const char* what)
 {
     if (e != cudaSuccess) {
-        std::fprintf(stderr, "moe_bench: %s: %s\n", what, cudaGetErrorString(e));
+        std::fprintf(stderr, "kernel_bench (MoE rows): %s: %s\n", what, cudaGetErrorString(e));
         std::exit(2);
     }
 }
@@ -109,39 +110,35 @@ Timing timeGraph(cudaStream_t s, int reps, const std::function<void()>& body)
     return {t[t.size() / 2], t[0]};
 }
 
-std::string g_json;
+std::vector<fathom::bench::Result>* g_rows = nullptr;  // where emit() puts rows (moeRows' out)
 void emit(const std::string& name, const Timing& t, int per, double bytes, double flops, const std::string& extra = "")
 {
     const double us = t.median_us / per;
-    char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "%s\n    {\"case\": \"%s\", \"us\": %.2f, \"us_min\": %.2f, \"GBps\": %.1f, \"of_ceiling\": %.3f, "
-                  "\"TFLOPs\": %.1f%s}",
-                  g_json.empty() ? "" : ",", name.c_str(), us, t.min_us / per, bytes / us * 1e-3,
-                  bytes / us * 1e-3 / kCeilingGBs, flops / us * 1e-6, extra.c_str());
-    g_json += buf;
-    std::fprintf(stderr, "%-34s %9.2f us  %8.1f GB/s  %5.1f%% of 4.15 TB/s\n", name.c_str(), us, bytes / us * 1e-3,
-                 100.0 * bytes / us * 1e-3 / kCeilingGBs);
+    char minUs[64];
+    std::snprintf(minUs, sizeof minUs, ", \"us_min\": %.2f", t.min_us / per);
+    g_rows->push_back({name, "", us, bytes / us * 1e-3, flops / us * 1e-6, minUs + extra});
 }
 
 }  // namespace
 
-#include "tests/bench/moe_bench_quant.cuh"  // quantized cases: dequantize, qmoe_prefill (uses the helpers above)
+#include "tests/bench/moe_rows_quant.cuh"  // quantized cases: dequantize, qmoe_prefill (uses the helpers above)
 
-int main(int argc, char** argv)
+bool fathom::bench::moeRows(int argc, char** argv, std::vector<Result>& rows)
 {
+    g_rows = &rows;
     int layers = 26, reps = 20, tokens = 512;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--layers")) layers = std::atoi(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--tokens")) tokens = std::atoi(argv[i + 1]);
-        else { std::fprintf(stderr, "usage: moe_bench [--layers N] [--reps N] [--tokens N]\n"); return 1; }
+        else { std::fprintf(stderr, "usage: kernel_bench [--layers N] [--reps N] [--tokens N]\n"); return false; }
     }
     int n_dev = 0;
     if (cudaGetDeviceCount(&n_dev) != cudaSuccess || n_dev == 0) {
-        std::fprintf(stderr, "moe_bench: no CUDA device\n");
-        return 1;
+        std::fprintf(stderr, "kernel_bench: no CUDA device\n");
+        return false;
     }
+
     cudaDeviceProp prop;
     ok(cudaGetDeviceProperties(&prop, 0), "properties");
 
@@ -305,7 +302,7 @@ int main(int argc, char** argv)
         emit("moe_prefill_" + std::to_string(tokens) + "_tokens", t, pl, double(w13_n + w2_n) * 2, flops, extra);
         cudaFree(sorted); cudaFree(slot_pos); cudaFree(offs); cudaFree(toffs); cudaFree(hb); cudaFree(yb);
     }
-    // The same prefill on GGUF Q4_K_M blocks (and lm_head-sized dequantize rows): moe_bench_quant.cuh.
+    // The same prefill on GGUF Q4_K_M blocks (and lm_head-sized dequantize rows): moe_rows_quant.cuh.
     quantbench::run(s, reps, tokens, std::min(layers, 4), ids, wts, out, x);
 
     // Sampling over the V2 vocabulary (the decode graph's last node), one launch per token.
@@ -337,8 +334,5 @@ int main(int argc, char** argv)
         bench("sampling_topk40_topp0.95_penalty256_102400", 0.7f, 40, 0.95f, 1.1f);
     }
     ok(cudaDeviceSynchronize(), "final sync");
-    std::printf("{\n  \"bench\": \"moe_bench\", \"device\": \"%s\", \"ceiling_GBps\": %.0f, \"layers\": %d, \"reps\": %d,\n"
-                "  \"results\": [%s\n  ]\n}\n",
-                prop.name, kCeilingGBs, layers, reps, g_json.c_str());
-    return 0;
+    return true;
 }

@@ -1,6 +1,6 @@
-// moe_bench's quantized-weight cases (GGUF blocks on the GPU): dequantize of lm_head-sized matrices
+// kernel_bench's quantized MoE-side cases (GGUF blocks on the GPU): dequantize of lm_head-sized matrices
 // of each type, and qmoe_prefill at V2-Lite's Q4_K_M shapes with 512 tokens. Included by
-// moe_bench.cu only, after its helpers (timeGraph, emit, alloc, ok).
+// moe_rows.cu only, after its helpers (timeGraph, emit, alloc, ok).
 #pragma once
 
 #include "kernels/dequantize.cuh"
@@ -55,7 +55,7 @@ inline QMatrix randomMatrix(WType t, int rows, int cols, unsigned seed, cudaStre
     return m;
 }
 
-// ids / wts: routing of at least `layers` layers of `tokens` tokens (moe_bench's random routing).
+// ids / wts: routing of at least `layers` layers of `tokens` tokens (moe_rows.cu's random routing).
 inline void run(cudaStream_t s, int reps, int tokens, int layers, const int* ids, const float* wts, float* out,
                 const __nv_bfloat16* x)
 {
