@@ -122,6 +122,75 @@ FATHOM_QHD float groupDotFast(const u8* row, int g, const float x[8], float xsum
     }
 }
 
+// ---- units: the K-quants' scale decoding (12 packed bytes, two f16) is most of their work per
+// group, so the register-x GEMV gives a lane a whole 32-element sub-block at a time (one scale
+// decode per 32 weights, 16-byte loads); other types keep 8-element groups. ----
+
+template <WType T>
+constexpr int kUnit = (T == WType::Q4_K || T == WType::Q5_K || T == WType::Q6_K) ? 32 : 8;
+
+// Σ over 32 bytes (8 words) of (byte - offset) · x.
+FATHOM_QHD float dotBytes32(const unsigned v[8], float magicBias, const float x[32])
+{
+    float s = 0.f;
+#pragma unroll
+    for (int k = 0; k < 4; ++k)
+        s += dotBytes(v[2 * k], v[2 * k + 1], magicBias, x + 8 * k);
+    return s;
+}
+
+// Dot of unit u (elements kUnit*u ..) of a row with x[0 .. kUnit-1]; xsum = Σ x of the unit.
+template <WType T>
+FATHOM_QHD float unitDot(const u8* row, int u, const float* x, float xsum)
+{
+    if constexpr (kUnit<T> == 8) {
+        return groupDotFast<T>(row, u, x, xsum);
+    } else if constexpr (T == WType::Q4_K || T == WType::Q5_K) {
+        constexpr int kBytes = T == WType::Q4_K ? 144 : 176, kQs = T == WType::Q4_K ? 16 : 48;
+        const u8* b = row + static_cast<std::int64_t>(u >> 3) * kBytes;  // 16-byte aligned
+        const int s = u & 7;
+        int sc, mn;
+        kScaleMin(b + 4, s, sc, mn);
+        const float dl = halfAt(b) * static_cast<float>(sc);
+        const float ml = halfAt(b + 2) * static_cast<float>(mn);
+        const uint4* qp = reinterpret_cast<const uint4*>(b + kQs + 32 * (s >> 1));
+        const uint4 q0 = ldro(qp), q1 = ldro(qp + 1);
+        unsigned v[8] = {q0.x, q0.y, q0.z, q0.w, q1.x, q1.y, q1.z, q1.w};
+        const unsigned shift = (s & 1) * 4;
+#pragma unroll
+        for (int k = 0; k < 8; ++k)
+            v[k] = (v[k] >> shift) & 0x0f0f0f0fu;
+        if constexpr (T == WType::Q5_K) {
+            const uint4* hp = reinterpret_cast<const uint4*>(b + 16);
+            const uint4 h0 = ldro(hp), h1 = ldro(hp + 1);
+            const unsigned h[8] = {h0.x, h0.y, h0.z, h0.w, h1.x, h1.y, h1.z, h1.w};
+#pragma unroll
+            for (int k = 0; k < 8; ++k)
+                v[k] |= ((h[k] >> s) & 0x01010101u) << 4;
+        }
+        return fmaf(dl, dotBytes32(v, kMagic, x), -ml * xsum);
+    } else {  // Q6_K: 32 elements of one half, two 16-element scales
+        const u8* b = row + static_cast<std::int64_t>(u >> 3) * 210;
+        const int e0 = (u & 7) * 32, h = e0 >> 7, j0 = e0 & 127;
+        const unsigned ls = 4 * (j0 >> 6), hs = 2 * (j0 >> 5);
+        unsigned v[8];
+#pragma unroll
+        for (int k = 0; k < 4; ++k) {
+            const uint2 ql = load8(b + 64 * h + (j0 & 63) + 8 * k);
+            const uint2 qh = load8(b + 128 + 32 * h + 8 * k);
+            v[2 * k] = ((ql.x >> ls) & 0x0f0f0f0fu) | (((qh.x >> hs) & 0x03030303u) << 4);
+            v[2 * k + 1] = ((ql.y >> ls) & 0x0f0f0f0fu) | (((qh.y >> hs) & 0x03030303u) << 4);
+        }
+        const float d = halfAt(b + 208);
+        const unsigned char* sc = b + 192 + 8 * h + (j0 >> 4);
+        const float s0 = d * static_cast<float>(static_cast<signed char>(ldro(sc)));
+        const float s1 = d * static_cast<float>(static_cast<signed char>(ldro(sc + 1)));
+        const float a = dotBytes(v[0], v[1], kMagic + 32.f, x) + dotBytes(v[2], v[3], kMagic + 32.f, x + 8);
+        const float c = dotBytes(v[4], v[5], kMagic + 32.f, x + 16) + dotBytes(v[6], v[7], kMagic + 32.f, x + 24);
+        return fmaf(s0, a, s1 * c);
+    }
+}
+
 // One lane's share of the dot of a row (ngroups groups) with fp32 x in shared memory (x[8g .. 8g+7]
 // for group g): lanes take groups lane, lane + 32, ...; the caller sums over the warp, once, after
 // as many rows as it likes. With kTwo, rowB (same type and length) is dotted with the same x, so

@@ -45,25 +45,32 @@ static __device__ __forceinline__ void storeRow(const QGemvParams& p, int row, f
         p.y[row] = p.accumulate ? p.y[row] + v : v;
 }
 
-// Rows of at most 32 * NGL groups: x slice in registers. Groups past the end hold x = 0 and
-// re-read a valid group, so the inner loop has no bounds checks.
+// Rows of at most 32 * NGL units (kUnit<T> elements: 8, or a K-quant's 32-element sub-block):
+// x slice in registers. Units past the end hold x = 0 and re-read a valid unit, so the inner loop
+// has no bounds checks.
 template <WType T, int NGL, int R>
 static __global__ void __launch_bounds__(kThreads, 2) qgemvRegKernel(QGemvParams p)
 {
     gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
-    const int ngroups = p.w.cols / 8;
+    constexpr int E = qblock::kUnit<T>, GPU = E / 8;  // elements and 8-groups per unit
+    const int nunits = p.w.cols / E;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    float xr[NGL][8], xs[NGL];
+    float xr[NGL][E], xs[NGL];
 #pragma unroll
     for (int k = 0; k < NGL; ++k) {
-        const int g = lane + 32 * k;
-        if (g < ngroups) {
-            loadXGroup(p, g, xr[k], xs[k]);
-        } else {
+        const int u = lane + 32 * k;
+        xs[k] = 0.f;
 #pragma unroll
-            for (int i = 0; i < 8; ++i)
-                xr[k][i] = 0.f;
-            xs[k] = 0.f;
+        for (int j = 0; j < GPU; ++j) {
+            float s = 0.f;
+            if (u < nunits) {
+                loadXGroup(p, u * GPU + j, xr[k] + 8 * j, s);
+            } else {
+#pragma unroll
+                for (int i = 0; i < 8; ++i)
+                    xr[k][8 * j + i] = 0.f;
+            }
+            xs[k] += s;
         }
     }
     const unsigned char* base = static_cast<const unsigned char*>(p.w.data);
@@ -75,11 +82,11 @@ static __global__ void __launch_bounds__(kThreads, 2) qgemvRegKernel(QGemvParams
             acc[r] = 0.f;
 #pragma unroll
         for (int k = 0; k < NGL; ++k) {
-            const int g = min(lane + 32 * k, ngroups - 1);
+            const int u = min(lane + 32 * k, nunits - 1);
 #pragma unroll
             for (int r = 0; r < R; ++r) {
                 const int row = min(rg * R + r, p.w.rows - 1);  // past the end: re-read a valid row, drop it
-                acc[r] += qblock::groupDotFast<T>(base + row * p.w.row_bytes, g, xr[k], xs[k]);
+                acc[r] += qblock::unitDot<T>(base + row * p.w.row_bytes, u, xr[k], xs[k]);
             }
         }
 #pragma unroll
@@ -177,16 +184,23 @@ static void launchType(const QGemvParams& p, cudaStream_t stream)
 {
     const bool two = p.w.rows >= 2 * 16 * smCount();
     if (p.w.cols <= kRegCols) {
-        const int ngl = (p.w.cols / 8 + 31) / 32;
-        if (ngl <= 1)
-            launchPersistent(qgemvRegKernel<T, 1, 2>, p, 2, 0, stream);
-        else if (ngl <= 2)
-            launchPersistent(qgemvRegKernel<T, 2, 2>, p, 2, 0, stream);
-        else if (ngl <= 4)
-            two ? launchPersistent(qgemvRegKernel<T, 4, 2>, p, 2, 0, stream)
-                : launchPersistent(qgemvRegKernel<T, 4, 1>, p, 1, 0, stream);
-        else  // 8 groups per lane are in flight already; two rows would spill
-            launchPersistent(qgemvRegKernel<T, 8, 1>, p, 1, 0, stream);
+        const int ngl = (p.w.cols / qblock::kUnit<T> + 31) / 32;
+        if constexpr (qblock::kUnit<T> == 32) {  // K-quants: at most 2 sub-blocks per lane
+            if (ngl <= 1)
+                launchPersistent(qgemvRegKernel<T, 1, 2>, p, 2, 0, stream);
+            else
+                launchPersistent(qgemvRegKernel<T, 2, 1>, p, 1, 0, stream);
+        } else {
+            if (ngl <= 1)
+                launchPersistent(qgemvRegKernel<T, 1, 2>, p, 2, 0, stream);
+            else if (ngl <= 2)
+                launchPersistent(qgemvRegKernel<T, 2, 2>, p, 2, 0, stream);
+            else if (ngl <= 4)
+                two ? launchPersistent(qgemvRegKernel<T, 4, 2>, p, 2, 0, stream)
+                    : launchPersistent(qgemvRegKernel<T, 4, 1>, p, 1, 0, stream);
+            else  // 8 groups per lane are in flight already; two rows would spill
+                launchPersistent(qgemvRegKernel<T, 8, 1>, p, 1, 0, stream);
+        }
         return;
     }
     const int smem = p.w.cols * 4;

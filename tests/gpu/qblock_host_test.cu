@@ -52,7 +52,7 @@ void expectTypeMatches()
 
 // The factored dot (kernels/qdot.cuh, what qgemv and qmoe_decode run) against a double dot of the
 // twin's exact weights: equal to fp32 rounding, relative to Σ |w x| of the group.
-template <WType T>
+template <WType T, bool kUnitDot = false>
 void expectFastDotMatchesTwin(int rows, int cols, std::uint64_t seed)
 {
     fathom::attntest::Rng rng(seed);
@@ -63,16 +63,19 @@ void expectFastDotMatchesTwin(int rows, int cols, std::uint64_t seed)
     int bad = 0;
     for (int r = 0; r < rows; ++r) {
         const auto* row = static_cast<const unsigned char*>(q.data) + r * q.row_bytes;
-        for (int g = 0; g < cols / 8; ++g) {
-            const float* xg = x.data() + 8 * g;
+        constexpr int E = kUnitDot ? fathom::kernels::qblock::kUnit<T> : 8;
+        for (int g = 0; g < cols / E; ++g) {
+            const float* xg = x.data() + E * g;
             double want = 0, mag = 0;
-            for (int i = 0; i < 8; ++i) {
-                const double p = static_cast<double>(w[static_cast<size_t>(r) * cols + 8 * g + i]) * xg[i];
+            float xsum = 0.f;
+            for (int i = 0; i < E; ++i) {
+                const double p = static_cast<double>(w[static_cast<size_t>(r) * cols + E * g + i]) * xg[i];
                 want += p;
                 mag += std::fabs(p);
+                xsum += xg[i];
             }
-            const float xsum = ((xg[0] + xg[1]) + (xg[2] + xg[3])) + ((xg[4] + xg[5]) + (xg[6] + xg[7]));
-            const float got = fathom::kernels::qblock::groupDotFast<T>(row, g, xg, xsum);
+            const float got = kUnitDot ? fathom::kernels::qblock::unitDot<T>(row, g, xg, xsum)
+                                       : fathom::kernels::qblock::groupDotFast<T>(row, g, xg, xsum);
             if (std::fabs(got - want) > 1e-5 * mag + 1e-30 && bad++ < 5)
                 ADD_FAILURE() << fathom::kernels::wtypeName(T) << " row " << r << " group " << g << ": fast " << got
                               << ", twin " << want << " (|w x| sum " << mag << ", seed " << seed << ")";
@@ -122,3 +125,12 @@ TEST(QBlockHost, q4_kFastDotEqualsTwin) { expectFastTypeMatches<WType::Q4_K>(); 
 TEST(QBlockHost, q5_kFastDotEqualsTwin) { expectFastTypeMatches<WType::Q5_K>(); }
 TEST(QBlockHost, q6_kFastDotEqualsTwin) { expectFastTypeMatches<WType::Q6_K>(); }
 TEST(QBlockHost, bf16FastDotEqualsTwin) { expectFastTypeMatches<WType::BF16>(); }
+
+// The K-quants' 32-element units (qgemv's register path).
+TEST(QBlockHost, kQuantUnitDotsEqualTwin)
+{
+    expectFastDotMatchesTwin<WType::Q4_K, true>(5, 2048, 111);
+    expectFastDotMatchesTwin<WType::Q5_K, true>(5, 2048, 222);
+    expectFastDotMatchesTwin<WType::Q6_K, true>(7, 768, 333);
+    expectFastDotMatchesTwin<WType::Q8_0, true>(5, 1408, 444);
+}
