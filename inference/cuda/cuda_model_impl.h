@@ -126,6 +126,27 @@ struct CudaModel::Impl {
                                               const std::int32_t* positions, int n) const;
     kernels::MoeExpertDecodeParams expertParams(const CudaLayerWeights& L, int t) const;
     void enqueueEmbedding(const std::int32_t* ids, int n);  // the token rows into h, either layout
+    // What the bf16 and the packed grouped-expert launches share: the routing, the residual output
+    // and the sort / GEMM workspaces, for n prompt tokens.
+    template <typename P>
+    void groupedExpertInputs(P& mp, const CudaLayerWeights& L, int n) const
+    {
+        mp.x = xb.as<__nv_bfloat16>();
+        mp.n_routed = L.nRouted;
+        mp.top_k = L.moe ? static_cast<int>(config.numExpertsPerTok) : 0;
+        mp.topk_ids = L.moe ? topkIds.as<int>() : nullptr;
+        mp.topk_weights = L.moe ? topkW.as<float>() : nullptr;
+        mp.out_f32 = h.as<float>();
+        mp.accumulate = 1;
+        mp.ws_sorted_token = sortedToken.as<int>();
+        mp.ws_slot_pos = slotPos.as<int>();
+        mp.ws_offsets = expertOffsets.as<int>();
+        mp.ws_tile_offsets = tileOffsets.as<int>();
+        mp.ws_h = moeH.as<__nv_bfloat16>();
+        mp.ws_y = moeY.as<__nv_bfloat16>();
+        mp.n_tokens = n;
+        mp.hidden = H;
+    }
     // The fused router's fields, the same in the bf16 and the packed expert launch.
     template <typename P>
     void fuseRouter(P& ex, const CudaLayerWeights& L) const

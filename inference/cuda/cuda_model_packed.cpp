@@ -130,7 +130,6 @@ void CudaModel::Impl::qExpertsPrefill(const CudaLayerWeights& L, int n)
     }
     ++paths.expertsGrouped;
     kernels::QMoePrefillParams mp;
-    mp.x = xb.as<__nv_bfloat16>();
     mp.routed.gate = L.gateQ;
     mp.routed.up = L.upQ;
     mp.routed.down = L.downQ;
@@ -140,20 +139,7 @@ void CudaModel::Impl::qExpertsPrefill(const CudaLayerWeights& L, int n)
     mp.shared.down = L.sDownQ;
     mp.shared.inter = L.sharedInter;
     mp.has_shared = L.sharedInter > 0 ? 1 : 0;
-    mp.n_routed = L.nRouted;
-    mp.top_k = L.moe ? static_cast<int>(config.numExpertsPerTok) : 0;
-    mp.topk_ids = L.moe ? topkIds.as<int>() : nullptr;
-    mp.topk_weights = L.moe ? topkW.as<float>() : nullptr;
-    mp.out_f32 = h.as<float>();
-    mp.accumulate = 1;
-    mp.ws_sorted_token = sortedToken.as<int>();
-    mp.ws_slot_pos = slotPos.as<int>();
-    mp.ws_offsets = expertOffsets.as<int>();
-    mp.ws_tile_offsets = tileOffsets.as<int>();
-    mp.ws_h = moeH.as<__nv_bfloat16>();
-    mp.ws_y = moeY.as<__nv_bfloat16>();
-    mp.n_tokens = n;
-    mp.hidden = H;
+    groupedExpertInputs(mp, L, n);
     kernels::launchQMoePrefill(mp, stream);
 }
 

@@ -44,7 +44,6 @@ void CudaModel::Impl::enqueueExpertsPerToken(const CudaLayerWeights& L, int n)
 void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int64_t startPos, bool lastOnly)
 {
     cudaStream_t s = stream;
-    const ModelConfig& c = config;
     std::vector<std::int32_t> p(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i)
         p[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(startPos + i);
@@ -160,24 +159,10 @@ void CudaModel::Impl::enqueuePrefill(const std::int32_t* tokens, int n, std::int
         }
         ++paths.expertsGrouped;
         kernels::MoePrefillParams mp;  // h += experts(xb)
-        mp.x = xb.as<__nv_bfloat16>();
         mp.w13 = reinterpret_cast<const __nv_bfloat16*>(L.w13);
         mp.w2 = reinterpret_cast<const __nv_bfloat16*>(L.w2);
-        mp.topk_ids = L.moe ? topkIds.as<int>() : nullptr;
-        mp.topk_weights = L.moe ? topkW.as<float>() : nullptr;
-        mp.out_f32 = hp;
-        mp.accumulate = 1;
-        mp.ws_sorted_token = sortedToken.as<int>();
-        mp.ws_slot_pos = slotPos.as<int>();
-        mp.ws_offsets = expertOffsets.as<int>();
-        mp.ws_tile_offsets = tileOffsets.as<int>();
-        mp.ws_h = moeH.as<__nv_bfloat16>();
-        mp.ws_y = moeY.as<__nv_bfloat16>();
-        mp.n_tokens = n;
-        mp.hidden = H;
+        groupedExpertInputs(mp, L, n);
         mp.inter = L.inter;
-        mp.n_routed = L.nRouted;
-        mp.top_k = L.moe ? static_cast<int>(c.numExpertsPerTok) : 0;
         mp.n_shared_slots = L.nSharedSlots;
         kernels::launchMoePrefill(mp, s);
     }
