@@ -5,7 +5,9 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 #include "base/error.h"
@@ -80,5 +82,35 @@ __device__ __forceinline__ uint4 loadStreaming(const void* p)
 
 
 __device__ __forceinline__ float silu(float g) { return g / (1.0f + __expf(-g)); }
+
+// Blocks of a persistent expert kernel that fit the GPU at once with `smem` bytes of dynamic shared
+// memory, opting the kernel into that much first. The device calls happen once per size (per
+// kernel), so launches captured into a decode graph after a warm-up step make none; `need` says
+// in the error what the shared memory holds.
+template <typename Kernel>
+int residentBlocks(Kernel kernel, int threads, std::size_t smem, std::size_t slack, const char* op, const std::string& need)
+{
+    static std::mutex setup_mutex;
+    static std::size_t smem_enabled = 0, occupancy_smem = 0;
+    static int occupancy_blocks = 0;
+    std::lock_guard<std::mutex> lock(setup_mutex);
+    if (smem > smem_enabled) {
+        int dev = 0, smem_max = 0;
+        checkCuda(cudaGetDevice(&dev), op, "cudaGetDevice");
+        checkCuda(cudaDeviceGetAttribute(&smem_max, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev), op, "cudaDeviceGetAttribute");
+        require(smem + slack <= static_cast<std::size_t>(smem_max), op, need + " = " + std::to_string(smem) + " bytes exceeds shared memory");
+        checkCuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)), op,
+                  "cudaFuncSetAttribute");
+        smem_enabled = smem;
+    }
+    if (smem != occupancy_smem) {
+        int per_sm = 0;
+        checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, threads, smem), op,
+                  "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+        occupancy_blocks = std::max(per_sm, 1) * smCount();
+        occupancy_smem = smem;
+    }
+    return occupancy_blocks;
+}
 
 }  // namespace fathom::kernels::detail

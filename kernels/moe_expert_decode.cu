@@ -77,26 +77,6 @@ __device__ __forceinline__ float rowDotF32(const float4* w, const float4* x, int
     return detail::warpSum(s);
 }
 
-// Dot products of one bf16 weight row with x (in shared memory), 8 loads in flight per lane.
-__device__ __forceinline__ float rowDot(const uint4* w, const uint4* xs, int nc, int lane)
-{
-    float s = 0.f;
-    for (int c0 = lane; c0 < nc; c0 += 32 * kBatch) {
-        uint4 wv[kBatch];
-#pragma unroll
-        for (int j = 0; j < kBatch; ++j) {
-            const int c = c0 + 32 * j;
-            wv[j] = c < nc ? __ldg(w + c) : make_uint4(0, 0, 0, 0);
-        }
-#pragma unroll
-        for (int j = 0; j < kBatch; ++j) {
-            const int c = c0 + 32 * j;
-            if (c < nc) s += detail::dot8(wv[j], xs[c]);
-        }
-    }
-    return detail::warpSum(s);
-}
-
 __global__ void __launch_bounds__(kThreads) expertDecodeKernel(MoeExpertDecodeParams p)
 {
     gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
@@ -299,51 +279,14 @@ void launchMoeExpertDecode(const MoeExpertDecodeParams& p, cudaStream_t stream)
     if (p.gate_w) {
         require(p.logits_ws && p.x_f32 && detail::aligned16(p.gate_w) && detail::aligned16(p.x_f32), op,
                 "fused routing needs logits_ws, x_f32, and 16-byte aligned gate_w and x_f32");
-        require(p.top_k >= 1 && p.top_k <= detail::kMaxRouteTopk && p.n_routed >= p.top_k &&
-                    p.n_routed <= detail::kMaxRouteExperts,
-                op, "fused routing needs 1 <= top_k <= 16 and top_k <= n_routed <= 512");
-        if (p.method != MoeRouteMethod::Greedy) {
-            require(p.n_group >= 1 && p.n_group <= detail::kMaxRouteGroups && p.n_routed % p.n_group == 0 &&
-                        p.topk_group >= 1 && p.topk_group <= p.n_group &&
-                        p.topk_group * (p.n_routed / p.n_group) >= p.top_k &&
-                        (p.method != MoeRouteMethod::NoauxTc || p.n_routed / p.n_group >= 2),
-                    op, "n_group/topk_group do not fit n_routed and top_k");
-        }
+        detail::checkFusedRouting(op, p.n_routed, p.top_k, p.method, p.n_group, p.topk_group);
     }
 
     const size_t smem = static_cast<size_t>(p.hidden) * 2 + static_cast<size_t>(n_slots) * p.inter * 4;
     const long long items = static_cast<long long>(n_slots) * (p.inter / kWarps) + p.hidden / kRows2 +
                             (p.gate_w ? (p.n_routed + kWarps - 1) / kWarps + 1 : 0);
-    // Device setup (shared-memory opt-in, occupancy) happens once per size, so the launches a
-    // backend captures into its decode graph after a warm-up step make no setup calls.
-    static std::mutex setup_mutex;
-    static size_t smem_enabled = 0, occupancy_smem = 0;
-    static int occupancy_blocks = 0;
-    int per_sm_total = 0;
-    {
-        std::lock_guard<std::mutex> lock(setup_mutex);
-        if (smem > smem_enabled) {
-            int dev = 0, smem_max = 0;
-            detail::checkCuda(cudaGetDevice(&dev), op, "cudaGetDevice");
-            detail::checkCuda(cudaDeviceGetAttribute(&smem_max, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev), op,
-                              "cudaDeviceGetAttribute");
-            require(smem + 1024 <= static_cast<size_t>(smem_max), op,
-                    "hidden*2 + (top_k + n_shared_slots)*inter*4 = " + std::to_string(smem) +
-                        " bytes exceeds shared memory");
-            detail::checkCuda(cudaFuncSetAttribute(expertDecodeKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                   static_cast<int>(smem)),
-                              op, "cudaFuncSetAttribute");
-            smem_enabled = smem;
-        }
-        if (smem != occupancy_smem) {
-            int per_sm = 0;
-            detail::checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, expertDecodeKernel, kThreads, smem),
-                              op, "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
-            occupancy_blocks = std::max(per_sm, 1) * detail::smCount();
-            occupancy_smem = smem;
-        }
-        per_sm_total = occupancy_blocks;
-    }
+    const int per_sm_total =
+        detail::residentBlocks(expertDecodeKernel, kThreads, smem, 1024, op, "hidden*2 + (top_k + n_shared_slots)*inter*4");
     // More blocks than fit at once would only queue behind the resident ones (which drain the queue).
     const int grid = static_cast<int>(std::min<long long>(items, per_sm_total));
     launchOverlapped(expertDecodeKernel, dim3(grid), dim3(kThreads), smem, stream, p);

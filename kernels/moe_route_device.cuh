@@ -13,6 +13,19 @@ constexpr int kMaxRouteExperts = 512;
 constexpr int kMaxRouteTopk = 16;
 constexpr int kMaxRouteGroups = 32;
 
+// The fused router's parameter rules (moe_route.cuh), checked by every expert launcher that routes.
+inline void checkFusedRouting(const char* op, int n_routed, int top_k, MoeRouteMethod method, int n_group, int topk_group)
+{
+    require(top_k >= 1 && top_k <= kMaxRouteTopk && n_routed >= top_k && n_routed <= kMaxRouteExperts, op,
+            "fused routing needs 1 <= top_k <= 16 and top_k <= n_routed <= 512");
+    if (method != MoeRouteMethod::Greedy) {
+        require(n_group >= 1 && n_group <= kMaxRouteGroups && n_routed % n_group == 0 && topk_group >= 1 &&
+                    topk_group <= n_group && topk_group * (n_routed / n_group) >= top_k &&
+                    (method != MoeRouteMethod::NoauxTc || n_routed / n_group >= 2),
+                op, "n_group/topk_group do not fit n_routed and top_k");
+    }
+}
+
 // Warp-wide argmax; ties go to the lower index so the twin (a plain loop) agrees.
 __device__ __forceinline__ void warpArgmax(float& v, int& i)
 {

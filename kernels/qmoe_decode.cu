@@ -263,15 +263,7 @@ void launchQMoeDecode(const QMoeDecodeParams& p, cudaStream_t stream)
         checkGroup(p.shared, 1, p.hidden, op, "shared");
     if (p.gate_w) {
         require(p.logits_ws && aligned16(p.gate_w), op, "fused routing needs logits_ws and a 16-byte aligned gate_w");
-        require(p.top_k >= 1 && p.n_routed >= p.top_k && p.n_routed <= detail::kMaxRouteExperts, op,
-                "fused routing needs 1 <= top_k <= n_routed <= 512");
-        if (p.method != MoeRouteMethod::Greedy) {
-            require(p.n_group >= 1 && p.n_group <= detail::kMaxRouteGroups && p.n_routed % p.n_group == 0 &&
-                        p.topk_group >= 1 && p.topk_group <= p.n_group &&
-                        p.topk_group * (p.n_routed / p.n_group) >= p.top_k &&
-                        (p.method != MoeRouteMethod::NoauxTc || p.n_routed / p.n_group >= 2),
-                    op, "n_group/topk_group do not fit n_routed and top_k");
-        }
+        detail::checkFusedRouting(op, p.n_routed, p.top_k, p.method, p.n_group, p.topk_group);
     }
 
     const int inter_r = p.top_k ? p.routed.inter : 0, inter_s = p.n_shared ? p.shared.inter : 0;
@@ -280,36 +272,8 @@ void launchQMoeDecode(const QMoeDecodeParams& p, cudaStream_t stream)
     const long long items = static_cast<long long>(p.top_k) * ((inter_r + kWarps - 1) / kWarps) +
                             (inter_s + kWarps - 1) / kWarps + (p.hidden + kWarps - 1) / kWarps +
                             (p.gate_w ? (p.n_routed + kWarps - 1) / kWarps + 1 : 0);
-    // Device setup (shared-memory opt-in, occupancy) happens once per size, so the launches a
-    // backend captures into its decode graph after a warm-up step make no setup calls.
-    static std::mutex setup_mutex;
-    static size_t smem_enabled = 0, occupancy_smem = 0;
-    static int occupancy_blocks = 0;
-    int resident = 0;
-    {
-        std::lock_guard<std::mutex> lock(setup_mutex);
-        if (smem > smem_enabled) {
-            int dev = 0, smem_max = 0;
-            detail::checkCuda(cudaGetDevice(&dev), op, "cudaGetDevice");
-            detail::checkCuda(cudaDeviceGetAttribute(&smem_max, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev), op,
-                              "cudaDeviceGetAttribute");
-            require(smem + 4096 <= static_cast<size_t>(smem_max), op,
-                    "(hidden + top_k*routed.inter + shared.inter)*4 = " + std::to_string(smem) +
-                        " bytes exceeds shared memory");
-            detail::checkCuda(cudaFuncSetAttribute(qmoeDecodeKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                   static_cast<int>(smem)),
-                              op, "cudaFuncSetAttribute");
-            smem_enabled = smem;
-        }
-        if (smem != occupancy_smem) {
-            int per_sm = 0;
-            detail::checkCuda(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, qmoeDecodeKernel, kThreads, smem),
-                              op, "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
-            occupancy_blocks = std::max(per_sm, 1) * detail::smCount();
-            occupancy_smem = smem;
-        }
-        resident = occupancy_blocks;
-    }
+    const int resident =
+        detail::residentBlocks(qmoeDecodeKernel, kThreads, smem, 4096, op, "(hidden + top_k*routed.inter + shared.inter)*4");
     // More blocks than fit at once would only queue behind the resident ones (which drain the queue).
     const int grid = static_cast<int>(std::min<long long>(items, resident));
     launchOverlapped(qmoeDecodeKernel, dim3(grid), dim3(kThreads), smem, stream, p);
