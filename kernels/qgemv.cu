@@ -5,11 +5,15 @@
 // reads the hidden state) each lane keeps its slice of x in registers, loaded once and reused for
 // every row the warp visits; wider rows (the down projections) stage x once per block in shared
 // memory and share each x read among the R rows. The group dot itself is kernels/qdot.cuh. A
-// persistent grid walks the row groups.
+// persistent grid walks the row groups. With int8_x (Q8_0, Q5_0, Q4_K, Q6_K) a lane owns whole
+// 32-element blocks instead and x is quantized to int8 per block (kernels/qdot8.cuh): in registers
+// by the lane that owns the block for rows of at most 2048, into shared memory by the thread block
+// for wider rows; the same launch, so the decode graph keeps its nodes.
 #include "kernels/qgemv.cuh"
 
 #include "kernels/common.cuh"
 #include "kernels/qdot.cuh"
+#include "kernels/qdot8.cuh"
 
 #include <algorithm>
 
@@ -152,6 +156,95 @@ static __global__ void __launch_bounds__(kThreads) qgemvSmemKernel(QGemvParams p
     (void)sx;
 }
 
+// ---- int8 activations ----
+
+// x'[32j .. 32j+31] (SwiGLU applied when asked).
+static __device__ __forceinline__ void loadXBlock(const QGemvParams& p, int j, float v[32])
+{
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+        float s;
+        loadXGroup(p, 4 * j + k, v + 8 * k, s);
+    }
+}
+
+// Rows of at most 32 * NB blocks of 32: each lane quantizes its own blocks (lane + 32k) into
+// registers, once, and reuses them for every row it visits. Blocks past the end hold d = 0 and
+// re-read a valid block.
+template <WType T, int NB, int R>
+static __global__ void __launch_bounds__(kThreads, 2) qgemvReg8Kernel(QGemvParams p)
+{
+    gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
+    const int nblocks = p.w.cols / 32;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    int xq[NB][8], xs[NB];
+    float xd[NB];
+#pragma unroll
+    for (int k = 0; k < NB; ++k) {
+        const int j = lane + 32 * k;
+        float v[32];
+        if (j < nblocks) {
+            loadXBlock(p, j, v);
+        } else {
+#pragma unroll
+            for (int i = 0; i < 32; ++i)
+                v[i] = 0.f;
+        }
+        qblock::quantizeX32(v, xq[k], xd[k], xs[k]);
+    }
+    const unsigned char* base = static_cast<const unsigned char*>(p.w.data);
+    const int rowGroups = (p.w.rows + R - 1) / R;
+    for (int rg = blockIdx.x * kWarps + warp; rg < rowGroups; rg += gridDim.x * kWarps) {
+        float acc[R];
+#pragma unroll
+        for (int r = 0; r < R; ++r)
+            acc[r] = 0.f;
+#pragma unroll
+        for (int k = 0; k < NB; ++k) {
+            const int j = min(lane + 32 * k, nblocks - 1);
+#pragma unroll
+            for (int r = 0; r < R; ++r) {
+                const int row = min(rg * R + r, p.w.rows - 1);  // past the end: re-read a valid row, drop it
+                acc[r] += qblock::blockDot8<T>(base + row * p.w.row_bytes, j, xq[k], xd[k], xs[k]);
+            }
+        }
+#pragma unroll
+        for (int r = 0; r < R; ++r) {
+            const float v = warpSum(acc[r]);
+            if (lane == r)
+                storeRow(p, rg * R + r, v);
+        }
+    }
+}
+
+// Wider rows: x quantized once per thread block into shared memory, 40 bytes per 32 elements.
+template <WType T, int R>
+static __global__ void __launch_bounds__(kThreads) qgemvSmem8Kernel(QGemvParams p)
+{
+    gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
+    extern __shared__ int4 sq[];                                // int8 [cols] as int4 [cols / 16]
+    const int nblocks = p.w.cols / 32;
+    float* sd = reinterpret_cast<float*>(sq + 2 * nblocks);   // fp32 [nblocks] x scales
+    int* ss = reinterpret_cast<int*>(sd + nblocks);           // int32 [nblocks] Σ q per block
+    qblock::quantizeToShared(nblocks, [&p](int j, float v[32]) { loadXBlock(p, j, v); }, sq, sd, ss);
+    __syncthreads();
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const unsigned char* base = static_cast<const unsigned char*>(p.w.data);
+    const int rowGroups = (p.w.rows + R - 1) / R;
+    for (int rg = blockIdx.x * kWarps + warp; rg < rowGroups; rg += gridDim.x * kWarps) {
+        const unsigned char* rowA = base + min(rg * R, p.w.rows - 1) * p.w.row_bytes;
+        const unsigned char* rowB = base + min(rg * R + R - 1, p.w.rows - 1) * p.w.row_bytes;
+        float acc[2] = {0.f, 0.f};
+        qblock::laneRowDot8<T, R == 2>(rowA, rowB, nblocks, sq, sd, ss, lane, acc[0], acc[1]);
+#pragma unroll
+        for (int r = 0; r < R; ++r) {
+            const float v = warpSum(acc[r]);
+            if (lane == r)
+                storeRow(p, rg * R + r, v);
+        }
+    }
+}
+
 static int smCount()
 {
     static int n = 0;
@@ -218,6 +311,26 @@ static void launchType(const QGemvParams& p, cudaStream_t stream)
         launchPersistent(qgemvSmemKernel<T, 1>, p, 1, smem, stream);
 }
 
+// The int8 kernels (T int8Capable, so cols is a multiple of 32).
+template <WType T>
+static void launchType8(const QGemvParams& p, cudaStream_t stream)
+{
+    const bool two = p.w.rows >= 2 * 16 * smCount();
+    if (p.w.cols <= kRegCols) {
+        if (p.w.cols <= 32 * 32)
+            launchPersistent(qgemvReg8Kernel<T, 1, 2>, p, 2, 0, stream);
+        else
+            two ? launchPersistent(qgemvReg8Kernel<T, 2, 2>, p, 2, 0, stream)
+                : launchPersistent(qgemvReg8Kernel<T, 2, 1>, p, 1, 0, stream);
+        return;
+    }
+    const int smem = p.w.cols / 32 * 40;  // at most 30 KB: no opt-in needed
+    if (two)
+        launchPersistent(qgemvSmem8Kernel<T, 2>, p, 2, smem, stream);
+    else
+        launchPersistent(qgemvSmem8Kernel<T, 1>, p, 1, smem, stream);
+}
+
 void launchQGemv(const QGemvParams& p, cudaStream_t stream)
 {
     const char* op = "qgemv";
@@ -229,6 +342,16 @@ void launchQGemv(const QGemvParams& p, cudaStream_t stream)
     require(!p.x_swiglu || (p.swiglu_up_offset >= p.w.cols && p.swiglu_up_offset % 4 == 0), op,
             "swiglu_up_offset must be a multiple of 4, at least cols");
 
+    if (p.int8_x && qblock::int8Capable(p.w.type)) {
+        switch (p.w.type) {
+        case WType::Q8_0: launchType8<WType::Q8_0>(p, stream); break;
+        case WType::Q5_0: launchType8<WType::Q5_0>(p, stream); break;
+        case WType::Q4_K: launchType8<WType::Q4_K>(p, stream); break;
+        default: launchType8<WType::Q6_K>(p, stream); break;
+        }
+        checkLaunch(op);
+        return;
+    }
     switch (p.w.type) {
     case WType::F32: launchType<WType::F32>(p, stream); break;
     case WType::F16: launchType<WType::F16>(p, stream); break;

@@ -21,6 +21,10 @@ struct QGemvParams {
     std::int64_t swiglu_up_offset = 0; // multiple of 4
     float* y = nullptr;                // fp32 [rows]
     bool accumulate = false;           // y += W x: residual adds for free
+    // Int8 activations (kernels/qdot8.cuh): x is quantized per 32 elements inside the kernel and
+    // dotted with __dp4a; ~1e-2 relative instead of fp32 rounding. Q8_0, Q5_0, Q4_K, Q6_K only:
+    // other types ignore it and take the fp32 path.
+    bool int8_x = false;
 };
 
 // Enqueues y = W x on `stream`. Throws fathom::Error (before any CUDA call) when an argument
