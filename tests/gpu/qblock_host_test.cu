@@ -4,12 +4,15 @@
 // code is the same source, compiled for the host.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "kernels/qdot.cuh"
+#include "kernels/qdot8.cuh"
 #include "kernels/twins/qmatrix_twin.h"
 #include "tests/gpu/quant_gpu_util.h"
 
@@ -91,6 +94,48 @@ void expectFastTypeMatches()
     expectFastDotMatchesTwin<T>(5, k ? 2048 : 1408, 13579);
 }
 
+// The int8-activation block dot (kernels/qdot8.cuh) against a double dot of the twin's exact
+// weights with the dequantized int8 x (d · q): the integer sums are exact, so only the final
+// scaling rounds (1e-5 of Σ |w x|). The x rounding itself is quantizeX32's test below.
+template <WType T>
+void expectInt8DotMatchesTwin(int rows, int cols, std::uint64_t seed)
+{
+    namespace qb = fathom::kernels::qblock;
+    fathom::attntest::Rng rng(seed);
+    const fathom::quanttest::PackedMatrix m = fathom::quanttest::randomPacked(T, rows, cols, rng);
+    const fathom::kernels::QMatrix q = m.host();
+    const std::vector<float> w = fathom::kernels::twins::dequantizeRowsTwin(q, 0, rows);
+    const std::vector<float> x = rng.floats(cols, -2, 2);
+    int bad = 0;
+    for (int j = 0; j < cols / 32; ++j) {
+        int xq[8], xs;
+        float xd;
+        qb::quantizeX32(x.data() + 32 * j, xq, xd, xs);
+        for (int r = 0; r < rows; ++r) {
+            const auto* row = static_cast<const unsigned char*>(q.data) + r * q.row_bytes;
+            double want = 0, mag = 0;
+            for (int i = 0; i < 32; ++i) {
+                const int qi = static_cast<signed char>((xq[i / 4] >> (8 * (i % 4))) & 0xff);
+                const double p = static_cast<double>(w[static_cast<size_t>(r) * cols + 32 * j + i]) * xd * qi;
+                want += p;
+                mag += std::fabs(p);
+            }
+            const float got = qb::blockDot8<T>(row, j, xq, xd, xs);
+            if (std::fabs(got - want) > 1e-5 * mag + 1e-30 && bad++ < 5)
+                ADD_FAILURE() << fathom::kernels::wtypeName(T) << " row " << r << " block " << j << ": int8 " << got
+                              << ", twin " << want << " (|w x| sum " << mag << ", seed " << seed << ")";
+        }
+    }
+}
+
+template <WType T>
+void expectInt8TypeMatches()
+{
+    const bool k = fathom::kernels::wtypeBlockElements(T) == 256;
+    expectInt8DotMatchesTwin<T>(7, k ? 768 : 96, 8642);
+    expectInt8DotMatchesTwin<T>(5, k ? 2048 : 1408, 97531);
+}
+
 }  // namespace
 
 TEST(QBlockHost, f32GroupsEqualTwin) { expectTypeMatches<WType::F32>(); }
@@ -133,4 +178,40 @@ TEST(QBlockHost, kQuantUnitDotsEqualTwin)
     expectFastDotMatchesTwin<WType::Q5_K, true>(5, 2048, 222);
     expectFastDotMatchesTwin<WType::Q6_K, true>(7, 768, 333);
     expectFastDotMatchesTwin<WType::Q8_0, true>(5, 1408, 444);
+}
+
+TEST(QBlockHost, q8_0Int8DotEqualsTwin) { expectInt8TypeMatches<WType::Q8_0>(); }
+TEST(QBlockHost, q5_0Int8DotEqualsTwin) { expectInt8TypeMatches<WType::Q5_0>(); }
+TEST(QBlockHost, q4_kInt8DotEqualsTwin) { expectInt8TypeMatches<WType::Q4_K>(); }
+TEST(QBlockHost, q6_kInt8DotEqualsTwin) { expectInt8TypeMatches<WType::Q6_K>(); }
+
+// x's int8 rounding: every element within half a step (d / 2) of d · q, |q| <= 127, the block's
+// max at ±127, sum = Σ q; an all-zero block quantizes to d = 0, q = 0.
+TEST(QBlockHost, int8QuantizedXIsWithinHalfAStep)
+{
+    namespace qb = fathom::kernels::qblock;
+    fathom::attntest::Rng rng(777);
+    for (int t = 0; t < 200; ++t) {
+        const std::vector<float> x = rng.floats(32, t % 2 ? -2 : -0.01f, t % 2 ? 2 : 0.01f);
+        int q[8], sum;
+        float d;
+        qb::quantizeX32(x.data(), q, d, sum);
+        int want_sum = 0, top = 0;
+        for (int i = 0; i < 32; ++i) {
+            const int qi = static_cast<signed char>((q[i / 4] >> (8 * (i % 4))) & 0xff);
+            want_sum += qi;
+            top = std::max(top, std::abs(qi));
+            ASSERT_LE(std::fabs(x[i] - d * qi), 0.5001f * d) << "trial " << t << " element " << i;
+        }
+        EXPECT_EQ(sum, want_sum) << "trial " << t;
+        EXPECT_EQ(top, 127) << "trial " << t;
+    }
+    const float zeros[32] = {};
+    int q[8], sum = 1;
+    float d = 1.f;
+    qb::quantizeX32(zeros, q, d, sum);
+    EXPECT_EQ(d, 0.f);
+    EXPECT_EQ(sum, 0);
+    for (int k = 0; k < 8; ++k)
+        EXPECT_EQ(q[k], 0);
 }
