@@ -86,8 +86,9 @@ __device__ __forceinline__ float silu(float g) { return g / (1.0f + __expf(-g));
 // Blocks of a persistent expert kernel that fit the GPU at once with `smem` bytes of dynamic shared
 // memory, opting the kernel into that much first. The device calls happen once per size (per
 // kernel), so launches captured into a decode graph after a warm-up step make none; `need` says
-// in the error what the shared memory holds.
-template <typename Kernel>
+// in the error what the shared memory holds. The cached state lives per Kernel type: two kernels of
+// one signature (qmoe_decode's fp32 and int8 variants) pass different kTag values.
+template <typename Kernel, int kTag = 0>
 int residentBlocks(Kernel kernel, int threads, std::size_t smem, std::size_t slack, const char* op, const std::string& need)
 {
     static std::mutex setup_mutex;

@@ -168,12 +168,14 @@ __device__ __forceinline__ void quantizeToShared(int nblocks, Load load, int4* x
 
 // One lane's share of the dot of a row of nblocks 32-element blocks with x quantized in shared
 // memory (quantizeToShared's layout); lanes take blocks lane, lane + 32, ... With kTwo, rowB
-// (same type and length) shares each x read. Past the end a lane re-reads the last block and drops it.
-template <WType T, bool kTwo>
+// (same type and length) shares each x read. U blocks per row and lane in flight: 2 keeps
+// qmoe_decode inside its 128 registers without spills (3 on one row spills); a block is 32
+// weights, so that is as many bytes in flight as qdot.cuh's 4 to 6 8-element groups. Past the
+// end a lane re-reads the last block and drops it.
+template <WType T, bool kTwo, int U = 2>
 __device__ __forceinline__ void laneRowDot8(const u8* rowA, const u8* rowB, int nblocks, const int4* xq,
                                             const float* xd, const int* xs, int lane, float& accA, float& accB)
 {
-    constexpr int U = kTwo ? 2 : 3;
     for (int b0 = lane; b0 < nblocks; b0 += 32 * U) {
 #pragma unroll
         for (int u = 0; u < U; ++u) {

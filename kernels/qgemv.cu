@@ -235,7 +235,8 @@ static __global__ void __launch_bounds__(kThreads) qgemvSmem8Kernel(QGemvParams 
         const unsigned char* rowA = base + min(rg * R, p.w.rows - 1) * p.w.row_bytes;
         const unsigned char* rowB = base + min(rg * R + R - 1, p.w.rows - 1) * p.w.row_bytes;
         float acc[2] = {0.f, 0.f};
-        qblock::laneRowDot8<T, R == 2>(rowA, rowB, nblocks, sq, sd, ss, lane, acc[0], acc[1]);
+        // 4 blocks in flight in all, as the fp32 kernel's 4 groups (no register pressure here).
+        qblock::laneRowDot8<T, R == 2, 4 / R>(rowA, rowB, nblocks, sq, sd, ss, lane, acc[0], acc[1]);
 #pragma unroll
         for (int r = 0; r < R; ++r) {
             const float v = warpSum(acc[r]);

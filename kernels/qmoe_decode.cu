@@ -9,6 +9,8 @@
 // An item only ever waits for items handed out before it, which are all running already, so the
 // queue cannot deadlock whatever the grid size. Each output row is summed by one warp in a fixed
 // order: the result is deterministic. Weights are dequantized in registers (kernels/qblock.cuh).
+// With int8_x the kernel's shared copies of x and h are int8 blocks of 32 with a scale each
+// (kernels/qdot8.cuh), quantized as they are staged, and the row dots run on __dp4a.
 #include "kernels/qmoe_decode.cuh"
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include "kernels/moe_common.cuh"
 #include "kernels/moe_route_device.cuh"
 #include "kernels/qdot.cuh"
+#include "kernels/qdot8.cuh"
 
 namespace fathom::kernels {
 namespace {
@@ -74,6 +77,7 @@ __device__ __forceinline__ const unsigned char* rowOf(const QMatrix& m, long lon
 // gate+up, kernels/qblock.cuh), without spills. Left alone ptxas takes 168 registers (one block per
 // SM); capped at 64 it spills. Which balance of warps and loads in flight streams fastest is a
 // question for the H200 (kernel_bench qmoe_decode rows).
+template <bool kInt8>
 __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams p)
 {
     gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
@@ -81,6 +85,16 @@ __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams
     extern __shared__ float4 smem4[];
     float* xs = reinterpret_cast<float*>(smem4);  // fp32 [hidden]
     float* hs = xs + p.hidden;                    // fp32 [h_total], copy of h_ws
+    // kInt8 instead: int8 x and h in 32-element blocks (hb = hidden / 32, hbt = h_total / 32 blocks):
+    // xq int4 [2 hb], hq int4 [2 hbt], then x scales fp32 [hb], h scales fp32 [hbt], x block sums
+    // int32 [hb], h block sums int32 [hbt] (kernels/qdot8.cuh's layout).
+    const int hb = p.hidden / 32, hbt = (p.top_k * p.routed.inter + p.n_shared * p.shared.inter) / 32;
+    int4* xq = reinterpret_cast<int4*>(smem4);
+    int4* hq = xq + 2 * hb;
+    float* xd = reinterpret_cast<float*>(hq + 2 * hbt);
+    float* hd = xd + hb;
+    int* xsum = reinterpret_cast<int*>(hd + hbt);
+    int* hsum = xsum + hb;
     __shared__ int s_expert[kMaxSlots];
     __shared__ float s_weight[kMaxSlots];
     __shared__ int s_item;
@@ -94,8 +108,19 @@ __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams
         s_expert[threadIdx.x] = routed ? (fused ? 0 : p.topk_ids[threadIdx.x]) : 0;
         s_weight[threadIdx.x] = routed ? (fused ? 0.f : p.topk_weights[threadIdx.x]) : 1.0f;
     }
-    for (int c = threadIdx.x; c < p.hidden / 4; c += kThreads)
-        smem4[c] = __ldg(reinterpret_cast<const float4*>(p.x) + c);
+    if constexpr (kInt8) {
+        qblock::quantizeToShared(hb, [&p](int j, float v[32]) {
+            const float4* src = reinterpret_cast<const float4*>(p.x) + 8 * j;
+#pragma unroll
+            for (int k = 0; k < 8; ++k) {
+                const float4 f = __ldg(src + k);
+                v[4 * k] = f.x; v[4 * k + 1] = f.y; v[4 * k + 2] = f.z; v[4 * k + 3] = f.w;
+            }
+        }, xq, xd, xsum);
+    } else {
+        for (int c = threadIdx.x; c < p.hidden / 4; c += kThreads)
+            smem4[c] = __ldg(reinterpret_cast<const float4*>(p.x) + c);
+    }
     __syncthreads();
 
     // h_ws layout: routed slot s at s * inter_r, then the shared expert at top_k * inter_r.
@@ -170,7 +195,10 @@ __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams
                 const auto* gate = static_cast<const unsigned char*>(routed_item ? p.routed.gate.data : p.shared.gate.data);
                 const auto* up = static_cast<const unsigned char*>(routed_item ? p.routed.up.data : p.shared.up.data);
                 float sg = 0.f, su = 0.f;
-                qblock::laneRowDotAny(type, gate + row * gate_rb, up + row * up_rb, hgroups, xs, lane, sg, su);
+                if constexpr (kInt8)
+                    qblock::laneRowDot8Any(type, gate + row * gate_rb, up + row * up_rb, hb, xq, xd, xsum, lane, sg, su);
+                else
+                    qblock::laneRowDotAny(type, gate + row * gate_rb, up + row * up_rb, hgroups, xs, lane, sg, su);
                 sg = warpSum(sg);
                 su = warpSum(su);
                 if (lane == 0) {
@@ -191,21 +219,45 @@ __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams
                     }
                     routing_known = true;
                 }
-                for (int q = threadIdx.x; q < h_total / 4; q += kThreads)
-                    reinterpret_cast<float4*>(hs)[q] = __ldcg(reinterpret_cast<const float4*>(p.h_ws) + q);
+                if constexpr (kInt8) {
+                    // Every slot's h starts at a multiple of 32 (inter is), so blocks never straddle slots.
+                    qblock::quantizeToShared(hbt, [&p](int j, float v[32]) {
+                        const float4* src = reinterpret_cast<const float4*>(p.h_ws) + 8 * j;
+#pragma unroll
+                        for (int k = 0; k < 8; ++k) {
+                            const float4 f = __ldcg(src + k);
+                            v[4 * k] = f.x; v[4 * k + 1] = f.y; v[4 * k + 2] = f.z; v[4 * k + 3] = f.w;
+                        }
+                    }, hq, hd, hsum);
+                } else {
+                    for (int q = threadIdx.x; q < h_total / 4; q += kThreads)
+                        reinterpret_cast<float4*>(hs)[q] = __ldcg(reinterpret_cast<const float4*>(p.h_ws) + q);
+                }
                 __syncthreads();
                 h_ready = true;
             }
             const int o = (item - b_down) * kWarps + warp;
             if (o < p.hidden) {
                 float acc = 0.f, unused = 0.f;
-                for (int slot = 0; slot < p.top_k; ++slot)
-                    qblock::laneRowDotAny(p.routed.down.type,
-                                           rowOf(p.routed.down, static_cast<long long>(s_expert[slot]) * p.hidden + o),
-                                           nullptr, inter_r / 8, hs + slot * inter_r, lane, acc, unused);
-                if (p.n_shared)
-                    qblock::laneRowDotAny(p.shared.down.type, rowOf(p.shared.down, o), nullptr, inter_s / 8,
-                                           hs + shared_off, lane, acc, unused);
+                if constexpr (kInt8) {
+                    const int br = inter_r / 32, bs = inter_s / 32, b0 = shared_off / 32;
+                    for (int slot = 0; slot < p.top_k; ++slot)
+                        qblock::laneRowDot8Any(p.routed.down.type,
+                                               rowOf(p.routed.down, static_cast<long long>(s_expert[slot]) * p.hidden + o),
+                                               nullptr, br, hq + 2 * slot * br, hd + slot * br, hsum + slot * br, lane,
+                                               acc, unused);
+                    if (p.n_shared)
+                        qblock::laneRowDot8Any(p.shared.down.type, rowOf(p.shared.down, o), nullptr, bs, hq + 2 * b0,
+                                               hd + b0, hsum + b0, lane, acc, unused);
+                } else {
+                    for (int slot = 0; slot < p.top_k; ++slot)
+                        qblock::laneRowDotAny(p.routed.down.type,
+                                               rowOf(p.routed.down, static_cast<long long>(s_expert[slot]) * p.hidden + o),
+                                               nullptr, inter_r / 8, hs + slot * inter_r, lane, acc, unused);
+                    if (p.n_shared)
+                        qblock::laneRowDotAny(p.shared.down.type, rowOf(p.shared.down, o), nullptr, inter_s / 8,
+                                               hs + shared_off, lane, acc, unused);
+                }
                 acc = warpSum(acc);
                 if (lane == 0)
                     p.out[o] = p.accumulate ? p.out[o] + acc : acc;
@@ -268,15 +320,25 @@ void launchQMoeDecode(const QMoeDecodeParams& p, cudaStream_t stream)
 
     const int inter_r = p.top_k ? p.routed.inter : 0, inter_s = p.n_shared ? p.shared.inter : 0;
     const size_t h_total = static_cast<size_t>(p.top_k) * inter_r + inter_s;
-    const size_t smem = (static_cast<size_t>(p.hidden) + h_total) * 4;
+    // The int8 path when asked for and every matrix in play has an int8 block dot (qdot8.cuh).
+    auto int8Group = [](const QMoeExperts& g) {
+        return qblock::int8Capable(g.gate.type) && qblock::int8Capable(g.down.type) && g.inter % 32 == 0;
+    };
+    const bool int8 = p.int8_x && p.hidden % 32 == 0 && (!p.top_k || int8Group(p.routed)) &&
+                      (!p.n_shared || int8Group(p.shared));
+    // fp32 x and h, or 40 bytes per 32 elements of each (int8 q, fp32 scale, int32 sum).
+    const size_t smem = int8 ? (static_cast<size_t>(p.hidden) + h_total) / 32 * 40
+                             : (static_cast<size_t>(p.hidden) + h_total) * 4;
     const long long items = static_cast<long long>(p.top_k) * ((inter_r + kWarps - 1) / kWarps) +
                             (inter_s + kWarps - 1) / kWarps + (p.hidden + kWarps - 1) / kWarps +
                             (p.gate_w ? (p.n_routed + kWarps - 1) / kWarps + 1 : 0);
-    const int resident =
-        detail::residentBlocks(qmoeDecodeKernel, kThreads, smem, 4096, op, "(hidden + top_k*routed.inter + shared.inter)*4");
+    auto kernel = int8 ? qmoeDecodeKernel<true> : qmoeDecodeKernel<false>;
+    const char* need = "(hidden + top_k*routed.inter + shared.inter)*4";
+    const int resident = int8 ? detail::residentBlocks<decltype(kernel), 1>(kernel, kThreads, smem, 4096, op, need)
+                              : detail::residentBlocks(kernel, kThreads, smem, 4096, op, need);
     // More blocks than fit at once would only queue behind the resident ones (which drain the queue).
     const int grid = static_cast<int>(std::min<long long>(items, resident));
-    launchOverlapped(qmoeDecodeKernel, dim3(grid), dim3(kThreads), smem, stream, p);
+    launchOverlapped(kernel, dim3(grid), dim3(kThreads), smem, stream, p);
     checkLaunch(op);
 }
 

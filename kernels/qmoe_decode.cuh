@@ -51,6 +51,12 @@ struct QMoeDecodeParams {
     MoeScoring scoring = MoeScoring::Softmax;
     int norm_topk_prob = 0;
     float routed_scaling_factor = 1.0f;
+
+    // Int8 activations (kernels/qdot8.cuh): x and h quantized per 32 elements into shared memory
+    // and dotted with __dp4a; ~1e-2 relative instead of fp32 rounding. Taken only when every
+    // matrix is Q8_0, Q5_0, Q4_K or Q6_K (a Q4_K_M or Q8_0 file) and hidden and inter are multiples
+    // of 32; otherwise the launch runs the fp32 path.
+    bool int8_x = false;
 };
 
 // Enqueues the fused experts on `stream`. Throws fathom::Error (before any CUDA call) when an
