@@ -28,10 +28,11 @@ struct QGemvShape {
     WType type;
     int rows, cols;
     enum Mode { Plain, Swiglu, Accumulate } mode;
+    bool int8 = false;  // QGemvParams::int8_x: int8 activations (kernels/qdot8.cuh)
     std::string name() const
     {
         return quanttest::typeName(type) + "_" + std::to_string(rows) + "x" + std::to_string(cols) +
-               (mode == Swiglu ? "_swiglu" : mode == Accumulate ? "_acc" : "");
+               (mode == Swiglu ? "_swiglu" : mode == Accumulate ? "_acc" : "") + (int8 ? "_int8" : "");
     }
 };
 struct QGemvCase {
@@ -58,6 +59,7 @@ struct QGemvCase {
         p.swiglu_up_offset = p.x_swiglu ? s.cols : 0;
         p.y = dy.as<float>();
         p.accumulate = s.mode == QGemvShape::Accumulate;
+        p.int8_x = s.int8;
         kernels::launchQGemv(p, nullptr);
         sync();
         return download(dy, s.rows);
@@ -130,6 +132,7 @@ struct QMoeShape {
     QExpertTypes routed, shared;
     bool fused, accumulate;
     gputest::RouteShape route;  // routing rules when fused
+    bool int8 = false;          // QMoeDecodeParams::int8_x: int8 x and h (kernels/qdot8.cuh)
 };
 
 // One group's packed matrices, on the host and on the device.
@@ -196,6 +199,7 @@ inline gputest::CheckResult checkQMoeDecode(const QMoeShape& s)
     p.hidden = s.hidden;
     p.n_routed = s.n_routed;
     p.top_k = s.top_k;
+    p.int8_x = s.int8;
     if (s.fused) {
         p.gate_w = dgate.as<float>();
         p.bias = s.route.method == 2 ? dbias.as<float>() : nullptr;

@@ -228,6 +228,17 @@ std::vector<OpRow> opRows()
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q8_0, 100, 24576, Q::Plain}, 1e-4);     // the widest cols allowed
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::F32, 100, 4104, Q::Plain}, 1e-4);       // f32, x in shared memory
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q5_K, 1001, 7168, Q::Plain}, 1e-4);
+        // int8 activations (QGemvParams::int8_x, kernels/qdot8.cuh): x is rounded to int8 per 32
+        // elements (<= amax/254 each), so 1e-2 relative L2 against the same exact twin.
+        for (WType t : {WType::Q4_K, WType::Q5_0, WType::Q6_K, WType::Q8_0}) {
+            addAttnRow<QGemvCase>(rows, "qgemv", Q{t, 3648, 2048, Q::Plain, true}, 1e-2);       // q_proj + kv_a
+            addAttnRow<QGemvCase>(rows, "qgemv", Q{t, 2048, 2048, Q::Accumulate, true}, 1e-2);  // o_proj into the residual
+        }
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q6_K, 102400, 2048, Q::Plain, true}, 1e-2);   // lm_head (Q4_K_M)
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q8_0, 102400, 2048, Q::Plain, true}, 1e-2);   // lm_head (Q8_0 file)
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q5_0, 2048, 10944, Q::Swiglu, true}, 1e-2);   // dense down, x in
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q8_0, 2048, 10944, Q::Swiglu, true}, 1e-2);   // shared memory
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q6_K, 2048, 2816, Q::Swiglu, true}, 1e-2);    // shared-expert down
         addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{WType::Q4_K, 102400, 2048, 7, false}, 0.0);
         addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{WType::Q6_K, 102400, 2048, 7, false}, 0.0);
         addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{WType::Q8_0, 102400, 2048, 33, false}, 0.0);
@@ -248,6 +259,24 @@ std::vector<OpRow> opRows()
         moeRow("FusedRouteV2LiteQ4KM", {2048, 64, 6, {WType::Q4_K, WType::Q5_0, 128}, {WType::Q4_K, WType::Q6_K, 256}, true, true, v2lite});
         moeRow("FusedRouteV2GroupLimitedQ8_0", {5120, 160, 6, {WType::Q8_0, WType::Q8_0, 64}, {WType::Q8_0, WType::Q8_0, 128}, true, false, v2});
         moeRow("FusedRouteV3NoauxTcQ4_0", {7168, 256, 8, {WType::Q4_0, WType::Q8_0, 32}, {WType::Q5_K, WType::Q6_K, 256}, true, true, v3});
+        // int8 x and h (QMoeDecodeParams::int8_x, kernels/qdot8.cuh): both rounded to int8 per 32
+        // elements, against the same exact twin (the fused router stays fp32). x's rounding feeds
+        // through SiLU·up into h, which is rounded again: a host simulation of this layer (uniform x,
+        // zero-mean weights) gives ~0.85 % relative L2, too close to 1e-2 for a random-seeded row,
+        // so these rows allow 2e-2.
+        auto moeRow8 = [&rows](const char* name, fathom::attntest::QMoeShape s) {
+            s.int8 = true;
+            rows.push_back({"qmoe_decode", name, [s] { return checkQMoeDecode(s); }, 2e-2});
+        };
+        moeRow8("V2LiteQ4KMDownQ5_0Int8", {2048, 8, 6, {WType::Q4_K, WType::Q5_0, 1408}, {WType::Q4_K, WType::Q6_K, 2816}, false, true, none});
+        moeRow8("V2LiteQ4KMDownQ8_0Int8", {2048, 8, 6, {WType::Q4_K, WType::Q8_0, 1408}, {WType::Q4_K, WType::Q4_K, 2816}, false, false, none});
+        moeRow8("V2LiteQ8_0Int8", {2048, 8, 6, {WType::Q8_0, WType::Q8_0, 1408}, {WType::Q8_0, WType::Q8_0, 2816}, false, true, none});
+        moeRow8("V2LiteDenseLayer0Q4KMInt8", {2048, 0, 0, {WType::Q4_K, WType::Q4_K, 0}, {WType::Q4_K, WType::Q5_0, 10944}, false, true, none});
+        moeRow8("FusedRouteV2LiteQ4KMInt8", {2048, 64, 6, {WType::Q4_K, WType::Q5_0, 128}, {WType::Q4_K, WType::Q6_K, 256}, true, true, v2lite});
+        moeRow8("FusedRouteV2GroupLimitedQ8_0Int8", {5120, 160, 6, {WType::Q8_0, WType::Q8_0, 64}, {WType::Q8_0, WType::Q8_0, 128}, true, false, v2});
+        // Q4_0 and Q5_K have no int8 dot: int8_x falls back to the fp32 kernel (so 1e-4 still holds).
+        rows.push_back({"qmoe_decode", "FusedRouteV3NoauxTcQ4_0Int8FallsBack", [s = fathom::attntest::QMoeShape{7168, 256, 8, {WType::Q4_0, WType::Q8_0, 32}, {WType::Q5_K, WType::Q6_K, 256}, true, true, v3, true}] {
+            return checkQMoeDecode(s); }, 1e-4});
     }
     // ---- end quantized decode rows ----
     // ---- quantized-weight rows: GGUF blocks decoded on the GPU (twin: inference/model/quant.h) ----
