@@ -43,7 +43,8 @@ std::string qShape(WType t, int rows, int cols)
     return std::string(fathom::kernels::wtypeName(t)) + " " + std::to_string(rows) + "x" + std::to_string(cols);
 }
 
-Result benchQGemv(const char* name, WType t, int rows, int cols, bool swiglu, cudaStream_t s)
+// int8: QGemvParams::int8_x (kernels/qdot8.cuh); the row's name gets "_int8".
+Result benchQGemv(const char* name, WType t, int rows, int cols, bool swiglu, cudaStream_t s, bool int8 = false)
 {
     const std::size_t wBytes = static_cast<std::size_t>(fathom::kernels::wtypeRowBytes(t, cols)) * rows;
     PackedCopies w(t, rows, cols, std::min(copiesFor(wBytes), 64), 11);
@@ -56,10 +57,11 @@ Result benchQGemv(const char* name, WType t, int rows, int cols, bool swiglu, cu
         p.x_swiglu = swiglu;
         p.swiglu_up_offset = swiglu ? cols : 0;
         p.y = y.as<float>();
+        p.int8_x = int8;
         kernels::launchQGemv(p, st);
     }, w.copies, s);
     const double bytes = double(wBytes) + double(cols) * 4 * (swiglu ? 2 : 1) + double(rows) * 4;
-    return {name, qShape(t, rows, cols), us, bytes / (us * 1e3), 0};
+    return {std::string(name) + (int8 ? "_int8" : ""), qShape(t, rows, cols), us, bytes / (us * 1e3), 0};
 }
 
 Result benchQEmbedding(WType t, cudaStream_t s)
@@ -81,7 +83,7 @@ Result benchQEmbedding(WType t, cudaStream_t s)
 // only, 10944 wide). Bytes: the chosen experts' (6 distinct ids assumed; random routing rarely
 // repeats) and the shared expert's packed weights, the fp32 router and x.
 Result benchQMoeDecode(const char* name, WType gateUp, WType down, WType sharedGateUp, WType sharedDown, bool dense,
-                       cudaStream_t s)
+                       cudaStream_t s, bool int8 = false)
 {
     constexpr int kHidden = 2048, kRouted = 64, kTopK = 6, kInter = 1408;
     const int sharedInter = dense ? 10944 : 2816;
@@ -124,6 +126,7 @@ Result benchQMoeDecode(const char* name, WType gateUp, WType down, WType sharedG
         p.hidden = kHidden;
         p.n_routed = nRouted;
         p.top_k = topK;
+        p.int8_x = int8;
         kernels::launchQMoeDecode(p, st);
     }, copies * 4, s);
     const double expert = dense ? 0.0
@@ -137,28 +140,40 @@ Result benchQMoeDecode(const char* name, WType gateUp, WType down, WType sharedG
                                     fathom::kernels::wtypeName(down) + " top6 + shared " +
                                     fathom::kernels::wtypeName(sharedGateUp) + "/" +
                                     fathom::kernels::wtypeName(sharedDown);
-    return {name, shape, us, bytes / (us * 1e3), 0};
+    return {std::string(name) + (int8 ? "_int8" : ""), shape, us, bytes / (us * 1e3), 0};
 }
 
-// Every quantized row, in the order they print.
+// Every quantized row, in the order they print. The types with an int8-activation path (Q8_0,
+// Q5_0, Q4_K, Q6_K) get a "_int8" row after each fp32 one.
 void benchQuantized(std::vector<Result>& r, cudaStream_t s)
 {
     for (WType t : {WType::Q8_0, WType::Q4_0, WType::Q4_1, WType::Q5_0, WType::Q5_1, WType::Q4_K, WType::Q5_K,
                     WType::Q6_K, WType::BF16, WType::F16}) {
-        r.push_back(benchQGemv("qgemv_qkv_a", t, 3648, 2048, false, s));
-        r.push_back(benchQGemv("qgemv_o_proj", t, 2048, 2048, false, s));
-        r.push_back(benchQGemv("qgemv_gate_up", t, 21888, 2048, false, s));
+        const bool int8 = t == WType::Q8_0 || t == WType::Q5_0 || t == WType::Q4_K || t == WType::Q6_K;
+        auto row = [&](const char* name, int rows, int cols, bool swiglu) {
+            r.push_back(benchQGemv(name, t, rows, cols, swiglu, s));
+            if (int8)
+                r.push_back(benchQGemv(name, t, rows, cols, swiglu, s, true));
+        };
+        row("qgemv_qkv_a", 3648, 2048, false);
+        row("qgemv_o_proj", 2048, 2048, false);
+        row("qgemv_gate_up", 21888, 2048, false);
         if (fathom::kernels::wtypeBlockElements(t) != 256)  // 10944 is no multiple of 256
-            r.push_back(benchQGemv("qgemv_down_swiglu", t, 2048, 10944, true, s));
-        r.push_back(benchQGemv("qgemv_lm_head", t, 102400, 2048, false, s));
+            row("qgemv_down_swiglu", 2048, 10944, true);
+        row("qgemv_lm_head", 102400, 2048, false);
     }
+    // The shared expert's down projection (2816 wide: x in shared memory), the Q4_K_M Q6_K case.
+    r.push_back(benchQGemv("qgemv_shexp_down_swiglu", WType::Q6_K, 2048, 2816, true, s));
+    r.push_back(benchQGemv("qgemv_shexp_down_swiglu", WType::Q6_K, 2048, 2816, true, s, true));
     for (WType t : {WType::Q4_K, WType::Q6_K, WType::Q8_0})
         r.push_back(benchQEmbedding(t, s));
-    r.push_back(benchQMoeDecode("qmoe_decode", WType::Q4_K, WType::Q5_0, WType::Q4_K, WType::Q6_K, false, s));
-    r.push_back(benchQMoeDecode("qmoe_decode", WType::Q4_K, WType::Q8_0, WType::Q4_K, WType::Q4_K, false, s));
-    r.push_back(benchQMoeDecode("qmoe_decode", WType::Q8_0, WType::Q8_0, WType::Q8_0, WType::Q8_0, false, s));
-    r.push_back(benchQMoeDecode("qmoe_decode_dense", WType::Q4_K, WType::Q5_0, WType::Q4_K, WType::Q5_0, true, s));
-    r.push_back(benchQMoeDecode("qmoe_decode_dense", WType::Q8_0, WType::Q8_0, WType::Q8_0, WType::Q8_0, true, s));
+    for (bool int8 : {false, true}) {  // fp32 rows as before, then the same layers with int8_x
+        r.push_back(benchQMoeDecode("qmoe_decode", WType::Q4_K, WType::Q5_0, WType::Q4_K, WType::Q6_K, false, s, int8));
+        r.push_back(benchQMoeDecode("qmoe_decode", WType::Q4_K, WType::Q8_0, WType::Q4_K, WType::Q4_K, false, s, int8));
+        r.push_back(benchQMoeDecode("qmoe_decode", WType::Q8_0, WType::Q8_0, WType::Q8_0, WType::Q8_0, false, s, int8));
+        r.push_back(benchQMoeDecode("qmoe_decode_dense", WType::Q4_K, WType::Q5_0, WType::Q4_K, WType::Q5_0, true, s, int8));
+        r.push_back(benchQMoeDecode("qmoe_decode_dense", WType::Q8_0, WType::Q8_0, WType::Q8_0, WType::Q8_0, true, s, int8));
+    }
 }
 
 }  // namespace
