@@ -261,12 +261,12 @@ std::vector<OpRow> opRows()
         moeRow("FusedRouteV3NoauxTcQ4_0", {7168, 256, 8, {WType::Q4_0, WType::Q8_0, 32}, {WType::Q5_K, WType::Q6_K, 256}, true, true, v3});
         // int8 x and h (QMoeDecodeParams::int8_x, kernels/qdot8.cuh): both rounded to int8 per 32
         // elements, against the same exact twin (the fused router stays fp32). x's rounding feeds
-        // through SiLU·up into h, which is rounded again: a host simulation of this layer (uniform x,
-        // zero-mean weights) gives ~0.85 % relative L2, too close to 1e-2 for a random-seeded row,
-        // so these rows allow 2e-2.
+        // through SiLU·up into h, which is rounded again: qblock_host_test's emulation of these
+        // layers on the same random blocks gives 0.2 % .. 1.55 % relative L2 over seeds, too close
+        // to 1e-2 (or 2e-2) for a random-seeded row, so these rows allow 3e-2.
         auto moeRow8 = [&rows](const char* name, fathom::attntest::QMoeShape s) {
             s.int8 = true;
-            rows.push_back({"qmoe_decode", name, [s] { return checkQMoeDecode(s); }, 2e-2});
+            rows.push_back({"qmoe_decode", name, [s] { return checkQMoeDecode(s); }, 3e-2});
         };
         moeRow8("V2LiteQ4KMDownQ5_0Int8", {2048, 8, 6, {WType::Q4_K, WType::Q5_0, 1408}, {WType::Q4_K, WType::Q6_K, 2816}, false, true, none});
         moeRow8("V2LiteQ4KMDownQ8_0Int8", {2048, 8, 6, {WType::Q4_K, WType::Q8_0, 1408}, {WType::Q4_K, WType::Q4_K, 2816}, false, false, none});
