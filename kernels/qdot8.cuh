@@ -4,7 +4,8 @@
 // __dp4a, with the weight and x scales applied once per block (per 16 elements for Q6_K). A 4-bit
 // weight then costs about a quarter of an instruction of dot plus its unpacking, where the fp32 dot
 // of kernels/qdot.cuh spends four. The price is x's rounding (≤ amax/254 per element, ~0.5 %
-// relative on the dot), so the int8 rows test at 1e-2 relative L2. Types: Q8_0, Q5_0, Q4_K, Q6_K
+// relative on the dot): the qgemv int8 rows test at 1e-2 relative L2, qmoe_decode (h rounded too) at
+// 3e-2. Types: Q8_0, Q5_0, Q4_K, Q6_K
 // (a Q4_K_M or Q8_0 file); the others keep the fp32 path. Compiles for the host too (FATHOM_QHD):
 // tests/gpu/qblock_host_test.cu pins it against a scalar reference. Included by .cu only.
 #pragma once
