@@ -114,4 +114,34 @@ int residentBlocks(Kernel kernel, int threads, std::size_t smem, std::size_t sla
     return occupancy_blocks;
 }
 
+#ifdef __CUDACC__
+// The persistent expert kernels' work queue (moe_expert_decode, qmoe_decode): the sync_ws slots,
+// and the waits between items. The last block to finish resets every slot to zero.
+constexpr int kQueue = 0, kHDone = 1, kBlocksDone = 2, kRouterDone = 3, kRouted = 4;
+
+// Thread 0 waits until *counter >= target, then the whole block may read what was counted.
+__device__ inline void waitFor(int* counter, int target)
+{
+    if (threadIdx.x == 0) {
+        long long spins = 0;
+        while (atomicAdd(counter, 0) < target) {
+            __nanosleep(100);
+            if (++spins > (1LL << 25)) __trap();  // never expected: fail loudly, not hang
+        }
+        __threadfence();
+    }
+    __syncthreads();
+}
+
+// Publishes the block's writes of this item (each writer fenced already) and counts the item done.
+__device__ inline void countDone(int* counter)
+{
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        __threadfence();
+        atomicAdd(counter, 1);
+    }
+}
+#endif
+
 }  // namespace fathom::kernels::detail

@@ -27,32 +27,14 @@ constexpr int kWarpsPerRow2 = kWarps / kRows2;
 constexpr int kBatch = 8;                   // 16-byte weight loads in flight per lane
 constexpr int kMaxSlots = 32;
 
-// sync_ws slots
-constexpr int kQueue = 0, kHDone = 1, kBlocksDone = 2, kRouterDone = 3, kRouted = 4;
-
-// Thread 0 waits until *counter >= target, then the whole block may read what was counted.
-__device__ void waitFor(int* counter, int target)
-{
-    if (threadIdx.x == 0) {
-        long long spins = 0;
-        while (atomicAdd(counter, 0) < target) {
-            __nanosleep(100);
-            if (++spins > (1LL << 25)) __trap();  // never expected: fail loudly, not hang
-        }
-        __threadfence();
-    }
-    __syncthreads();
-}
-
-// Publishes the block's writes of this item (each writer fenced already) and counts the item done.
-__device__ void countDone(int* counter)
-{
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        __threadfence();
-        atomicAdd(counter, 1);
-    }
-}
+// The work queue's counters (sync_ws slots) and its waits: kernels/moe_common.cuh.
+using detail::countDone;
+using detail::kBlocksDone;
+using detail::kHDone;
+using detail::kQueue;
+using detail::kRouted;
+using detail::kRouterDone;
+using detail::waitFor;
 
 // The router's fp32 row dot with the fp32 hidden state (both from global memory, x stays in L1).
 __device__ __forceinline__ float rowDotF32(const float4* w, const float4* x, int nc4, int lane)
