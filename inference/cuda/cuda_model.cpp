@@ -8,8 +8,21 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 
 namespace fathom::inference::cuda {
+
+namespace {
+
+// CudaModelOptions::int8Activations = -1: on, unless FATHOM_CUDA_INT8=0 says otherwise.
+bool int8ActivationsByDefault()
+{
+    const char* v = std::getenv("FATHOM_CUDA_INT8");
+    return !(v && std::strcmp(v, "0") == 0);
+}
+
+}  // namespace
 
 bool CudaModel::supports(const ModelConfig& c, std::string* reason)
 {
@@ -98,6 +111,7 @@ void CudaModel::Impl::setup(const WeightStore& w)
     *pinnedIn = StepInputs{};
 
     packed = CudaWeights::packedLayout(c, w);
+    int8 = options.int8Activations >= 0 ? options.int8Activations != 0 : int8ActivationsByDefault();
     // The memory plan is checked before the weights take any GPU memory; the buffers follow them.
     weights = std::make_unique<CudaWeights>(c, w, options.uploadProgress,
                                             [this](std::size_t bytes, const std::vector<CudaLayerWeights>& layers) {

@@ -22,6 +22,11 @@ struct CudaModelOptions {
     std::int64_t contextLength = 4096;  // tokens the latent cache holds (rounded up to a 64-token page)
     int prefillChunk = 512;             // tokens per prefill pass; longer prompts run in chunks
     std::size_t memoryLimitBytes = 0;   // the memory plan's cap (0: what the GPU has free)
+    // Packed (GGUF) decode GEMVs and experts with int8 activations (kernels/qdot8.cuh: Q8_0, Q5_0,
+    // Q4_K, Q6_K; x rounded to int8 per 32 elements, ~0.5 % relative per dot, as llama.cpp's mmvq
+    // does): 1 on, 0 off, -1 the default (on; the environment variable FATHOM_CUDA_INT8=0|1
+    // overrides it, so both paths can be timed on one build: docs/PERFORMANCE.md).
+    int int8Activations = -1;
     std::function<void(double)> uploadProgress;  // fraction of the weights on the GPU; may throw to cancel
 };
 

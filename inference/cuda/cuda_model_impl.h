@@ -35,6 +35,7 @@ struct CudaModel::Impl {
     bool fastMla = false;          // mla_decode (tensor cores, 512 + 64 latent, heads % 16 == 0), else mla_decode_generic
     bool groupedExperts = false;   // moe_prefill (hidden % 128 == 0), else moe_expert_decode once per prefill token
     bool packed = false;           // GGUF blocks on the GPU (CudaWeights::packed): the q* kernels
+    bool int8 = false;             // packed decode kernels with int8 activations (CudaModelOptions::int8Activations)
     KernelPathCounts paths;
     int pages = 0, capacity = 0, chunk = 0, splits = 0;
     int maxTopK = 0, maxSlots = 0, maxExperts = 0;

@@ -17,10 +17,6 @@ namespace fathom::inference::cuda {
 namespace {
 
 constexpr int kLmHeadSlice = 8192;  // lm_head rows dequantized per prefill GEMM (all-logits passes only)
-// Decode GEMVs and experts with int8 activations (kernels/qdot8.cuh: Q8_0, Q5_0, Q4_K, Q6_K; x
-// rounded to int8 per 32 elements, ~0.5 % relative): off until the H200 rows and a model check say so.
-constexpr bool kInt8Activations = false;
-
 std::size_t dequantBytes(const kernels::QMatrix& m, int maxRows)
 {
     return static_cast<std::size_t>(std::min(m.rows, maxRows)) * m.cols * 2;
@@ -50,7 +46,7 @@ void CudaModel::Impl::qGemv(const kernels::QMatrix& w, const float* xIn, float* 
     g.x = xIn;
     g.y = y;
     g.accumulate = accumulate;
-    g.int8_x = kInt8Activations;
+    g.int8_x = int8;
     kernels::launchQGemv(g, stream);
 }
 
@@ -119,7 +115,7 @@ void CudaModel::Impl::qExpertsDecode(const CudaLayerWeights& L, int t, bool fuse
     ex.h_ws = expertWs.as<float>();
     ex.sync_ws = expertSync.as<int>();
     ex.hidden = H;
-    ex.int8_x = kInt8Activations;
+    ex.int8_x = int8;
     if (L.moe && fusedRouter)
         fuseRouter(ex, L);
     kernels::launchQMoeDecode(ex, stream);

@@ -29,6 +29,8 @@ public:
                       const std::atomic<bool>* cancel) override;
 
 private:
+    void warmUp();  // one prefill chunk and one decode step at load: see cuda_runner.cpp
+
     std::unique_ptr<cuda::CudaModel> m_model;
     std::vector<std::int32_t> m_tokens;
     std::string m_name;

@@ -291,42 +291,49 @@ TEST(CudaModel, modelThatDoesNotFitIsRefusedByTheMemoryPlan)
 // A GGUF file on the packed layout (its F32 / F16 / BF16 / Q8_0 / Q4_0 / Q4_1 / Q5_0 / Q5_1
 // blocks as stored, the split attn_k_b / attn_v_b, merged experts) against the CPU engine on the
 // same file: prefill logits and decode steps, greedy tokens where the margin allows.
+// Both decode paths of the packed kernels: fp32 activations, and int8 activations (the default:
+// x rounded to int8 per 32 elements for the Q8_0 / Q5_0 matrices of this file).
 TEST(CudaModel, ggufFileOnPackedWeightsMatchesCpuEngine)
 {
     SKIP_WITHOUT_GPU();
     const OpenedModel m = openModel(std::string(FATHOM_TEST_DATA) + "/gguf/v2lite-mixed.gguf");
     ASSERT_TRUE(cuda::CudaWeights::packedLayout(m.config, m.weights));
     const std::size_t V = static_cast<std::size_t>(m.config.vocabSize);
-    cuda::CudaModelOptions o;
-    o.contextLength = 256;
-    o.prefillChunk = 16;
-    cuda::CudaModel gpu(m.config, m.weights, o);
-    EXPECT_TRUE(gpu.packedWeights());
-    cpu::CpuModel cpuModel(m.config, m.weights, 0);
-    KvCache cache = cpuModel.makeCache(256);
-    std::vector<std::int32_t> prompt;
-    for (int i = 0; i < 40; ++i)
-        prompt.push_back(static_cast<std::int32_t>((i * 2654435761u) % V));
-    const std::vector<float> ref = cpuModel.forward(prompt, 0, cache, false);
-    const std::vector<float> got = gpu.forward(prompt, 0, false);
-    ASSERT_EQ(got.size(), ref.size());
-    const double all = relL2(got.data(), ref.data(), ref.size());
-    std::printf("v2lite-mixed.gguf: prefill logits relative L2 %.3g\n", all);
-    EXPECT_LT(all, 2e-2);
-    std::int32_t next = argmax(got.data() + (prompt.size() - 1) * V, V);
-    double worst = 0;
-    for (int i = 0; i < 8; ++i) {
-        const std::int64_t at = static_cast<std::int64_t>(prompt.size()) + i;
-        const std::vector<float> r = cpuModel.forward({next}, at, cache, true);
-        const std::vector<float> g = gpu.forward({next}, at, true);
-        worst = std::max(worst, relL2(g.data(), r.data(), V));
-        if (margin(r.data(), V) > 0.1) {
-            EXPECT_EQ(argmax(g.data(), V), argmax(r.data(), V)) << "decode step " << i;
+    for (int int8 : {0, 1}) {
+        SCOPED_TRACE(int8 ? "int8 activations" : "fp32 activations");
+        cuda::CudaModelOptions o;
+        o.contextLength = 256;
+        o.prefillChunk = 16;
+        o.int8Activations = int8;
+        cuda::CudaModel gpu(m.config, m.weights, o);
+        EXPECT_TRUE(gpu.packedWeights());
+        cpu::CpuModel cpuModel(m.config, m.weights, 0);
+        KvCache cache = cpuModel.makeCache(256);
+        std::vector<std::int32_t> prompt;
+        for (int i = 0; i < 40; ++i)
+            prompt.push_back(static_cast<std::int32_t>((i * 2654435761u) % V));
+        const std::vector<float> ref = cpuModel.forward(prompt, 0, cache, false);
+        const std::vector<float> got = gpu.forward(prompt, 0, false);
+        ASSERT_EQ(got.size(), ref.size());
+        const double all = relL2(got.data(), ref.data(), ref.size());
+        std::printf("v2lite-mixed.gguf: prefill logits relative L2 %.3g\n", all);
+        EXPECT_LT(all, 2e-2);
+        std::int32_t next = argmax(got.data() + (prompt.size() - 1) * V, V);
+        double worst = 0;
+        for (int i = 0; i < 8; ++i) {
+            const std::int64_t at = static_cast<std::int64_t>(prompt.size()) + i;
+            const std::vector<float> r = cpuModel.forward({next}, at, cache, true);
+            const std::vector<float> g = gpu.forward({next}, at, true);
+            worst = std::max(worst, relL2(g.data(), r.data(), V));
+            if (margin(r.data(), V) > 0.1) {
+                EXPECT_EQ(argmax(g.data(), V), argmax(r.data(), V)) << "decode step " << i;
+            }
+            next = argmax(r.data(), V);
         }
-        next = argmax(r.data(), V);
+        std::printf("v2lite-mixed.gguf: decode logits worst relative L2 %.3g (%s activations into packed GEMVs)\n", worst,
+                    int8 ? "int8" : "fp32");
+        EXPECT_LT(worst, 2e-2);
     }
-    std::printf("v2lite-mixed.gguf: decode logits worst relative L2 %.3g (fp32 activations into packed GEMVs)\n", worst);
-    EXPECT_LT(worst, 2e-2);
 }
 
 TEST(CudaModel, rejectsTokenOutsideVocabAndFullContext)
