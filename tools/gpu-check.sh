@@ -17,6 +17,7 @@
 # FATHOM_GGUF=DIR: also make full-size random GGUF files with llama.cpp's converter + llama-quantize
 # and time Fathom and llama.cpp on them (tools/gpu-check-gguf.sh says what it needs): gguf-stats.json,
 # llama-bench-TYPE.json. FATHOM_BUILD_TARGETS: build only these targets (default: all).
+# FATHOM_CTEST_REGEX: run only the GPU tests whose names match (ctest -R).
 # Headers/libraries the machine lacks (pcre2, gtest, nlohmann-json) may come as .deb files: put them
 # in .deps/ (or unpack them yourself into .deps/root with `dpkg -x X.deb .deps/root`); they are used
 # through CMAKE_PREFIX_PATH / PKG_CONFIG_PATH, nothing is installed.
@@ -99,7 +100,9 @@ fi
 if [ "${FATHOM_SKIP_TESTS:-0}" != 1 ]; then
   note "ctest -L gpu"
   # -V keeps every row's printed error (passing rows too) in the log.
-  ctest --test-dir "$BUILD" -L gpu -V --timeout 600 >"$OUT/ctest-gpu.log" 2>&1 || status=1
+  filter=()
+  [ -n "${FATHOM_CTEST_REGEX:-}" ] && filter=(-R "$FATHOM_CTEST_REGEX")
+  ctest --test-dir "$BUILD" -L gpu "${filter[@]}" -V --timeout 600 >"$OUT/ctest-gpu.log" 2>&1 || status=1
   grep -E "tests passed|tests failed|\*\*\*Failed|Not Run|Timeout" "$OUT/ctest-gpu.log" | tail -40 | tee -a "$LOG"
 fi
 
