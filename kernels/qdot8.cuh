@@ -146,6 +146,49 @@ FATHOM_QHD float blockDot8(const u8* row, int b, const int q[8], float d, int su
     }
 }
 
+// The layout of x quantized once in global memory for the int8 kernels (RmsNormParams::out_q8,
+// kernels/quantize_x8, QGemvParams::x_q8, QMoeDecodeParams::x_q8), the same as quantizeToShared's:
+// int8 q [n] (block j's 8 words at int index 8j .. 8j+7), then fp32 d [n / 32], then int32 sum
+// [n / 32]. n is a multiple of 32; the whole vector takes n / 32 * 40 bytes.
+struct Q8View {
+    int* q;
+    float* d;
+    int* sum;
+};
+FATHOM_QHD Q8View q8View(void* base, int n)
+{
+    unsigned char* b = static_cast<unsigned char*>(base);
+    return {reinterpret_cast<int*>(b), reinterpret_cast<float*>(b + n), reinterpret_cast<int*>(b + n + n / 32 * 4)};
+}
+constexpr long long q8Bytes(long long n) { return n / 32 * 40; }
+
+#ifdef __CUDACC__
+// Quantizes one float4 of x in place of quantizeX32, for kernels where thread i holds float4 i
+// (elements 4i .. 4i+3) and so the 8 lanes 8g .. 8g+7 of a warp hold one 32-element block: the
+// block's max |x| and Σ q come from shuffles inside that group of 8, and lane 8g + k writes word
+// k. Bit for bit quantizeX32's arithmetic. Every lane of an 8-lane group calls it together.
+__device__ __forceinline__ void quantizeWord(float4 v, int i, Q8View out)
+{
+    const unsigned group = 0xffu << (threadIdx.x & 24);
+    float amax = fmaxf(fmaxf(fabsf(v.x), fabsf(v.y)), fmaxf(fabsf(v.z), fabsf(v.w)));
+    amax = fmaxf(amax, __shfl_xor_sync(group, amax, 4));
+    amax = fmaxf(amax, __shfl_xor_sync(group, amax, 2));
+    amax = fmaxf(amax, __shfl_xor_sync(group, amax, 1));
+    const float id = amax > 0.f ? 127.f / amax : 0.f;
+    const int a = roundToInt(v.x * id), b = roundToInt(v.y * id), c = roundToInt(v.z * id), e = roundToInt(v.w * id);
+    out.q[i] = static_cast<int>((static_cast<unsigned>(a) & 0xffu) | ((static_cast<unsigned>(b) & 0xffu) << 8) |
+                                ((static_cast<unsigned>(c) & 0xffu) << 16) | (static_cast<unsigned>(e) << 24));
+    int sum = a + b + c + e;
+    sum += __shfl_xor_sync(group, sum, 4);
+    sum += __shfl_xor_sync(group, sum, 2);
+    sum += __shfl_xor_sync(group, sum, 1);
+    if ((i & 7) == 0) {
+        out.d[i >> 3] = amax / 127.f;
+        out.sum[i >> 3] = sum;
+    }
+}
+#endif
+
 #ifdef __CUDACC__
 // x (fp32 [32 · nblocks], 16-byte aligned, global or shared) quantized into shared memory by the
 // whole thread block, one 32-element block per thread at a time: xq int4 [2 · nblocks] (the 8

@@ -179,18 +179,31 @@ static __global__ void __launch_bounds__(kThreads, 2) qgemvReg8Kernel(QGemvParam
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     int xq[NB][8], xs[NB];
     float xd[NB];
+    if (p.x_q8) {  // quantized once, before this launch: two 16-byte loads per block
+        const qblock::Q8View v = qblock::q8View(const_cast<void*>(p.x_q8), p.w.cols);
 #pragma unroll
-    for (int k = 0; k < NB; ++k) {
-        const int j = lane + 32 * k;
-        float v[32];
-        if (j < nblocks) {
-            loadXBlock(p, j, v);
-        } else {
-#pragma unroll
-            for (int i = 0; i < 32; ++i)
-                v[i] = 0.f;
+        for (int k = 0; k < NB; ++k) {
+            const int j = min(lane + 32 * k, nblocks - 1);
+            const int4 a = __ldg(reinterpret_cast<const int4*>(v.q) + 2 * j), b = __ldg(reinterpret_cast<const int4*>(v.q) + 2 * j + 1);
+            xq[k][0] = a.x; xq[k][1] = a.y; xq[k][2] = a.z; xq[k][3] = a.w;
+            xq[k][4] = b.x; xq[k][5] = b.y; xq[k][6] = b.z; xq[k][7] = b.w;
+            xd[k] = lane + 32 * k < nblocks ? __ldg(v.d + j) : 0.f;
+            xs[k] = __ldg(v.sum + j);
         }
-        qblock::quantizeX32(v, xq[k], xd[k], xs[k]);
+    } else {
+#pragma unroll
+        for (int k = 0; k < NB; ++k) {
+            const int j = lane + 32 * k;
+            float v[32];
+            if (j < nblocks) {
+                loadXBlock(p, j, v);
+            } else {
+#pragma unroll
+                for (int i = 0; i < 32; ++i)
+                    v[i] = 0.f;
+            }
+            qblock::quantizeX32(v, xq[k], xd[k], xs[k]);
+        }
     }
     const unsigned char* base = static_cast<const unsigned char*>(p.w.data);
     const int rowGroups = (p.w.rows + R - 1) / R;
@@ -226,7 +239,14 @@ static __global__ void __launch_bounds__(kThreads) qgemvSmem8Kernel(QGemvParams 
     const int nblocks = p.w.cols / 32;
     float* sd = reinterpret_cast<float*>(sq + 2 * nblocks);   // fp32 [nblocks] x scales
     int* ss = reinterpret_cast<int*>(sd + nblocks);           // int32 [nblocks] Σ q per block
-    qblock::quantizeToShared(nblocks, [&p](int j, float v[32]) { loadXBlock(p, j, v); }, sq, sd, ss);
+    if (p.x_q8) {  // quantized once, before this launch: copied as is
+        const int* src = static_cast<const int*>(p.x_q8);
+        int* dst = reinterpret_cast<int*>(sq);
+        for (int i = threadIdx.x; i < nblocks * 10; i += kThreads)  // 40 bytes per block
+            dst[i] = __ldg(src + i);
+    } else {
+        qblock::quantizeToShared(nblocks, [&p](int j, float v[32]) { loadXBlock(p, j, v); }, sq, sd, ss);
+    }
     __syncthreads();
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     const unsigned char* base = static_cast<const unsigned char*>(p.w.data);
@@ -342,6 +362,7 @@ void launchQGemv(const QGemvParams& p, cudaStream_t stream)
     require(aligned16(p.x), op, "x must be 16-byte aligned");
     require(!p.x_swiglu || (p.swiglu_up_offset >= p.w.cols && p.swiglu_up_offset % 4 == 0), op,
             "swiglu_up_offset must be a multiple of 4, at least cols");
+    require(!p.x_q8 || (!p.x_swiglu && aligned16(p.x_q8)), op, "x_q8 must be 16-byte aligned, and not with x_swiglu");
 
     if (p.int8_x && qblock::int8Capable(p.w.type)) {
         switch (p.w.type) {

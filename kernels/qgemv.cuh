@@ -25,6 +25,11 @@ struct QGemvParams {
     // dotted with __dp4a; ~1e-2 relative instead of fp32 rounding. Q8_0, Q5_0, Q4_K, Q6_K only:
     // other types ignore it and take the fp32 path.
     bool int8_x = false;
+    // With int8_x: x already quantized (kernels/qdot8.cuh's Q8View layout, q8Bytes(cols) bytes,
+    // 16-byte aligned: RmsNormParams::out_q8 or kernels/quantize_x8), which the kernel then reads
+    // instead of quantizing x in every warp. Not with x_swiglu. x is still read by types without
+    // an int8 dot.
+    const void* x_q8 = nullptr;
 };
 
 // Enqueues y = W x on `stream`. Throws fathom::Error (before any CUDA call) when an argument

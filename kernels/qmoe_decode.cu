@@ -114,14 +114,24 @@ __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams
         s_weight[threadIdx.x] = routed ? (fused ? 0.f : p.topk_weights[threadIdx.x]) : 1.0f;
     }
     if constexpr (kInt8) {
-        qblock::quantizeToShared(hb, [&p](int j, float v[32]) {
-            const float4* src = reinterpret_cast<const float4*>(p.x) + 8 * j;
-#pragma unroll
-            for (int k = 0; k < 8; ++k) {
-                const float4 f = __ldg(src + k);
-                v[4 * k] = f.x; v[4 * k + 1] = f.y; v[4 * k + 2] = f.z; v[4 * k + 3] = f.w;
+        if (p.x_q8) {  // quantized once by the norm before this launch: copied
+            const qblock::Q8View v = qblock::q8View(const_cast<void*>(p.x_q8), p.hidden);
+            for (int i = threadIdx.x; i < 8 * hb; i += kThreads)
+                reinterpret_cast<int*>(xq)[i] = __ldg(v.q + i);
+            for (int j = threadIdx.x; j < hb; j += kThreads) {
+                xd[j] = __ldg(v.d + j);
+                xsum[j] = __ldg(v.sum + j);
             }
-        }, xq, xd, xsum);
+        } else {
+            qblock::quantizeToShared(hb, [&p](int j, float v[32]) {
+                const float4* src = reinterpret_cast<const float4*>(p.x) + 8 * j;
+#pragma unroll
+                for (int k = 0; k < 8; ++k) {
+                    const float4 f = __ldg(src + k);
+                    v[4 * k] = f.x; v[4 * k + 1] = f.y; v[4 * k + 2] = f.z; v[4 * k + 3] = f.w;
+                }
+            }, xq, xd, xsum);
+        }
     } else {
         for (int c = threadIdx.x; c < p.hidden / 4; c += kThreads)
             smem4[c] = __ldg(reinterpret_cast<const float4*>(p.x) + c);
@@ -334,7 +344,8 @@ void launchQMoeDecode(const QMoeDecodeParams& p, cudaStream_t stream)
 {
     const char* op = "qmoe_decode";
     require(p.x && p.out && p.h_ws && p.sync_ws, op, "x, out, h_ws and sync_ws must be set");
-    require(aligned16(p.x) && aligned16(p.out) && aligned16(p.h_ws), op, "x, out and h_ws must be 16-byte aligned");
+    require(aligned16(p.x) && aligned16(p.out) && aligned16(p.h_ws) && (!p.x_q8 || aligned16(p.x_q8)), op,
+            "x, x_q8, out and h_ws must be 16-byte aligned");
     require(p.hidden > 0 && p.hidden % 8 == 0 && p.hidden <= kMaxHidden, op,
             "hidden " + std::to_string(p.hidden) + " must be a multiple of 8, at most 16384");
     require(p.n_shared == 0 || p.n_shared == 1, op, "n_shared must be 0 or 1 (the shared experts form one MLP)");

@@ -57,6 +57,10 @@ struct QMoeDecodeParams {
     // matrix is Q8_0, Q5_0, Q4_K or Q6_K (a Q4_K_M or Q8_0 file) and hidden and inter are multiples
     // of 32; otherwise the launch runs the fp32 path.
     bool int8_x = false;
+    // With the int8 path: x already quantized (kernels/qdot8.cuh's Q8View layout, q8Bytes(hidden)
+    // bytes, 16-byte aligned: RmsNormParams::out_q8), copied instead of quantized in every block.
+    // x itself is still read by the fused router (fp32).
+    const void* x_q8 = nullptr;
 };
 
 // Enqueues the fused experts on `stream`. Throws fathom::Error (before any CUDA call) when an

@@ -3,6 +3,7 @@
 #include "kernels/rmsnorm.cuh"
 
 #include "kernels/common.cuh"
+#include "kernels/qdot8.cuh"
 
 namespace fathom::kernels {
 
@@ -51,6 +52,8 @@ static __global__ void __launch_bounds__(kThreads) rmsNormKernel(RmsNormParams p
             const float4 y = make_float4(x.x * inv * w01.x, x.y * inv * w01.y, x.z * inv * w23.x, x.w * inv * w23.y);
             if (p.out_f32)
                 reinterpret_cast<float4*>(p.out_f32 + row * p.dim)[i] = y;
+            if (p.out_q8)  // whole 8-lane groups take this branch: dim is a multiple of 32
+                qblock::quantizeWord(y, i, qblock::q8View(static_cast<unsigned char*>(p.out_q8) + row * qblock::q8Bytes(p.dim), p.dim));
             if (p.out_bf16) {
                 __nv_bfloat162* o = reinterpret_cast<__nv_bfloat162*>(static_cast<__nv_bfloat16*>(p.out) + row * p.dim);
                 o[2 * i] = __floats2bfloat162_rn(y.x, y.y);
@@ -73,6 +76,7 @@ void launchRmsNorm(const RmsNormParams& p, cudaStream_t stream)
     require(aligned16(p.residual) && aligned16(p.out) && (!p.delta || aligned16(p.delta)) && (!p.out_f32 || aligned16(p.out_f32)), op,
             "residual, delta and out must be 16-byte aligned");
     require(p.delta != p.residual || !p.delta, op, "delta must not alias residual");
+    require(!p.out_q8 || (p.dim % 32 == 0 && aligned16(p.out_q8)), op, "out_q8 needs dim a multiple of 32, 16-byte aligned");
     if (p.n_rows <= 0)
         return;
     launchOverlapped(rmsNormKernel, dim3(p.n_rows), dim3(kThreads), 0, stream, p);

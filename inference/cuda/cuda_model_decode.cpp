@@ -106,8 +106,9 @@ void CudaModel::Impl::enqueueLogitsOfRow(float* residualRow)
         nf.n_rows = 1;
         nf.dim = H;
         nf.eps = eps;
+        nf.out_q8 = int8 && H % 32 == 0 ? xQ8.as() : nullptr;
         kernels::launchRmsNorm(nf, stream);
-        qGemv(weights->lmHeadQ(), x.as<float>(), logits.as<float>(), false);
+        qGemv(weights->lmHeadQ(), x.as<float>(), logits.as<float>(), false, nf.out_q8);
         return;
     }
     kernels::GemvParams lm;  // logits = lm_head rmsnorm(h), the norm inside the GEMV
@@ -154,13 +155,18 @@ void CudaModel::Impl::enqueueDecode()
         n1.n_rows = 1;
         n1.dim = H;
         n1.eps = eps;
-        if (packed)  // the bf16 GEMV below applies the norm itself
+        // Packed int8 path: the norm also writes x quantized once for q_proj, kv_a and the experts.
+        const void* xq8 = packed && int8 && H % 32 == 0 ? xQ8.as() : nullptr;
+        if (packed) {  // the bf16 GEMV below applies the norm itself
+            n1.out_q8 = const_cast<void*>(xq8);
             kernels::launchRmsNorm(n1, s);
+            n1.out_q8 = nullptr;
+        }
 
         if (packed) {  // [q | kv_a] in one or two GEMVs over the file's blocks
-            qGemv(L.qkvaQ[0], x.as<float>(), qkvp, false);
+            qGemv(L.qkvaQ[0], x.as<float>(), qkvp, false, xq8);
             if (L.qkvaParts == 2)
-                qGemv(L.qkvaQ[1], x.as<float>(), qkvp + qaRows, false);
+                qGemv(L.qkvaQ[1], x.as<float>(), qkvp + qaRows, false, xq8);
         } else {
             kernels::GemvParams g;  // [q | kv_a] = W_qkva rmsnorm(h)  (q: q_proj, or q_a_proj with q_lora_rank)
             g.w = L.qkva;
@@ -262,7 +268,9 @@ void CudaModel::Impl::enqueueDecode()
         kernels::launchGemv(uv, s);
 
         if (packed) {  // h += W_o o
-            qGemv(L.oQ, oHeads.as<float>(), hp, true);
+            const bool oInt8 = L.oQ.type == kernels::WType::Q8_0 || L.oQ.type == kernels::WType::Q5_0 ||
+                               L.oQ.type == kernels::WType::Q4_K || L.oQ.type == kernels::WType::Q6_K;
+            qGemv(L.oQ, oHeads.as<float>(), hp, true, oInt8 ? quantizeForGemv(oHeads.as<float>(), NH * vdim) : nullptr);
         } else {
             kernels::GemvParams o;
             o.w = L.oProj;
@@ -279,9 +287,10 @@ void CudaModel::Impl::enqueueDecode()
         n2.out = xb.as();
         n2.out_bf16 = true;
         n2.out_f32 = L.moe || packed ? xf.as<float>() : nullptr;  // the router's (and packed experts') fp32 input
+        n2.out_q8 = const_cast<void*>(xq8);                         // and the packed experts' int8 input
         kernels::launchRmsNorm(n2, s);
         if (packed) {
-            qExpertsDecode(L);
+            qExpertsDecode(L, 0, true, xq8);
             continue;
         }
 

@@ -61,6 +61,8 @@ struct CudaModel::Impl {
     // Activations (prefill sizes; decode uses row 0).
     DeviceBuffer h;            // fp32 [chunk, H] residual stream
     DeviceBuffer x;            // fp32 [H] decode norm output (GEMV input)
+    DeviceBuffer xQ8;          // int8 [max(H, NH * vdim)] (+ scales) packed decode: a GEMV or expert input
+                               // quantized once (kernels/qdot8.cuh's Q8View); null unless `int8`
     DeviceBuffer xb;           // bf16 [chunk, H] norm output for GEMMs and the MoE kernels
     DeviceBuffer xf;           // fp32 [chunk, H] the post-attention norm output again, for the fp32 router
     DeviceBuffer qkv;          // fp32 [chunk, qkvRows] q_proj | kv_a output
@@ -166,10 +168,14 @@ struct CudaModel::Impl {
 
     // Packed layout (cuda_model_packed.cpp). y = W x (+ y) for one token; y[n, ldy] = x W^T + beta y
     // for many (x bf16 [n, cols]); the token rows of the embedding into h; experts of one layer.
-    void qGemv(const kernels::QMatrix& w, const float* x, float* y, bool accumulate);
+    // xq8: x already quantized (xQ8, or null): the int8 kernels read it instead of x.
+    void qGemv(const kernels::QMatrix& w, const float* x, float* y, bool accumulate, const void* xq8 = nullptr);
+    // The int8 copy of x for the packed decode kernels (into xQ8; null when int8 is off).
+    const void* quantizeForGemv(const float* x, int n);
     void qLinear(const kernels::QMatrix& w, const void* x, float* y, int n, std::int64_t ldy, float beta, const char* what);
     void qEmbedding(const std::int32_t* ids, int n);
-    void qExpertsDecode(const CudaLayerWeights& L, int t = 0, bool fusedRouter = true);
+    // xq8: row t of xf already quantized (decode: the post-attention norm's out_q8), or null.
+    void qExpertsDecode(const CudaLayerWeights& L, int t = 0, bool fusedRouter = true, const void* xq8 = nullptr);
     void qExpertsPrefill(const CudaLayerWeights& L, int n);
 };
 

@@ -75,6 +75,8 @@ std::vector<CudaModel::Impl::BufferRequest> CudaModel::Impl::planBuffers(std::in
     want(positions, n * 4, "prefill inputs");
     want(h, n * H * 4, "activations");
     want(x, static_cast<std::size_t>(H) * 4, "activations");
+    if (packed && int8)
+        want(xQ8, static_cast<std::size_t>(std::max(H, NH * vdim)) / 32 * 40 + 64, "activations");
     want(xb, n * H * 2, "activations");
     want(xf, n * H * 4, "activations");
     want(qkv, n * qkvRows * 4, "activations");

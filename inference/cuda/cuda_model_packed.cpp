@@ -9,6 +9,7 @@
 #include "kernels/qgemv.cuh"
 #include "kernels/qmoe_decode.cuh"
 #include "kernels/qmoe_prefill.cuh"
+#include "kernels/quantize_x8.cuh"
 
 #include <algorithm>
 
@@ -39,7 +40,7 @@ void CudaModel::Impl::planPackedBuffers(const std::vector<CudaLayerWeights>& lay
     want(dequantWs, scratch, "dequantization scratch");
 }
 
-void CudaModel::Impl::qGemv(const kernels::QMatrix& w, const float* xIn, float* y, bool accumulate)
+void CudaModel::Impl::qGemv(const kernels::QMatrix& w, const float* xIn, float* y, bool accumulate, const void* xq8)
 {
     kernels::QGemvParams g;
     g.w = w;
@@ -47,7 +48,20 @@ void CudaModel::Impl::qGemv(const kernels::QMatrix& w, const float* xIn, float* 
     g.y = y;
     g.accumulate = accumulate;
     g.int8_x = int8;
+    g.x_q8 = int8 ? xq8 : nullptr;
     kernels::launchQGemv(g, stream);
+}
+
+const void* CudaModel::Impl::quantizeForGemv(const float* xIn, int n)
+{
+    if (!int8 || n % 32 != 0)
+        return nullptr;
+    kernels::QuantizeX8Params q;
+    q.x = xIn;
+    q.out = xQ8.as();
+    q.n = n;
+    kernels::launchQuantizeX8(q, stream);
+    return xQ8.as();
 }
 
 void CudaModel::Impl::qLinear(const kernels::QMatrix& w, const void* xIn, float* y, int n, std::int64_t ldy, float beta,
@@ -97,7 +111,7 @@ kernels::QMoeExperts experts(const kernels::QMatrix& gate, const kernels::QMatri
 
 // One token's experts: x and out are rows of xf and h; the router runs inside the launch unless
 // `fusedRouter` is false (prefill's per-token fallback, whose ids come from moe_route).
-void CudaModel::Impl::qExpertsDecode(const CudaLayerWeights& L, int t, bool fusedRouter)
+void CudaModel::Impl::qExpertsDecode(const CudaLayerWeights& L, int t, bool fusedRouter, const void* xq8)
 {
     const ModelConfig& c = config;
     const int topK = L.moe ? static_cast<int>(c.numExpertsPerTok) : 0;
@@ -116,6 +130,7 @@ void CudaModel::Impl::qExpertsDecode(const CudaLayerWeights& L, int t, bool fuse
     ex.sync_ws = expertSync.as<int>();
     ex.hidden = H;
     ex.int8_x = int8;
+    ex.x_q8 = int8 ? xq8 : nullptr;
     if (L.moe && fusedRouter)
         fuseRouter(ex, L);
     kernels::launchQMoeDecode(ex, stream);

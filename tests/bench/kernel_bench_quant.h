@@ -7,6 +7,7 @@
 #include "kernels/qembedding.cuh"
 #include "kernels/qgemv.cuh"
 #include "kernels/qmoe_decode.cuh"
+#include "kernels/quantize_x8.cuh"
 #include "tests/gpu/quant_gpu_util.h"
 
 namespace {
@@ -44,12 +45,19 @@ std::string qShape(WType t, int rows, int cols)
 }
 
 // int8: QGemvParams::int8_x (kernels/qdot8.cuh); the row's name gets "_int8".
-Result benchQGemv(const char* name, WType t, int rows, int cols, bool swiglu, cudaStream_t s, bool int8 = false)
+// xq8: x quantized once beforehand (QGemvParams::x_q8, as the decode step does; the quantization's
+// own time is the quantize_x8 row); the name gets "_xq8".
+Result benchQGemv(const char* name, WType t, int rows, int cols, bool swiglu, cudaStream_t s, bool int8 = false,
+                  bool xq8 = false)
 {
     const std::size_t wBytes = static_cast<std::size_t>(fathom::kernels::wtypeRowBytes(t, cols)) * rows;
     PackedCopies w(t, rows, cols, std::min(copiesFor(wBytes), 64), 11);
-    DevBuf x(std::size_t(cols) * 8), y(std::size_t(rows) * 4);
+    DevBuf x(std::size_t(cols) * 8), y(std::size_t(rows) * 4), q8(std::size_t(cols) / 32 * 40 + 16);
     upload(x, Rng(7).floats(std::size_t(cols) * 2, -1, 1));
+    if (xq8) {
+        kernels::QuantizeX8Params q{x.as<float>(), q8.get(), cols};
+        kernels::launchQuantizeX8(q, s);
+    }
     const double us = timeGraph([&](int i, cudaStream_t st) {
         kernels::QGemvParams p;
         p.w = w.at(i);
@@ -58,10 +66,23 @@ Result benchQGemv(const char* name, WType t, int rows, int cols, bool swiglu, cu
         p.swiglu_up_offset = swiglu ? cols : 0;
         p.y = y.as<float>();
         p.int8_x = int8;
+        p.x_q8 = xq8 ? q8.get() : nullptr;
         kernels::launchQGemv(p, st);
     }, w.copies, s);
-    const double bytes = double(wBytes) + double(cols) * 4 * (swiglu ? 2 : 1) + double(rows) * 4;
-    return {std::string(name) + (int8 ? "_int8" : ""), qShape(t, rows, cols), us, bytes / (us * 1e3), 0};
+    const double bytes = double(wBytes) + (xq8 ? cols / 32 * 40.0 : double(cols) * 4 * (swiglu ? 2 : 1)) + double(rows) * 4;
+    return {std::string(name) + (int8 ? "_int8" : "") + (xq8 ? "_xq8" : ""), qShape(t, rows, cols), us, bytes / (us * 1e3), 0};
+}
+
+// x quantized to int8 per 32 once (kernels/quantize_x8): what the decode step adds before o_proj.
+Result benchQuantizeX8(int n, cudaStream_t s)
+{
+    DevBuf x(std::size_t(n) * 4), q8(std::size_t(n) / 32 * 40 + 16);
+    upload(x, Rng(8).floats(n, -1, 1));
+    const double us = timeGraph([&](int, cudaStream_t st) {
+        kernels::QuantizeX8Params q{x.as<float>(), q8.get(), n};
+        kernels::launchQuantizeX8(q, st);
+    }, 100, s);
+    return {"quantize_x8", std::to_string(n), us, (n * 4.0 + n / 32 * 40.0) / (us * 1e3), 0};
 }
 
 Result benchQEmbedding(WType t, cudaStream_t s)
@@ -83,7 +104,7 @@ Result benchQEmbedding(WType t, cudaStream_t s)
 // only, 10944 wide). Bytes: the chosen experts' (6 distinct ids assumed; random routing rarely
 // repeats) and the shared expert's packed weights, the fp32 router and x.
 Result benchQMoeDecode(const char* name, WType gateUp, WType down, WType sharedGateUp, WType sharedDown, bool dense,
-                       cudaStream_t s, bool int8 = false)
+                       cudaStream_t s, bool int8 = false, bool xq8 = false)
 {
     constexpr int kHidden = 2048, kRouted = 64, kTopK = 6, kInter = 1408;
     const int sharedInter = dense ? 10944 : 2816;
@@ -104,6 +125,11 @@ Result benchQMoeDecode(const char* name, WType gateUp, WType down, WType sharedG
     DevBuf x, gate, out(kHidden * 4), ids(64), weights(64), logits(kRouted * 4), sync(32),
         h(std::size_t(kTopK * kInter + sharedInter) * 4);
     upload(x, Rng(1).floats(kHidden, -1, 1));
+    DevBuf q8(kHidden / 32 * 40 + 16);
+    if (xq8) {
+        kernels::QuantizeX8Params q{x.as<float>(), q8.get(), kHidden};
+        kernels::launchQuantizeX8(q, s);
+    }
     upload(gate, Rng(2).floats(std::size_t(kRouted) * kHidden, -0.05f, 0.05f));
     upload(out, std::vector<float>(kHidden, 0.f));
     check(cudaMemset(sync.get(), 0, 32), "zero sync");
@@ -127,6 +153,7 @@ Result benchQMoeDecode(const char* name, WType gateUp, WType down, WType sharedG
         p.n_routed = nRouted;
         p.top_k = topK;
         p.int8_x = int8;
+        p.x_q8 = xq8 ? q8.get() : nullptr;
         kernels::launchQMoeDecode(p, st);
     }, copies * 4, s);
     const double expert = dense ? 0.0
@@ -140,7 +167,7 @@ Result benchQMoeDecode(const char* name, WType gateUp, WType down, WType sharedG
                                     fathom::kernels::wtypeName(down) + " top6 + shared " +
                                     fathom::kernels::wtypeName(sharedGateUp) + "/" +
                                     fathom::kernels::wtypeName(sharedDown);
-    return {std::string(name) + (int8 ? "_int8" : ""), shape, us, bytes / (us * 1e3), 0};
+    return {std::string(name) + (int8 ? "_int8" : "") + (xq8 ? "_xq8" : ""), shape, us, bytes / (us * 1e3), 0};
 }
 
 // Every quantized row, in the order they print. The types with an int8-activation path (Q8_0,
@@ -165,6 +192,14 @@ void benchQuantized(std::vector<Result>& r, cudaStream_t s)
     // The shared expert's down projection (2816 wide: x in shared memory), the Q4_K_M Q6_K case.
     r.push_back(benchQGemv("qgemv_shexp_down_swiglu", WType::Q6_K, 2048, 2816, true, s));
     r.push_back(benchQGemv("qgemv_shexp_down_swiglu", WType::Q6_K, 2048, 2816, true, s, true));
+    // The decode step's int8 path: x quantized once (by the norm, or quantize_x8 before o_proj).
+    r.push_back(benchQuantizeX8(2048, s));
+    for (WType t : {WType::Q4_K, WType::Q6_K, WType::Q8_0}) {
+        r.push_back(benchQGemv("qgemv_q_proj", t, 3072, 2048, false, s, true, true));
+        r.push_back(benchQGemv("qgemv_kv_a", t, 576, 2048, false, s, true, true));
+        r.push_back(benchQGemv("qgemv_o_proj", t, 2048, 2048, false, s, true, true));
+        r.push_back(benchQGemv("qgemv_lm_head", t, 102400, 2048, false, s, true, true));
+    }
     for (WType t : {WType::Q4_K, WType::Q6_K, WType::Q8_0})
         r.push_back(benchQEmbedding(t, s));
     for (bool int8 : {false, true}) {  // fp32 rows as before, then the same layers with int8_x
@@ -174,6 +209,8 @@ void benchQuantized(std::vector<Result>& r, cudaStream_t s)
         r.push_back(benchQMoeDecode("qmoe_decode_dense", WType::Q4_K, WType::Q5_0, WType::Q4_K, WType::Q5_0, true, s, int8));
         r.push_back(benchQMoeDecode("qmoe_decode_dense", WType::Q8_0, WType::Q8_0, WType::Q8_0, WType::Q8_0, true, s, int8));
     }
+    r.push_back(benchQMoeDecode("qmoe_decode", WType::Q4_K, WType::Q5_0, WType::Q4_K, WType::Q6_K, false, s, true, true));
+    r.push_back(benchQMoeDecode("qmoe_decode", WType::Q4_K, WType::Q8_0, WType::Q4_K, WType::Q4_K, false, s, true, true));
 }
 
 }  // namespace

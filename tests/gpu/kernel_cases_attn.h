@@ -7,6 +7,7 @@
 #include "kernels/mla_decode.cuh"
 #include "kernels/mla_kv_append.cuh"
 #include "kernels/mla_prefill.cuh"
+#include "kernels/quantize_x8.cuh"
 #include "kernels/rmsnorm.cuh"
 #include "kernels/rope.cuh"
 #include "kernels/twins/embedding_twin.h"
@@ -14,6 +15,7 @@
 #include "kernels/twins/mla_decode_generic_twin.h"
 #include "kernels/twins/mla_kv_append_twin.h"
 #include "kernels/twins/mla_prefill_twin.h"
+#include "kernels/twins/quantize_x8_twin.h"
 #include "kernels/twins/rmsnorm_twin.h"
 #include "inference/cpu/rope.h"
 #include "kernels/twins/rope_twin.h"
@@ -111,7 +113,11 @@ struct EmbeddingCase {
 struct RmsNormShape {
     int rows, dim;
     bool delta, outBf16;
-    std::string name() const { return dims({rows, dim}) + (delta ? "_add" : "") + (outBf16 ? "_bf16" : ""); }
+    bool q8 = false;  // RmsNormParams::out_q8 too: it must equal quantizeX8Twin of the kernel's own fp32 rows
+    std::string name() const
+    {
+        return dims({rows, dim}) + (delta ? "_add" : "") + (outBf16 ? "_bf16" : "") + (q8 ? "_q8" : "");
+    }
 };
 struct RmsNormCase {
     RmsNormShape s;
@@ -134,10 +140,24 @@ struct RmsNormCase {
         p.out_bf16 = s.outBf16;
         p.n_rows = s.rows;
         p.dim = s.dim;
+        const std::size_t rowQ8 = static_cast<std::size_t>(s.dim) / 32 * 40;
+        DevBuf dq8(s.q8 ? rowQ8 * s.rows : 0);
+        p.out_q8 = s.q8 ? dq8.get() : nullptr;
         kernels::launchRmsNorm(p, nullptr);
         sync();
         std::vector<float> o = s.outBf16 ? downloadBf16(dout, h.size()) : download(dout, h.size());
         const std::vector<float> res = download(dh, h.size());
+        if (s.q8) {  // the bytes of every row against the twin's quantization of the row just written
+            std::vector<unsigned char> got(rowQ8 * s.rows);
+            check(cudaMemcpy(got.data(), dq8.get(), got.size(), cudaMemcpyDeviceToHost), "download out_q8");
+            float mismatched = 0;
+            for (int r = 0; r < s.rows; ++r) {
+                const std::vector<unsigned char> want = kernels::twins::quantizeX8Twin(o.data() + static_cast<std::size_t>(r) * s.dim, s.dim);
+                for (std::size_t b = 0; b < rowQ8; ++b)
+                    mismatched += got[r * rowQ8 + b] != want[b];
+            }
+            o.push_back(1e3f * mismatched);  // the twin appends 0: any differing byte fails the row
+        }
         o.insert(o.end(), res.begin(), res.end());
         return o;
     }
@@ -145,8 +165,46 @@ struct RmsNormCase {
     {
         std::vector<float> res = h, o(h.size());
         kernels::rmsNormTwin(res.data(), s.delta ? d.data() : nullptr, w.data(), o.data(), s.rows, s.dim, 1e-6f);
+        if (s.q8)
+            o.push_back(0.f);
         o.insert(o.end(), res.begin(), res.end());
         return o;
+    }
+};
+
+// ---- quantize_x8 (x to int8 per 32 for the int8 decode kernels) ---------------------------------
+struct QuantizeX8Shape {
+    int n;
+    bool withZeroBlock;  // an all-zero block: d = 0, q = 0
+    std::string name() const { return dims({n}) + (withZeroBlock ? "_zero_block" : ""); }
+};
+struct QuantizeX8Case {
+    QuantizeX8Shape s;
+    std::vector<float> x;
+    QuantizeX8Case(const QuantizeX8Shape& shape, Rng& rng) : s(shape), x(rng.floats(s.n, -3, 3))
+    {
+        if (s.withZeroBlock)
+            std::fill(x.begin() + 32, x.begin() + 64, 0.f);
+    }
+    // Every byte of the output as a number: equal to the twin's or the row fails (tolerance 0).
+    std::vector<float> kernel()
+    {
+        DevBuf dx, dout(static_cast<std::size_t>(s.n) / 32 * 40);
+        upload(dx, x);
+        kernels::QuantizeX8Params p;
+        p.x = dx.as<float>();
+        p.out = dout.get();
+        p.n = s.n;
+        kernels::launchQuantizeX8(p, nullptr);
+        sync();
+        std::vector<unsigned char> b(static_cast<std::size_t>(s.n) / 32 * 40);
+        check(cudaMemcpy(b.data(), dout.get(), b.size(), cudaMemcpyDeviceToHost), "download");
+        return std::vector<float>(b.begin(), b.end());
+    }
+    std::vector<float> twin()
+    {
+        const std::vector<unsigned char> b = kernels::twins::quantizeX8Twin(x.data(), s.n);
+        return std::vector<float>(b.begin(), b.end());
     }
 };
 

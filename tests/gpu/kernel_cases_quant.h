@@ -7,6 +7,7 @@
 #include "kernels/qembedding.cuh"
 #include "kernels/qgemv.cuh"
 #include "kernels/qmoe_decode.cuh"
+#include "kernels/quantize_x8.cuh"
 #include "kernels/twins/moe_route_twin.h"
 #include "kernels/twins/qmatrix_twin.h"
 #include "kernels/twins/qmoe_decode_twin.h"
@@ -29,10 +30,12 @@ struct QGemvShape {
     int rows, cols;
     enum Mode { Plain, Swiglu, Accumulate } mode;
     bool int8 = false;  // QGemvParams::int8_x: int8 activations (kernels/qdot8.cuh)
+    bool xq8 = false;   // QGemvParams::x_q8: x quantized first by kernels/quantize_x8
     std::string name() const
     {
         return quanttest::typeName(type) + "_" + std::to_string(rows) + "x" + std::to_string(cols) +
-               (mode == Swiglu ? "_swiglu" : mode == Accumulate ? "_acc" : "") + (int8 ? "_int8" : "");
+               (mode == Swiglu ? "_swiglu" : mode == Accumulate ? "_acc" : "") + (int8 ? "_int8" : "") +
+               (xq8 ? "_xq8" : "");
     }
 };
 struct QGemvCase {
@@ -60,6 +63,15 @@ struct QGemvCase {
         p.y = dy.as<float>();
         p.accumulate = s.mode == QGemvShape::Accumulate;
         p.int8_x = s.int8;
+        DevBuf dq8(s.xq8 ? static_cast<std::size_t>(s.cols) / 32 * 40 : 0);
+        if (s.xq8) {
+            kernels::QuantizeX8Params q;
+            q.x = dx.as<float>();
+            q.out = dq8.get();
+            q.n = s.cols;
+            kernels::launchQuantizeX8(q, nullptr);
+            p.x_q8 = dq8.get();
+        }
         kernels::launchQGemv(p, nullptr);
         sync();
         return download(dy, s.rows);
@@ -133,6 +145,7 @@ struct QMoeShape {
     bool fused, accumulate;
     gputest::RouteShape route;  // routing rules when fused
     bool int8 = false;          // QMoeDecodeParams::int8_x: int8 x and h (kernels/qdot8.cuh)
+    bool xq8 = false;           // QMoeDecodeParams::x_q8: x quantized first by kernels/quantize_x8
 };
 
 // One group's packed matrices, on the host and on the device.
@@ -200,6 +213,15 @@ inline gputest::CheckResult checkQMoeDecode(const QMoeShape& s)
     p.n_routed = s.n_routed;
     p.top_k = s.top_k;
     p.int8_x = s.int8;
+    DevBuf dq8(s.xq8 ? static_cast<std::size_t>(s.hidden) / 32 * 40 : 0);
+    if (s.xq8) {
+        kernels::QuantizeX8Params q;
+        q.x = dx.as<float>();
+        q.out = dq8.get();
+        q.n = s.hidden;
+        kernels::launchQuantizeX8(q, nullptr);
+        p.x_q8 = dq8.get();
+    }
     if (s.fused) {
         p.gate_w = dgate.as<float>();
         p.bias = s.route.method == 2 ? dbias.as<float>() : nullptr;

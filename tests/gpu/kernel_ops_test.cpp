@@ -84,6 +84,10 @@ std::vector<OpRow> opRows()
         addAttnRow<RmsNormCase>(rows, "rmsnorm", RmsNormShape{7, 2048, false, true}, 1e-2);
         addAttnRow<RmsNormCase>(rows, "rmsnorm", RmsNormShape{3, 7168, true, false}, 1e-5);
         addAttnRow<RmsNormCase>(rows, "rmsnorm", RmsNormShape{2, 512, false, false}, 1e-5);
+        addAttnRow<RmsNormCase>(rows, "rmsnorm", RmsNormShape{1, 2048, false, false, true}, 1e-5);  // + int8 copy
+        addAttnRow<RmsNormCase>(rows, "rmsnorm", RmsNormShape{3, 7168, true, false, true}, 1e-5);
+        addAttnRow<QuantizeX8Case>(rows, "quantize_x8", QuantizeX8Shape{2048, true}, 0.0);
+        addAttnRow<QuantizeX8Case>(rows, "quantize_x8", QuantizeX8Shape{7168 + 32, false}, 0.0);
         addAttnRow<RopeCase>(rows, "rope", RopeShape{9, 16, 192, 128, false}, 1e-5);
         addAttnRow<RopeCase>(rows, "rope", RopeShape{33, 16, 192, 128, true}, 1e-2);
         addAttnRow<RopeCase>(rows, "rope", RopeShape{4, 128, 192, 128, false}, 1e-5);
@@ -239,6 +243,16 @@ std::vector<OpRow> opRows()
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q5_0, 2048, 10944, Q::Swiglu, true}, 1e-2);   // dense down, x in
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q8_0, 2048, 10944, Q::Swiglu, true}, 1e-2);   // shared memory
         addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q6_K, 2048, 2816, Q::Swiglu, true}, 1e-2);    // shared-expert down
+        // x quantized once before the launch (QGemvParams::x_q8, as the decode step does): the same
+        // rounding as the in-kernel quantization, so the same 1e-2.
+        for (WType t : {WType::Q4_K, WType::Q5_0, WType::Q6_K, WType::Q8_0}) {
+            addAttnRow<QGemvCase>(rows, "qgemv", Q{t, 3072, 2048, Q::Plain, true, true}, 1e-2);       // q_proj
+            addAttnRow<QGemvCase>(rows, "qgemv", Q{t, 576, 2048, Q::Plain, true, true}, 1e-2);        // kv_a
+            addAttnRow<QGemvCase>(rows, "qgemv", Q{t, 2048, 2048, Q::Accumulate, true, true}, 1e-2);  // o_proj
+        }
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q6_K, 102400, 2048, Q::Plain, true, true}, 1e-2);  // lm_head
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q8_0, 1000, 7168, Q::Plain, true, true}, 1e-2);    // x in shared memory
+        addAttnRow<QGemvCase>(rows, "qgemv", Q{WType::Q4_K, 1000, 7168 + 32 * 8, Q::Plain, true, true}, 1e-2);
         addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{WType::Q4_K, 102400, 2048, 7, false}, 0.0);
         addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{WType::Q6_K, 102400, 2048, 7, false}, 0.0);
         addAttnRow<QEmbeddingCase>(rows, "qembedding", QEmbeddingShape{WType::Q8_0, 102400, 2048, 33, false}, 0.0);
@@ -274,6 +288,15 @@ std::vector<OpRow> opRows()
         moeRow8("V2LiteDenseLayer0Q4KMInt8", {2048, 0, 0, {WType::Q4_K, WType::Q4_K, 0}, {WType::Q4_K, WType::Q5_0, 10944}, false, true, none});
         moeRow8("FusedRouteV2LiteQ4KMInt8", {2048, 64, 6, {WType::Q4_K, WType::Q5_0, 128}, {WType::Q4_K, WType::Q6_K, 256}, true, true, v2lite});
         moeRow8("FusedRouteV2GroupLimitedQ8_0Int8", {5120, 160, 6, {WType::Q8_0, WType::Q8_0, 64}, {WType::Q8_0, WType::Q8_0, 128}, true, false, v2});
+        // x quantized once by kernels/quantize_x8 (QMoeDecodeParams::x_q8, as the decode step does).
+        auto moeRowQ8 = [&rows](const char* name, fathom::attntest::QMoeShape s) {
+            s.int8 = s.xq8 = true;
+            rows.push_back({"qmoe_decode", name, [s] { return checkQMoeDecode(s); }, 3e-2});
+        };
+        moeRowQ8("V2LiteQ4KMDownQ5_0XQ8", {2048, 8, 6, {WType::Q4_K, WType::Q5_0, 1408}, {WType::Q4_K, WType::Q6_K, 2816}, false, true, none});
+        moeRowQ8("FusedRouteV2LiteQ4KMXQ8", {2048, 64, 6, {WType::Q4_K, WType::Q5_0, 128}, {WType::Q4_K, WType::Q6_K, 256}, true, true, v2lite});
+        moeRowQ8("V2LiteDenseLayer0Q8_0XQ8", {2048, 0, 0, {WType::Q8_0, WType::Q8_0, 0}, {WType::Q8_0, WType::Q8_0, 10944}, false, false, none});
+        moeRowQ8("FusedRouteV2GroupLimitedQ8_0XQ8", {5120, 160, 6, {WType::Q8_0, WType::Q8_0, 64}, {WType::Q8_0, WType::Q8_0, 128}, true, false, v2});
         // Q4_0 and Q5_K have no int8 dot: int8_x falls back to the fp32 kernel (so 1e-4 still holds).
         rows.push_back({"qmoe_decode", "FusedRouteV3NoauxTcQ4_0Int8FallsBack", [s = fathom::attntest::QMoeShape{7168, 256, 8, {WType::Q4_0, WType::Q8_0, 32}, {WType::Q5_K, WType::Q6_K, 256}, true, true, v3, true}] {
             return checkQMoeDecode(s); }, 1e-4});
