@@ -37,7 +37,7 @@ void expectDecoderMatchesTwin(int rows, int cols, std::uint64_t seed)
                             " vs " + std::to_string(want);
             }
         }
-    EXPECT_EQ(bad, 0) << kernels::qblocks::wtypeName(T) << " first difference at " << first << " (seed " << seed << ")";
+    EXPECT_EQ(bad, 0) << kernels::wtypeName(T) << " first difference at " << first << " (seed " << seed << ")";
 
     // The 16-element loader of qmoe_gemm.cuh (Q4_K's shares one header read) gives the same values.
     long long bad16 = 0;
@@ -53,7 +53,7 @@ void expectDecoderMatchesTwin(int rows, int cols, std::uint64_t seed)
                 bad16 += std::memcmp(&got, &want, 4) != 0;
             }
         }
-    EXPECT_EQ(bad16, 0) << kernels::qblocks::wtypeName(T) << " (16-element loader, seed " << seed << ")";
+    EXPECT_EQ(bad16, 0) << kernels::wtypeName(T) << " (16-element loader, seed " << seed << ")";
 }
 
 }  // namespace
