@@ -168,7 +168,7 @@ FATHOM_QHD int byteOf(uint2 v, int i) { return ((i < 4 ? v.x : v.y) >> (8 * (i &
 // array: a run-time index into a local array would go through the stack.
 FATHOM_QHD void kScaleMinWords(unsigned w0, unsigned w1, unsigned w2, int s, int& sc, int& mn)
 {
-    auto b = [w0, w1, w2](int k) -> int {
+    auto b = [&](int k) -> int {
         const unsigned word = k < 4 ? w0 : (k < 8 ? w1 : w2);
         return (word >> (8 * (k & 3))) & 0xff;
     };

@@ -154,13 +154,7 @@ FATHOM_QUNROLL
 using Q4_K = QK45<false>;
 using Q5_K = QK45<true>;
 
-// Q6_K's int8 scale of element j of half h (low byte) | f16 d << 16, and the scale d·sc it gives.
-FATHOM_QHD std::uint32_t q6kScaleAndD(const std::uint8_t* b, int h, int j)
-{
-    const std::uint16_t sc2 = *reinterpret_cast<const std::uint16_t*>(b + 192 + 8 * h + ((j / 16) & ~1));
-    const std::uint32_t sc = (j / 16) & 1 ? sc2 >> 8 : sc2 & 0xff;
-    return sc | (static_cast<std::uint32_t>(*reinterpret_cast<const std::uint16_t*>(b + 208)) << 16);
-}
+// Q6_K's scale d·sc from sd = int8 sc (low byte) | f16 d << 16.
 FATHOM_QHD float q6kScale(std::uint32_t sd)
 {
     return mulRn(halfBits(sd >> 16), static_cast<float>(static_cast<std::int8_t>(sd & 0xff)));
@@ -180,7 +174,9 @@ struct Q6_K {
         l1 = ld32a2(b + 64 * h + j % 64 + 4);
         h0 = ld32a2(b + 128 + 32 * h + j % 32);
         h1 = ld32a2(b + 128 + 32 * h + j % 32 + 4);
-        sd = q6kScaleAndD(b, h, j);
+        const std::uint16_t sc2 = *reinterpret_cast<const std::uint16_t*>(b + 192 + 8 * h + ((j / 16) & ~1));
+        const std::uint32_t sc = (j / 16) & 1 ? sc2 >> 8 : sc2 & 0xff;
+        sd = sc | (static_cast<std::uint32_t>(*reinterpret_cast<const std::uint16_t*>(b + 208)) << 16);
     }
     FATHOM_QHD void decode(float (&w)[8]) const
     {
@@ -290,7 +286,9 @@ FATHOM_QUNROLL
             l[i] = ld32a2(b + 64 * half + j % 64 + 4 * i);
             h[i] = ld32a2(b + 128 + 32 * half + j % 32 + 4 * i);
         }
-        sd = q6kScaleAndD(b, half, j);
+        const std::uint16_t sc2 = *reinterpret_cast<const std::uint16_t*>(b + 192 + 8 * half + ((j / 16) & ~1));
+        const std::uint32_t sc = (j / 16) & 1 ? sc2 >> 8 : sc2 & 0xff;
+        sd = sc | (static_cast<std::uint32_t>(*reinterpret_cast<const std::uint16_t*>(b + 208)) << 16);
     }
     FATHOM_QHD void decode(float (&lo)[8], float (&hi)[8]) const
     {
