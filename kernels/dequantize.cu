@@ -47,18 +47,8 @@ struct Launch {
 
 void checkQMatrix(const QMatrix& w, const char* op, const char* what)
 {
-    const std::string m = what;
-    require(qblocks::validWType(w.type), op, m + ": unknown weight type " + std::to_string(static_cast<int>(w.type)));
-    require(w.data != nullptr, op, m + ": data is null");
-    require(aligned16(w.data), op, m + ": data must be 16-byte aligned");
-    require(w.rows > 0 && w.cols > 0, op, m + ": empty matrix (" + std::to_string(w.rows) + " x " + std::to_string(w.cols) + ")");
-    const int blk = wtypeBlockElements(w.type);
-    require(w.cols % blk == 0 && w.cols % 8 == 0, op,
-            m + ": cols " + std::to_string(w.cols) + " must be a multiple of " + std::to_string(blk > 8 ? blk : 8) + " for " +
-                qblocks::wtypeName(w.type));
-    require(w.row_bytes == wtypeRowBytes(w.type, w.cols), op,
-            m + ": row_bytes " + std::to_string(w.row_bytes) + " but a " + qblocks::wtypeName(w.type) + " row of " +
-                std::to_string(w.cols) + " is " + std::to_string(wtypeRowBytes(w.type, w.cols)));
+    const std::string problem = qmatrixProblem(w);  // the quantized launchers' shared check (qmatrix.cuh)
+    require(problem.empty(), op, std::string(what) + ": " + problem);
 }
 
 void launchDequantize(const DequantizeParams& p, cudaStream_t stream)

@@ -1,5 +1,6 @@
 // Helpers of the MoE ops (routing, experts, SwiGLU, prefill): CUDA error checks, bf16 unpacking
-// and loads, on top of kernels/common.cuh. Included by .cu only.
+// and loads, the prefill ops' grouped-GEMM tile and combine pieces, on top of kernels/common.cuh.
+// Included by .cu only.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -115,6 +116,174 @@ int residentBlocks(Kernel kernel, int threads, std::size_t smem, std::size_t sla
 }
 
 #ifdef __CUDACC__
+// ---- the grouped GEMM of the prefill MoE ops, bf16 weights (moe_prefill.cu) or packed ones
+// (qmoe_gemm.cuh): a block of 256 threads (8 warps as 2 × 4) computes 64 sorted rows × 128 weight
+// rows in k-steps of 32, with mma.sync m16n8k16 fed by ldmatrix from padded shared-memory tiles. ----
+constexpr int kGemmBM = 64, kGemmBN = 128, kGemmBK = 32;
+constexpr int kGemmPad = 40;  // smem row pitch in bf16: 80 bytes keeps ldmatrix rows on distinct banks
+constexpr int kGemmThreads = 256;
+
+__device__ __forceinline__ void cpAsync16(void* smem, const void* gmem, bool valid)
+{
+    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(valid ? 16 : 0));
+}
+
+__device__ __forceinline__ void ldmatrixX4(unsigned (&r)[4], const void* smem)
+{
+    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(s));
+}
+
+__device__ __forceinline__ void mma16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1)
+{
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+        "{%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ unsigned packBf16(float lo, float hi)
+{
+    const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<const unsigned*>(&v);
+}
+
+// Thread 0 of a sort kernel, once cnt[e] holds expert e's assignment count: offsets[e] (its first
+// sorted row) and tile_offsets[e] (its first 64-row tile), both [E + 1]; cnt[e] becomes expert e's
+// next free sorted position.
+__device__ inline void expertOffsets(int* cnt, int E, int* offsets, int* tile_offsets)
+{
+    int off = 0, tiles = 0;
+    for (int e = 0; e < E; ++e) {
+        const int c = cnt[e];
+        offsets[e] = off;
+        tile_offsets[e] = tiles;
+        cnt[e] = off;
+        off += c;
+        tiles += (c + kGemmBM - 1) / kGemmBM;
+    }
+    offsets[E] = off;
+    tile_offsets[E] = tiles;
+}
+
+// The expert e and sorted rows [row0, row0 + rows) of m-tile bx < tile_offsets[E], from
+// expertOffsets' output (the grids are a bound: blocks past tile_offsets[E] exit before asking).
+__device__ __forceinline__ void expertTile(const int* offsets, const int* tile_offsets, int E, int bx, int& e, int& row0,
+                                           int& rows)
+{
+    int lo = 0, hi = E - 1;  // expert e with tile_offsets[e] <= bx < tile_offsets[e+1]
+    while (lo < hi) {
+        const int mid = (lo + hi + 1) / 2;
+        if (tile_offsets[mid] <= bx) lo = mid; else hi = mid - 1;
+    }
+    e = lo;
+    row0 = offsets[e] + (bx - tile_offsets[e]) * kGemmBM;
+    rows = min(kGemmBM, offsets[e + 1] - row0);
+}
+
+// One k-step of the tile's MMAs: warp (wm, ·) multiplies its 32 rows of A by the two 16-row blocks
+// of B that start at nb0 and nb1, into acc[mi][nj] (rows 16 mi, columns 8 nj of its 32 × 32).
+__device__ __forceinline__ void mmaKStep(float (&acc)[2][4][4], const __nv_bfloat16 (&As)[kGemmBM][kGemmPad],
+                                         const __nv_bfloat16 (&Bs)[kGemmBN][kGemmPad], int wm, int nb0, int nb1, int lane)
+{
+#pragma unroll
+    for (int kk = 0; kk < kGemmBK; kk += 16) {
+        unsigned af[2][4], bf[2][4];
+#pragma unroll
+        for (int mi = 0; mi < 2; ++mi)
+            ldmatrixX4(af[mi], &As[wm * 32 + mi * 16 + (lane & 15)][kk + (lane >> 4) * 8]);
+        const int bn = (lane & 7) + ((lane >> 4) << 3), bk = kk + ((lane >> 3) & 1) * 8;
+        ldmatrixX4(bf[0], &Bs[nb0 + bn][bk]);
+        ldmatrixX4(bf[1], &Bs[nb1 + bn][bk]);
+#pragma unroll
+        for (int mi = 0; mi < 2; ++mi)
+#pragma unroll
+            for (int nj = 0; nj < 4; ++nj)
+                mma16816(acc[mi][nj], af[mi], bf[nj >> 1][(nj & 1) * 2], bf[nj >> 1][(nj & 1) * 2 + 1]);
+    }
+}
+
+// The tile's epilogue: the first `rows` of its 64 rows go to c rows row0 .. as bf16. Plain: output
+// columns by·128 + the B rows. kSwiglu: B rows 0..63 were gate rows and 64..127 the same up rows
+// (nb1 = nb0 + 64), so the tile writes 64 columns by·64 .. of SiLU(gate)·up.
+template <bool kSwiglu>
+__device__ __forceinline__ void storeTile(const float (&acc)[2][4][4], __nv_bfloat16* c, int ldc, int row0, int rows, int by,
+                                          int wm, int wn, int nb0, int nb1, int lane)
+{
+    const int gq = lane >> 2, tq = lane & 3;
+#pragma unroll
+    for (int mi = 0; mi < 2; ++mi)
+#pragma unroll
+        for (int half = 0; half < 2; ++half) {
+            const int r = wm * 32 + mi * 16 + gq + half * 8;
+            if (r >= rows) continue;
+            __nv_bfloat16* crow = c + static_cast<size_t>(row0 + r) * ldc;
+            if constexpr (kSwiglu) {
+#pragma unroll
+                for (int nj = 0; nj < 2; ++nj) {
+                    const float* ga = &acc[mi][nj][half * 2];
+                    const float* ua = &acc[mi][nj + 2][half * 2];
+                    const int col = by * 64 + 16 * wn + 8 * nj + 2 * tq;
+                    *reinterpret_cast<unsigned*>(crow + col) = packBf16(silu(ga[0]) * ua[0], silu(ga[1]) * ua[1]);
+                }
+            } else {
+                const int n0 = by * kGemmBN;
+#pragma unroll
+                for (int nj = 0; nj < 4; ++nj) {
+                    const int col = n0 + (nj < 2 ? nb0 : nb1) + 8 * (nj & 1) + 2 * tq;
+                    *reinterpret_cast<unsigned*>(crow + col) = packBf16(acc[mi][nj][half * 2], acc[mi][nj][half * 2 + 1]);
+                }
+            }
+        }
+}
+
+// ---- the combine step of the prefill MoE ops: each token sums its expert rows, 8 columns a thread ----
+
+// acc += w · the 8 bf16 of y.
+__device__ __forceinline__ void accumulateBf16x8(float (&acc)[8], float w, uint4 y)
+{
+    const unsigned yw[4] = {y.x, y.y, y.z, y.w};
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+        acc[2 * j] = fmaf(w, bf16lo(yw[j]), acc[2 * j]);
+        acc[2 * j + 1] = fmaf(w, bf16hi(yw[j]), acc[2 * j + 1]);
+    }
+}
+
+// The 8 sums to out + base, fp32 or bf16 (exactly one is set), added to what is there when accumulate
+// is 1 (the params' int flag).
+__device__ __forceinline__ void storeCombined(float (&acc)[8], float* out_f32, __nv_bfloat16* out_bf16, int accumulate,
+                                              size_t base)
+{
+    if (out_f32) {
+        float4* o = reinterpret_cast<float4*>(out_f32 + base);
+        float4 a = make_float4(acc[0], acc[1], acc[2], acc[3]), b = make_float4(acc[4], acc[5], acc[6], acc[7]);
+        if (accumulate) {
+            const float4 pa = o[0], pb = o[1];
+            a = make_float4(a.x + pa.x, a.y + pa.y, a.z + pa.z, a.w + pa.w);
+            b = make_float4(b.x + pb.x, b.y + pb.y, b.z + pb.z, b.w + pb.w);
+        }
+        o[0] = a;
+        o[1] = b;
+    } else {
+        uint4* o = reinterpret_cast<uint4*>(out_bf16 + base);
+        if (accumulate) {
+            const uint4 prev = *o;
+            const unsigned pw[4] = {prev.x, prev.y, prev.z, prev.w};
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                acc[2 * j] += bf16lo(pw[j]);
+                acc[2 * j + 1] += bf16hi(pw[j]);
+            }
+        }
+        *o = make_uint4(packBf16(acc[0], acc[1]), packBf16(acc[2], acc[3]), packBf16(acc[4], acc[5]), packBf16(acc[6], acc[7]));
+    }
+}
+
 // The persistent expert kernels' work queue (moe_expert_decode, qmoe_decode): the sync_ws slots,
 // and the waits between items. The last block to finish resets every slot to zero.
 constexpr int kQueue = 0, kHDone = 1, kBlocksDone = 2, kRouterDone = 3, kRouted = 4;

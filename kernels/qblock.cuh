@@ -4,9 +4,10 @@
 // the same float operations, in the same order, as the CPU twin (inference/model/quant_*.cpp),
 // with explicit _rn intrinsics so nvcc cannot fuse them into an FMA: the dequantized weights equal
 // the twin's bit for bit, and only the dot products' summation order differs.
-// dequantGroup and groupDot also compile for the host (FATHOM_QHD), so a CPU test
-// (tests/gpu/qblock_host_test.cu) pins the bit twiddling against the twins without a GPU.
-// Included by .cu files only.
+// The scalar pieces (loads, rounded ops, f16 widening, K-quant scales) are qblock_core.cuh's, which
+// the prefill side's decoders (qblocks.cuh) share. dequantGroup and groupDot also compile for the
+// host (FATHOM_QHD), so a CPU test (tests/gpu/qblock_host_test.cu) pins the bit twiddling against
+// the twins without a GPU. Included by .cu files only.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -14,128 +15,12 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
-#include <cstring>
 
 #include "kernels/common.cuh"
+#include "kernels/qblock_core.cuh"
 #include "kernels/qmatrix.cuh"
 
 namespace fathom::kernels::qblock {
-
-using u8 = unsigned char;
-
-// ---- loads: weights come through the read-only path (__ldg, cached in L1). Neighbouring lanes
-// read neighbouring bytes of one block (a group is 8 of its 32 or 256 elements), so a warp's loads
-// cover a contiguous stretch of the row and every fetched sector is used. Blocks of 18, 22, 34 and
-// 210 bytes leave many fields only 2-byte aligned; the loaders take the widest load the address
-// allows. ----
-
-#define FATHOM_QHD __host__ __device__ __forceinline__
-
-// Read-only load: __ldg on the device, a plain read on the host.
-template <typename V>
-FATHOM_QHD V ldro(const V* p)
-{
-#ifdef __CUDA_ARCH__
-    return __ldg(p);
-#else
-    return *p;
-#endif
-}
-
-// Rounded float ops that nvcc may not fuse into an FMA (the host compiler does not contract
-// without -ffp-contract/-mfma, which the build never sets).
-FATHOM_QHD float mulRn(float a, float b)
-{
-#ifdef __CUDA_ARCH__
-    return __fmul_rn(a, b);
-#else
-    return a * b;
-#endif
-}
-FATHOM_QHD float addRn(float a, float b)
-{
-#ifdef __CUDA_ARCH__
-    return __fadd_rn(a, b);
-#else
-    return a + b;
-#endif
-}
-FATHOM_QHD float subRn(float a, float b)
-{
-#ifdef __CUDA_ARCH__
-    return __fsub_rn(a, b);
-#else
-    return a - b;
-#endif
-}
-
-FATHOM_QHD float bitsToFloat(unsigned u)
-{
-#ifdef __CUDA_ARCH__
-    return __uint_as_float(u);
-#else
-    float f;
-    std::memcpy(&f, &u, 4);
-    return f;
-#endif
-}
-
-FATHOM_QHD float halfAt(const u8* p)
-{
-    return __half2float(__ushort_as_half(ldro(reinterpret_cast<const unsigned short*>(p))));
-}
-
-FATHOM_QHD unsigned funnelRight(unsigned lo, unsigned hi, unsigned shift)
-{
-#ifdef __CUDA_ARCH__
-    return __funnelshift_r(lo, hi, shift);
-#else
-    return static_cast<unsigned>(((static_cast<unsigned long long>(hi) << 32) | lo) >> (shift & 31));
-#endif
-}
-
-// 4 and 8 bytes from a 2-byte aligned address: aligned 4-byte loads stitched with funnel shifts,
-// no branch (lanes of one warp sit at different alignments). The extra word is read only when the
-// address is not 4-aligned, so nothing past the bytes asked for (rounded to a word) is touched.
-FATHOM_QHD unsigned load4(const u8* p)
-{
-    const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
-    const unsigned* w = reinterpret_cast<const unsigned*>(a & ~std::uintptr_t(3));
-    const unsigned shift = static_cast<unsigned>(a & 3) * 8;
-    const unsigned w0 = ldro(w), w1 = shift ? ldro(w + 1) : 0u;
-    return funnelRight(w0, w1, shift);
-}
-
-FATHOM_QHD uint2 load8(const u8* p)
-{
-    const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
-    const unsigned* w = reinterpret_cast<const unsigned*>(a & ~std::uintptr_t(3));
-    const unsigned shift = static_cast<unsigned>(a & 3) * 8;
-    const unsigned w0 = ldro(w), w1 = ldro(w + 1), w2 = shift ? ldro(w + 2) : 0u;
-    return make_uint2(funnelRight(w0, w1, shift), funnelRight(w1, w2, shift));
-}
-
-FATHOM_QHD int byteOf(uint2 v, int i) { return ((i < 4 ? v.x : v.y) >> (8 * (i & 3))) & 0xff; }
-
-// Q4_K / Q5_K: the 6-bit scale and min of sub-block s from the 12 packed bytes (ggml's
-// get_scale_min_k4; the CPU twin is inference/model/quant_k_scales.h).
-FATHOM_QHD void kScaleMin(const u8* scales, int s, int& sc, int& mn)
-{
-    const unsigned w0 = ldro(reinterpret_cast<const unsigned*>(scales));
-    const unsigned w1 = ldro(reinterpret_cast<const unsigned*>(scales + 4));
-    const unsigned w2 = ldro(reinterpret_cast<const unsigned*>(scales + 8));
-    auto b = [w0, w1, w2](int k) -> int {
-        const unsigned word = k < 4 ? w0 : (k < 8 ? w1 : w2);
-        return (word >> (8 * (k & 3))) & 0xff;
-    };
-    if (s < 4) {
-        sc = b(s) & 63;
-        mn = b(s + 4) & 63;
-    } else {
-        sc = (b(s + 4) & 0x0f) | ((b(s - 4) >> 6) << 4);
-        mn = (b(s + 4) >> 4) | ((b(s) >> 6) << 4);
-    }
-}
 
 // Dequantizes group g (elements 8g .. 8g+7) of the row starting at `row` into w.
 template <WType T>
@@ -143,23 +28,11 @@ FATHOM_QHD void dequantGroup(const u8* row, int g, float w[8])
 {
     if constexpr (T == WType::F32) {
         const float4* p = reinterpret_cast<const float4*>(row) + 2 * g;
-        const float4 a = ldro(p), b = ldro(p + 1);
-        w[0] = a.x; w[1] = a.y; w[2] = a.z; w[3] = a.w;
-        w[4] = b.x; w[5] = b.y; w[6] = b.z; w[7] = b.w;
-    } else if constexpr (T == WType::BF16 || T == WType::F16) {
-        // bf16 -> fp32 is exact (the high half of the bits); f16 -> fp32 too.
-        const uint4 v = ldro(reinterpret_cast<const uint4*>(row) + g);
-        const unsigned u[4] = {v.x, v.y, v.z, v.w};
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-            if constexpr (T == WType::BF16) {
-                w[2 * i] = bitsToFloat(u[i] << 16);
-                w[2 * i + 1] = bitsToFloat(u[i] & 0xffff0000u);
-            } else {
-                w[2 * i] = __half2float(__ushort_as_half(static_cast<unsigned short>(u[i] & 0xffffu)));
-                w[2 * i + 1] = __half2float(__ushort_as_half(static_cast<unsigned short>(u[i] >> 16)));
-            }
-        }
+        f32x8ToFloats(ldro(p), ldro(p + 1), w);
+    } else if constexpr (T == WType::BF16) {
+        bf16x8ToFloats(ldro(reinterpret_cast<const uint4*>(row) + g), w);  // exact
+    } else if constexpr (T == WType::F16) {
+        f16x8ToFloats(ldro(reinterpret_cast<const uint4*>(row) + g), w);  // exact
     } else if constexpr (T == WType::Q8_0) {
         // 34 bytes: f16 d, int8 q[32]; w = q * d.
         const u8* b = row + static_cast<std::int64_t>(g >> 2) * 34;

@@ -1,67 +1,33 @@
 // Device-side dequantization of GGUF blocks, eight elements at a time: what dequantize.cu and the
 // tile loaders of qmoe_prefill.cu share. Each type is a small struct that first loads the raw bytes
 // one 8-element chunk needs (so a GEMM can issue the loads for its next tile early) and then decodes
-// them. The arithmetic copies inference/model/quant_*.cpp step by step with __fmul_rn / __fadd_rn /
-// __fsub_rn, so nvcc cannot contract a product and a sum into one FMA: results equal the CPU twin's
-// fp32 bit for bit. Self-contained (the decode kernels may carry their own copy; to be reconciled).
+// them. The arithmetic copies inference/model/quant_*.cpp step by step with mulRn / addRn / subRn
+// (__fmul_rn ... on the device), so nvcc cannot contract a product and a sum into one FMA: results
+// equal the CPU twin's fp32 bit for bit. The scalar pieces (rounded ops, f16 widening, K-quant scales) are
+// kernels/qblock_core.cuh's, shared with the decode kernels' per-group functions (qblock.cuh); the
+// decoders compile for the host too (tests/gpu/qblocks_test.cpp checks them against quant.h).
 #pragma once
 
 #include <cuda_bf16.h>
-#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
-#include <cstring>
 
+#include "kernels/qblock_core.cuh"
 #include "kernels/qmatrix.cuh"
 
 namespace fathom::kernels::qblocks {
 
-// The decoders compile for the host too (tests/gpu/qblocks_test.cpp checks them bit for bit against
-// quant.h without a GPU); on the device the rounding intrinsics keep nvcc from fusing.
-#ifdef __CUDACC__
-#define FATHOM_QHD __host__ __device__ __forceinline__
-#define FATHOM_QUNROLL _Pragma("unroll")
-#else
-#define FATHOM_QHD inline
-#define FATHOM_QUNROLL
-#endif
-
-FATHOM_QHD float qmul(float a, float b)
-{
-#ifdef __CUDA_ARCH__
-    return __fmul_rn(a, b);
-#else
-    return a * b;  // host C++ (-std=c++20) does not contract across statements or into FMA here
-#endif
-}
-FATHOM_QHD float qadd(float a, float b)
-{
-#ifdef __CUDA_ARCH__
-    return __fadd_rn(a, b);
-#else
-    return a + b;
-#endif
-}
-FATHOM_QHD float qsub(float a, float b)
-{
-#ifdef __CUDA_ARCH__
-    return __fsub_rn(a, b);
-#else
-    return a - b;
-#endif
-}
-FATHOM_QHD float bitsToFloat(std::uint32_t u)
-{
-#ifdef __CUDA_ARCH__
-    return __uint_as_float(u);
-#else
-    float f;
-    std::memcpy(&f, &u, 4);
-    return f;
-#endif
-}
-
+// The shared arithmetic (kernels/qblock_core.cuh): the decode kernels use the same functions.
+using qblock::addRn;
+using qblock::bf16x8ToFloats;
+using qblock::bitsToFloat;
+using qblock::f16x8ToFloats;
+using qblock::f32x8ToFloats;
+using qblock::halfBits;
+using qblock::kSubBlockScales;
+using qblock::mulRn;
+using qblock::subRn;
 
 // Blocks of 18, 22, 34, 210 bytes leave rows only 2-byte aligned: read such fields in 16-bit pieces.
 FATHOM_QHD std::uint32_t ld32a2(const std::uint8_t* p)
@@ -73,21 +39,7 @@ FATHOM_QHD std::uint32_t ld32a2(const std::uint8_t* p)
 // the GPU): 2^23 + u is exact in fp32 and so is subtracting 2^23 + off (the trick ggml-cuda uses).
 FATHOM_QHD float biasedToFloat(std::uint32_t u, float off)
 {
-    return qsub(bitsToFloat(0x4B000000u | u), 8388608.0f + off);
-}
-
-// f16 bits -> fp32, exact (the device's conversion; the host's is the same IEEE widening).
-FATHOM_QHD float halfBits(std::uint32_t bits)
-{
-#ifdef __CUDA_ARCH__
-    return __half2float(__ushort_as_half(static_cast<unsigned short>(bits)));
-#else
-    const std::uint32_t sign = (bits & 0x8000u) << 16, exp = (bits >> 10) & 0x1f, mant = bits & 0x3ff;
-    if (exp == 0x1f) return bitsToFloat(sign | 0x7f800000u | (mant << 13));
-    if (exp != 0) return bitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
-    const float sub = static_cast<float>(mant) * (1.0f / 16777216.0f);  // mant * 2^-24, exact
-    return sign ? -sub : sub;
-#endif
+    return subRn(bitsToFloat(0x4B000000u | u), 8388608.0f + off);
 }
 
 // The nibble (4 * hi) of each of the four bytes of w.
@@ -111,8 +63,8 @@ struct Q8_0 {
 FATHOM_QUNROLL
         for (int i = 0; i < 4; ++i) {
             // int8 q as (q + 128) - 128: flipping the sign bit gives q + 128 in 0..255.
-            w[i] = qmul(biasedToFloat(((q0 >> (8 * i)) & 0xff) ^ 0x80, 128.0f), s);
-            w[i + 4] = qmul(biasedToFloat(((q1 >> (8 * i)) & 0xff) ^ 0x80, 128.0f), s);
+            w[i] = mulRn(biasedToFloat(((q0 >> (8 * i)) & 0xff) ^ 0x80, 128.0f), s);
+            w[i + 4] = mulRn(biasedToFloat(((q1 >> (8 * i)) & 0xff) ^ 0x80, 128.0f), s);
         }
     }
 };
@@ -142,9 +94,9 @@ FATHOM_QUNROLL
             int q = nib(i < 4 ? q0 : q1, i & 3, hi);
             if (kFive) q |= ((qh >> (j + i)) & 1) << 4;
             if (kMin) {
-                w[i] = qadd(qmul(d, biasedToFloat(q, 0.0f)), m);
+                w[i] = addRn(mulRn(d, biasedToFloat(q, 0.0f)), m);
             } else {
-                w[i] = qmul(d, biasedToFloat(q, kFive ? 16.0f : 8.0f));
+                w[i] = mulRn(d, biasedToFloat(q, kFive ? 16.0f : 8.0f));
             }
         }
     }
@@ -154,44 +106,33 @@ using Q4_1 = Q32<20, true, false>;
 using Q5_0 = Q32<22, false, true>;
 using Q5_1 = Q32<24, true, true>;
 
-// Q4_K / Q5_K sub-block s's scale d·scale and min dmin·min from the block's f16 pair and its 12
-// scale bytes (three words): ggml's get_scale_min_k4, then quant_q4_k.cpp's two products.
-FATHOM_QHD void kScaleMin(std::uint32_t ddmin, std::uint32_t sc0, std::uint32_t sc1, std::uint32_t sc2, int s, float& dl,
-                          float& ml)
-{
-    // A select, not an array: a run-time index into a local array would go through the stack.
-    auto byte = [&](int i) {
-        const std::uint32_t word = i < 4 ? sc0 : (i < 8 ? sc1 : sc2);
-        return static_cast<int>((word >> (8 * (i & 3))) & 0xff);
-    };
-    int sc, mn;
-    if (s < 4) {
-        sc = byte(s) & 63;
-        mn = byte(s + 4) & 63;
-    } else {
-        sc = (byte(s + 4) & 0x0f) | ((byte(s - 4) >> 6) << 4);
-        mn = (byte(s + 4) >> 4) | ((byte(s) >> 6) << 4);
+// The first 16 bytes of a Q4_K / Q5_K block: f16 d | f16 dmin << 16, then the 12 scale bytes.
+struct KHeader {
+    std::uint32_t ddmin, sc0, sc1, sc2;
+    FATHOM_QHD void load(const std::uint8_t* b)
+    {
+        const std::uint32_t* w = reinterpret_cast<const std::uint32_t*>(b);
+        ddmin = w[0];
+        sc0 = w[1];
+        sc1 = w[2];
+        sc2 = w[3];
     }
-    dl = qmul(halfBits(ddmin & 0xffff), static_cast<float>(sc));
-    ml = qmul(halfBits(ddmin >> 16), static_cast<float>(mn));
-}
+    // Sub-block s's d·scale and dmin·min.
+    FATHOM_QHD void scales(int s, float& dl, float& ml) const { kSubBlockScales(ddmin, sc0, sc1, sc2, s, dl, ml); }
+};
 
 // Q4_K / Q5_K: 144- and 176-byte blocks (multiples of 16, so with a 16-byte aligned matrix every
-// field is naturally aligned). Sub-block s = e / 32 has a 6-bit scale and min (ggml's get_scale_min_k4).
+// field is naturally aligned). Sub-block s = e / 32 has a 6-bit scale and min.
 template <bool kFive>
 struct QK45 {
-    std::uint32_t ddmin, sc0, sc1, sc2;  // f16 d | f16 dmin << 16; the 12 scale bytes
+    KHeader k;
     uint2 qs, qh;
     int e;  // element in the super-block
     FATHOM_QHD void load(const std::uint8_t* row, int c)
     {
         const std::uint8_t* b = row + (c / 256) * (kFive ? 176 : 144);
         e = c % 256;
-        const std::uint32_t* w = reinterpret_cast<const std::uint32_t*>(b);
-        ddmin = w[0];
-        sc0 = w[1];
-        sc1 = w[2];
-        sc2 = w[3];
+        k.load(b);
         const int s = e / 32, l = e % 32;
         qs = *reinterpret_cast<const uint2*>(b + (kFive ? 48 : 16) + 32 * (s / 2) + l);
         qh = kFive ? *reinterpret_cast<const uint2*>(b + 16 + l) : make_uint2(0, 0);
@@ -200,18 +141,24 @@ struct QK45 {
     {
         const int s = e / 32;
         float dl, ml;
-        kScaleMin(ddmin, sc0, sc1, sc2, s, dl, ml);
+        k.scales(s, dl, ml);
         const int hi = s & 1;
 FATHOM_QUNROLL
         for (int i = 0; i < 8; ++i) {
             int q = nib(i < 4 ? qs.x : qs.y, i & 3, hi);
             if (kFive) q |= (((i < 4 ? qh.x : qh.y) >> (8 * (i & 3) + s)) & 1) << 4;
-            w[i] = qsub(qmul(dl, biasedToFloat(q, 0.0f)), ml);
+            w[i] = subRn(mulRn(dl, biasedToFloat(q, 0.0f)), ml);
         }
     }
 };
 using Q4_K = QK45<false>;
 using Q5_K = QK45<true>;
+
+// Q6_K's scale d·sc from sd = int8 sc (low byte) | f16 d << 16.
+FATHOM_QHD float q6kScale(std::uint32_t sd)
+{
+    return mulRn(halfBits(sd >> 16), static_cast<float>(static_cast<std::int8_t>(sd & 0xff)));
+}
 
 // Q6_K: 210-byte blocks (2-byte aligned). Half h = e / 128, j = e % 128: low 4 bits from
 // ql[64h + j % 64] (nibble j / 64), top 2 bits from qh[32h + j % 32] (bits 2 (j / 32)).
@@ -233,12 +180,12 @@ struct Q6_K {
     }
     FATHOM_QHD void decode(float (&w)[8]) const
     {
-        const float scale = qmul(halfBits(sd >> 16), static_cast<float>(static_cast<std::int8_t>(sd & 0xff)));
+        const float scale = q6kScale(sd);
 FATHOM_QUNROLL
         for (int i = 0; i < 8; ++i) {
             const int low = nib(i < 4 ? l0 : l1, i & 3, j / 64);
             const int high = ((i < 4 ? h0 : h1) >> (8 * (i & 3) + 2 * (j / 32))) & 3;
-            w[i] = qmul(scale, biasedToFloat(low | (high << 4), 32.0f));
+            w[i] = mulRn(scale, biasedToFloat(low | (high << 4), 32.0f));
         }
     }
 };
@@ -247,28 +194,12 @@ FATHOM_QUNROLL
 struct BF16 {
     uint4 v;
     FATHOM_QHD void load(const std::uint8_t* row, int c) { v = *reinterpret_cast<const uint4*>(row + 2 * c); }
-    FATHOM_QHD void decode(float (&w)[8]) const
-    {
-        const std::uint32_t u[4] = {v.x, v.y, v.z, v.w};
-FATHOM_QUNROLL
-        for (int i = 0; i < 4; ++i) {
-            w[2 * i] = bitsToFloat(u[i] << 16);
-            w[2 * i + 1] = bitsToFloat(u[i] & 0xffff0000u);
-        }
-    }
+    FATHOM_QHD void decode(float (&w)[8]) const { bf16x8ToFloats(v, w); }
 };
 struct F16 {
     uint4 v;
     FATHOM_QHD void load(const std::uint8_t* row, int c) { v = *reinterpret_cast<const uint4*>(row + 2 * c); }
-    FATHOM_QHD void decode(float (&w)[8]) const
-    {
-        const std::uint32_t u[4] = {v.x, v.y, v.z, v.w};
-FATHOM_QUNROLL
-        for (int i = 0; i < 4; ++i) {
-            w[2 * i] = halfBits(u[i] & 0xffff);
-            w[2 * i + 1] = halfBits(u[i] >> 16);
-        }
-    }
+    FATHOM_QHD void decode(float (&w)[8]) const { f16x8ToFloats(v, w); }
 };
 struct F32 {
     float4 a, b;
@@ -278,11 +209,7 @@ struct F32 {
         a = p[0];
         b = p[1];
     }
-    FATHOM_QHD void decode(float (&w)[8]) const
-    {
-        w[0] = a.x; w[1] = a.y; w[2] = a.z; w[3] = a.w;
-        w[4] = b.x; w[5] = b.y; w[6] = b.z; w[7] = b.w;
-    }
+    FATHOM_QHD void decode(float (&w)[8]) const { f32x8ToFloats(a, b, w); }
 };
 
 // The chunk type of a WType, for templates dispatched once on the host.
@@ -320,31 +247,27 @@ struct Pair16 {
 };
 
 struct Q4_K16 {
-    std::uint32_t ddmin, sc0, sc1, sc2;
+    KHeader k;
     uint4 qs;
     int e;
     FATHOM_QHD void load(const std::uint8_t* row, int c)
     {
         const std::uint8_t* b = row + (c / 256) * 144;
         e = c % 256;
-        const std::uint32_t* w = reinterpret_cast<const std::uint32_t*>(b);
-        ddmin = w[0];
-        sc0 = w[1];
-        sc1 = w[2];
-        sc2 = w[3];
+        k.load(b);
         qs = *reinterpret_cast<const uint4*>(b + 16 + 32 * (e / 64) + e % 32);  // 16-byte aligned
     }
     FATHOM_QHD void decode(float (&lo)[8], float (&hi)[8]) const
     {
         const int s = e / 32;
         float dl, ml;
-        kScaleMin(ddmin, sc0, sc1, sc2, s, dl, ml);
+        k.scales(s, dl, ml);
         const int h = s & 1;
         const std::uint32_t q[4] = {qs.x, qs.y, qs.z, qs.w};
 FATHOM_QUNROLL
         for (int i = 0; i < 8; ++i) {
-            lo[i] = qsub(qmul(dl, biasedToFloat(nib(q[i / 4], i & 3, h), 0.0f)), ml);
-            hi[i] = qsub(qmul(dl, biasedToFloat(nib(q[2 + i / 4], i & 3, h), 0.0f)), ml);
+            lo[i] = subRn(mulRn(dl, biasedToFloat(nib(q[i / 4], i & 3, h), 0.0f)), ml);
+            hi[i] = subRn(mulRn(dl, biasedToFloat(nib(q[2 + i / 4], i & 3, h), 0.0f)), ml);
         }
     }
 };
@@ -369,12 +292,12 @@ FATHOM_QUNROLL
     }
     FATHOM_QHD void decode(float (&lo)[8], float (&hi)[8]) const
     {
-        const float scale = qmul(halfBits(sd >> 16), static_cast<float>(static_cast<std::int8_t>(sd & 0xff)));
+        const float scale = q6kScale(sd);
 FATHOM_QUNROLL
         for (int i = 0; i < 16; ++i) {
             const int low = nib(l[i / 4], i & 3, j / 64);
             const int high = (h[i / 4] >> (8 * (i & 3) + 2 * (j / 32))) & 3;
-            (i < 8 ? lo[i] : hi[i - 8]) = qmul(scale, biasedToFloat(low | (high << 4), 32.0f));
+            (i < 8 ? lo[i] : hi[i - 8]) = mulRn(scale, biasedToFloat(low | (high << 4), 32.0f));
         }
     }
 };
@@ -417,14 +340,6 @@ inline void dispatchWType(WType t, F&& f)
     case WType::Q5_K: f.template operator()<WType::Q5_K>(); return;
     case WType::Q6_K: f.template operator()<WType::Q6_K>(); return;
     }
-}
-
-inline bool validWType(WType t) { return static_cast<int>(t) >= 0 && static_cast<int>(t) <= static_cast<int>(WType::Q6_K); }
-
-inline const char* wtypeName(WType t)
-{
-    static const char* const names[] = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"};
-    return validWType(t) ? names[static_cast<int>(t)] : "unknown";
 }
 
 }  // namespace fathom::kernels::qblocks

@@ -13,9 +13,12 @@
 
 namespace fathom::kernels::qgemm {
 
-constexpr int kBM = 64, kBN = 128, kBK = 32, kAStages = 3;
-constexpr int kPad = 40;  // smem row pitch in bf16: 80 bytes keeps ldmatrix rows on distinct banks
-constexpr int kThreads = 256;
+// moe_prefill's tile (kernels/moe_common.cuh), with A in 3 cp.async stages.
+constexpr int kBM = detail::kGemmBM, kBN = detail::kGemmBN, kBK = detail::kGemmBK, kAStages = 3;
+constexpr int kPad = detail::kGemmPad;
+constexpr int kThreads = detail::kGemmThreads;
+using detail::cpAsync16;
+using detail::packBf16;
 
 struct Args {
     const __nv_bfloat16* a;     // bf16 [rows, K]: x (rows picked through `gather`) or h (sorted rows)
@@ -31,35 +34,6 @@ struct Args {
     int K;                      // multiple of 32 and of the weight type's block
     int ldc;
 };
-
-__device__ __forceinline__ void cpAsync16(void* smem, const void* gmem, bool valid)
-{
-    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(valid ? 16 : 0));
-}
-
-__device__ __forceinline__ void ldmatrixX4(unsigned (&r)[4], const void* smem)
-{
-    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                 : "r"(s));
-}
-
-__device__ __forceinline__ void mma16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1)
-{
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-__device__ __forceinline__ unsigned packBf16(float lo, float hi)
-{
-    const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
-    return *reinterpret_cast<const unsigned*>(&v);
-}
 
 // Shared memory of one block: A (activations) in 3 cp.async stages, B (weights) in 2 decoded buffers.
 struct Smem {
@@ -81,14 +55,7 @@ __device__ __forceinline__ void gemmTile(const Args& g, int bx, int by, Smem& sm
     int e = 0, row0, rows;
     if (g.offsets) {
         if (bx >= g.tile_offsets[g.E]) return;
-        int lo = 0, hi = g.E - 1;  // expert e with tile_offsets[e] <= bx < tile_offsets[e+1]
-        while (lo < hi) {
-            const int mid = (lo + hi + 1) / 2;
-            if (g.tile_offsets[mid] <= bx) lo = mid; else hi = mid - 1;
-        }
-        e = lo;
-        row0 = g.offsets[e] + (bx - g.tile_offsets[e]) * kBM;
-        rows = min(kBM, g.offsets[e + 1] - row0);
+        detail::expertTile(g.offsets, g.tile_offsets, g.E, bx, e, row0, rows);
     } else {
         row0 = bx * kBM;
         if (row0 >= g.n_rows) return;
@@ -143,21 +110,7 @@ __device__ __forceinline__ void gemmTile(const Args& g, int bx, int by, Smem& sm
         if (kt + 2 < KT) loadA((kt + 2) % kAStages, kt + 2);
         asm volatile("cp.async.commit_group;\n");
         const int st = kt % kAStages, bb = kt & 1;
-#pragma unroll
-        for (int kk = 0; kk < kBK; kk += 16) {
-            unsigned af[2][4], bf[2][4];
-#pragma unroll
-            for (int mi = 0; mi < 2; ++mi)
-                ldmatrixX4(af[mi], &As[st][wm * 32 + mi * 16 + (lane & 15)][kk + (lane >> 4) * 8]);
-            const int bn = (lane & 7) + ((lane >> 4) << 3), bk = kk + ((lane >> 3) & 1) * 8;
-            ldmatrixX4(bf[0], &Bs[bb][nb0 + bn][bk]);
-            ldmatrixX4(bf[1], &Bs[bb][nb1 + bn][bk]);
-#pragma unroll
-            for (int mi = 0; mi < 2; ++mi)
-#pragma unroll
-                for (int nj = 0; nj < 4; ++nj)
-                    mma16816(acc[mi][nj], af[mi], bf[nj >> 1][(nj & 1) * 2], bf[nj >> 1][(nj & 1) * 2 + 1]);
-        }
+        detail::mmaKStep(acc, As[st], Bs[bb], wm, nb0, nb1, lane);
         if (kt + 1 < KT) {
             storeB(bb ^ 1);  // buffer bb ^ 1 was last read in step kt - 1, before the barrier below it
             if (kt + 2 < KT) loadB(kt + 2);
@@ -166,35 +119,8 @@ __device__ __forceinline__ void gemmTile(const Args& g, int bx, int by, Smem& sm
         __syncthreads();
     }
     asm volatile("cp.async.wait_group 0;\n");
-
-    const int gq = lane >> 2, tq = lane & 3;
-#pragma unroll
-    for (int mi = 0; mi < 2; ++mi)
-#pragma unroll
-        for (int half = 0; half < 2; ++half) {
-            const int r = wm * 32 + mi * 16 + gq + half * 8;
-            if (r >= rows) continue;
-            __nv_bfloat16* crow = g.c + static_cast<size_t>(row0 + r) * g.ldc;
-            if constexpr (kSwiglu) {
-#pragma unroll
-                for (int nj = 0; nj < 2; ++nj) {
-                    const float* ga = &acc[mi][nj][half * 2];
-                    const float* ua = &acc[mi][nj + 2][half * 2];
-                    const int col = by * 64 + 16 * wn + 8 * nj + 2 * tq;
-                    *reinterpret_cast<unsigned*>(crow + col) =
-                        packBf16(detail::silu(ga[0]) * ua[0], detail::silu(ga[1]) * ua[1]);
-                }
-            } else {
-                const int n0 = by * kBN;
-#pragma unroll
-                for (int nj = 0; nj < 4; ++nj) {
-                    const int col = n0 + (nj < 2 ? nb0 : nb1) + 8 * (nj & 1) + 2 * tq;
-                    *reinterpret_cast<unsigned*>(crow + col) = packBf16(acc[mi][nj][half * 2], acc[mi][nj][half * 2 + 1]);
-                }
-            }
-        }
+    detail::storeTile<kSwiglu>(acc, g.c, g.ldc, row0, rows, by, wm, wn, nb0, nb1, lane);
 }
-
 
 // One group (one weight type): grid (m-tile bound, N / 64 or N / 128). No occupancy bound here:
 // Q5_K / Q6_K gate|up need ~100 registers (2 blocks per SM) and would spill at 3.

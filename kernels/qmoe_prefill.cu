@@ -34,19 +34,7 @@ __global__ void __launch_bounds__(kSortThreads) sortKernel(QMoePrefillParams p)
     __syncthreads();
     for (int a = threadIdx.x; a < A; a += kSortThreads) atomicAdd(&cnt[p.topk_ids[a]], 1);
     __syncthreads();
-    if (threadIdx.x == 0) {
-        int off = 0, tiles = 0;
-        for (int e = 0; e < E; ++e) {
-            const int c = cnt[e];
-            p.ws_offsets[e] = off;
-            p.ws_tile_offsets[e] = tiles;
-            cnt[e] = off;  // becomes the next free position of expert e
-            off += c;
-            tiles += (c + kBM - 1) / kBM;
-        }
-        p.ws_offsets[E] = off;
-        p.ws_tile_offsets[E] = tiles;
-    }
+    if (threadIdx.x == 0) detail::expertOffsets(cnt, E, p.ws_offsets, p.ws_tile_offsets);
     __syncthreads();
     // Order inside an expert depends on atomics, but every row is computed independently and
     // gathered back by position, so the result does not.
@@ -70,38 +58,10 @@ __global__ void __launch_bounds__(256) combineKernel(QMoePrefillParams p)
                                      : static_cast<size_t>(p.n_tokens) * K + t;
             const float w = s < K ? p.topk_weights[static_cast<size_t>(t) * K + s] : 1.0f;
             const uint4 y = __ldg(reinterpret_cast<const uint4*>(p.ws_y + pos * p.hidden) + c);
-            const unsigned yw[4] = {y.x, y.y, y.z, y.w};
-#pragma unroll
-            for (int j = 0; j < 4; ++j) {
-                acc[2 * j] = fmaf(w, detail::bf16lo(yw[j]), acc[2 * j]);
-                acc[2 * j + 1] = fmaf(w, detail::bf16hi(yw[j]), acc[2 * j + 1]);
-            }
+            detail::accumulateBf16x8(acc, w, y);
         }
         const size_t base = static_cast<size_t>(t) * p.hidden + static_cast<size_t>(c) * 8;
-        if (p.out_f32) {
-            float4* o = reinterpret_cast<float4*>(p.out_f32 + base);
-            float4 a = make_float4(acc[0], acc[1], acc[2], acc[3]), b = make_float4(acc[4], acc[5], acc[6], acc[7]);
-            if (p.accumulate) {
-                const float4 pa = o[0], pb = o[1];
-                a = make_float4(a.x + pa.x, a.y + pa.y, a.z + pa.z, a.w + pa.w);
-                b = make_float4(b.x + pb.x, b.y + pb.y, b.z + pb.z, b.w + pb.w);
-            }
-            o[0] = a;
-            o[1] = b;
-        } else {
-            uint4* o = reinterpret_cast<uint4*>(p.out_bf16 + base);
-            if (p.accumulate) {
-                const uint4 prev = *o;
-                const unsigned pw[4] = {prev.x, prev.y, prev.z, prev.w};
-#pragma unroll
-                for (int j = 0; j < 4; ++j) {
-                    acc[2 * j] += detail::bf16lo(pw[j]);
-                    acc[2 * j + 1] += detail::bf16hi(pw[j]);
-                }
-            }
-            *o = make_uint4(qgemm::packBf16(acc[0], acc[1]), qgemm::packBf16(acc[2], acc[3]),
-                            qgemm::packBf16(acc[4], acc[5]), qgemm::packBf16(acc[6], acc[7]));
-        }
+        detail::storeCombined(acc, p.out_f32, p.out_bf16, p.accumulate, base);
     }
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/qblocks.cuh"
 #include "kernels/qdot.cuh"
 #include "kernels/qdot8.cuh"
 #include "kernels/twins/qmatrix_twin.h"
@@ -54,6 +55,35 @@ void expectTypeMatches()
     expectGroupsMatchTwin<T>(5, k ? 2048 : 1408, 987654321);
 }
 
+// The prefill side's load-then-decode chunks (kernels/qblocks.cuh) and the decode side's groups
+// build on the same qblock_core.cuh and compile into one translation unit: the same weights.
+template <WType T>
+void expectPrefillChunksMatchGroups(int rows, int cols, std::uint64_t seed)
+{
+    fathom::attntest::Rng rng(seed);
+    const fathom::quanttest::PackedMatrix m = fathom::quanttest::randomPacked(T, rows, cols, rng);
+    const fathom::kernels::QMatrix q = m.host();
+    int mismatches = 0;
+    for (int r = 0; r < rows; ++r) {
+        const auto* row = static_cast<const unsigned char*>(q.data) + r * q.row_bytes;
+        for (int g = 0; g < cols / 8; ++g) {
+            float group[8], chunk[8];
+            fathom::kernels::qblock::dequantGroup<T>(row, g, group);
+            typename fathom::kernels::qblocks::Chunk<T>::type c;
+            c.load(row, 8 * g);
+            c.decode(chunk);
+            mismatches += std::memcmp(group, chunk, sizeof group) != 0;
+        }
+    }
+    EXPECT_EQ(mismatches, 0) << fathom::kernels::wtypeName(T) << " groups whose chunk differs (seed " << seed << ")";
+}
+
+template <WType T>
+void expectChunksMatch()
+{
+    const bool k = fathom::kernels::wtypeBlockElements(T) == 256;
+    expectPrefillChunksMatchGroups<T>(7, k ? 768 : 96, 24681357);
+}
 
 // The factored dot (kernels/qdot.cuh, what qgemv and qmoe_decode run) against a double dot of the
 // twin's exact weights: equal to fp32 rounding, relative to Σ |w x| of the group.
@@ -151,6 +181,21 @@ TEST(QBlockHost, q5_1GroupsEqualTwin) { expectTypeMatches<WType::Q5_1>(); }
 TEST(QBlockHost, q4_kGroupsEqualTwin) { expectTypeMatches<WType::Q4_K>(); }
 TEST(QBlockHost, q5_kGroupsEqualTwin) { expectTypeMatches<WType::Q5_K>(); }
 TEST(QBlockHost, q6_kGroupsEqualTwin) { expectTypeMatches<WType::Q6_K>(); }
+
+TEST(QBlockHost, prefillChunksEqualDecodeGroupsForEveryType)
+{
+    expectChunksMatch<WType::F32>();
+    expectChunksMatch<WType::F16>();
+    expectChunksMatch<WType::BF16>();
+    expectChunksMatch<WType::Q8_0>();
+    expectChunksMatch<WType::Q4_0>();
+    expectChunksMatch<WType::Q4_1>();
+    expectChunksMatch<WType::Q5_0>();
+    expectChunksMatch<WType::Q5_1>();
+    expectChunksMatch<WType::Q4_K>();
+    expectChunksMatch<WType::Q5_K>();
+    expectChunksMatch<WType::Q6_K>();
+}
 
 // The random blocks are what the GPU rows feed the kernels: every dequantized weight finite.
 TEST(QBlockHost, randomBlocksDequantizeToFiniteWeights)

@@ -1,12 +1,16 @@
 // The device block decoders of kernels/qblocks.cuh, compiled for the host and checked bit for bit
 // against the CPU dequantization (inference/model/quant.h) on random valid blocks of every type:
-// the layouts and the unfused float steps are pinned without a GPU (CPU only, no label).
+// the layouts and the unfused float steps are pinned without a GPU (CPU only, no label). Also the
+// shared pieces of kernels/qblock_core.cuh under a plain C++ compiler, which both decoders use.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstring>
+#include <random>
 #include <string>
 
+#include "inference/model/quant.h"
+#include "inference/model/quant_k_scales.h"
 #include "kernels/qblocks.cuh"
 #include "tests/gpu/qmatrix_gpu_util.h"
 
@@ -37,7 +41,7 @@ void expectDecoderMatchesTwin(int rows, int cols, std::uint64_t seed)
                             " vs " + std::to_string(want);
             }
         }
-    EXPECT_EQ(bad, 0) << kernels::qblocks::wtypeName(T) << " first difference at " << first << " (seed " << seed << ")";
+    EXPECT_EQ(bad, 0) << kernels::wtypeName(T) << " first difference at " << first << " (seed " << seed << ")";
 
     // The 16-element loader of qmoe_gemm.cuh (Q4_K's shares one header read) gives the same values.
     long long bad16 = 0;
@@ -53,7 +57,7 @@ void expectDecoderMatchesTwin(int rows, int cols, std::uint64_t seed)
                 bad16 += std::memcmp(&got, &want, 4) != 0;
             }
         }
-    EXPECT_EQ(bad16, 0) << kernels::qblocks::wtypeName(T) << " (16-element loader, seed " << seed << ")";
+    EXPECT_EQ(bad16, 0) << kernels::wtypeName(T) << " (16-element loader, seed " << seed << ")";
 }
 
 }  // namespace
@@ -81,4 +85,34 @@ TEST(QBlocks, decodersHandleOddRowCountsAndUnalignedRowStarts)
     expectDecoderMatchesTwin<WType::Q5_0>(7, 32, 7);
     expectDecoderMatchesTwin<WType::Q4_0>(7, 96, 7);
     expectDecoderMatchesTwin<WType::Q8_0>(7, 32, 7);
+}
+
+TEST(QBlockCore, halfBitsWidensEveryF16LikeTheCpuTwin)
+{
+    // All 65536 codes, NaN payloads and subnormals included.
+    int bad = 0;
+    for (unsigned h = 0; h < 65536; ++h) {
+        const float got = kernels::qblock::halfBits(h), want = inference::halfToFloat(static_cast<std::uint16_t>(h));
+        if (std::memcmp(&got, &want, 4) != 0 && bad++ == 0)
+            ADD_FAILURE() << "f16 0x" << std::hex << h << ": " << got << " vs " << want;
+    }
+    EXPECT_EQ(bad, 0);
+}
+
+TEST(QBlockCore, kScaleMinWordsUnpacksLikeTheCpuTwin)
+{
+    std::mt19937_64 rng(20261202);
+    for (int trial = 0; trial < 2000; ++trial) {
+        std::uint8_t q[12];
+        for (std::uint8_t& b : q) b = static_cast<std::uint8_t>(rng());
+        unsigned w[3];
+        std::memcpy(w, q, 12);  // little-endian words, as the device reads them
+        for (int s = 0; s < 8; ++s) {
+            int sc = -1, mn = -1;
+            kernels::qblock::kScaleMinWords(w[0], w[1], w[2], s, sc, mn);
+            const inference::KScaleMin want = inference::kScaleMin(q, s);
+            ASSERT_EQ(sc, want.scale) << "sub-block " << s << " (trial " << trial << ")";
+            ASSERT_EQ(mn, want.min) << "sub-block " << s << " (trial " << trial << ")";
+        }
+    }
 }
