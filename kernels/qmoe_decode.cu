@@ -40,9 +40,12 @@ using detail::kRouterDone;
 using detail::waitFor;
 
 // The router's fp32 row dot with the fp32 hidden state (both from global memory, x stays in L1).
+// Unrolled so a lane has all 16 of its loads (hidden 2048) in flight: the routed experts' items
+// wait for the router, so its latency is on every layer's critical path.
 __device__ float rowDotF32(const float4* w, const float4* x, int nc4, int lane)
 {
     float s = 0.f;
+#pragma unroll 16
     for (int c = lane; c < nc4; c += 32) {
         const float4 wv = __ldg(w + c), xv = __ldg(x + c);
         s += wv.x * xv.x + wv.y * xv.y + wv.z * xv.z + wv.w * xv.w;
