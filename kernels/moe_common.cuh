@@ -288,12 +288,22 @@ __device__ __forceinline__ void storeCombined(float (&acc)[8], float* out_f32, _
 // and the waits between items. The last block to finish resets every slot to zero.
 constexpr int kQueue = 0, kHDone = 1, kBlocksDone = 2, kRouterDone = 3, kRouted = 4;
 
+// *counter read with acquire semantics at GPU scope: a plain load from L2. Polling with
+// atomicAdd(counter, 0) instead made every waiting block's poll a read-modify-write on the one
+// address the producers increment, queueing the increments behind the polls.
+__device__ __forceinline__ int loadAcquire(const int* counter)
+{
+    int v;
+    asm volatile("ld.acquire.gpu.global.b32 %0, [%1];" : "=r"(v) : "l"(counter) : "memory");
+    return v;
+}
+
 // Thread 0 waits until *counter >= target, then the whole block may read what was counted.
 __device__ inline void waitFor(int* counter, int target)
 {
     if (threadIdx.x == 0) {
         long long spins = 0;
-        while (atomicAdd(counter, 0) < target) {
+        while (loadAcquire(counter) < target) {
             __nanosleep(100);
             if (++spins > (1LL << 25)) __trap();  // never expected: fail loudly, not hang
         }

@@ -84,7 +84,8 @@ __device__ __forceinline__ void gateUpRegs(WType t, const unsigned char* gate, c
 // Thread 0 takes the block's next item from the queue while the block works on the current one,
 // so the atomic's round trip overlaps the work (items are only ever taken by running blocks, so
 // the smallest unfinished item is always held by a block that can run it: no deadlock, whatever
-// the grid). Each warp counts its own h rows done.
+// the grid). An h item is counted done once, by thread 0 after the item's closing barrier: one
+// atomic per item (a count per warp made 8 times as many atomics on one address, which queue).
 template <bool kInt8, int kNB>
 __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams p)
 {
@@ -167,7 +168,7 @@ __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams
     const int b_routed = b_shared + p.n_shared * ips;       // first routed-h item
     const int b_down = b_routed + p.top_k * ipr;            // first down item
     const int total = b_down + (p.hidden + kWarps - 1) / kWarps;
-    const int n_h = (b_down - b_shared) * kWarps;           // every warp of an h item counts once
+    const int n_h = b_down - b_shared;                      // h items
     const int hgroups = p.hidden / 8;
     bool routing_known = !fused;
     bool h_ready = false;
@@ -249,10 +250,8 @@ __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams
                     if (lane == 0 && i0 + r < inter)
                         p.h_ws[off + i0 + r] = s_weight[slot] * silu(g) * u;
                 }
-            }
-            if (lane == 0) {
-                __threadfence();  // this warp's h rows visible device-wide before they are counted
-                atomicAdd(&p.sync_ws[kHDone], 1);
+                if (lane == 0)
+                    __threadfence();  // this warp's h rows visible device-wide before the item is counted
             }
         } else {
             // ---- down: warp `warp` computes output row o over every slot ----
@@ -310,6 +309,10 @@ __global__ void __launch_bounds__(kThreads, 2) qmoeDecodeKernel(QMoeDecodeParams
             }
         }
         __syncthreads();  // the next item (s_item[buf ^ 1]) is in; s_item[buf] may be overwritten
+        if (threadIdx.x == 0 && item >= b_shared && item < b_down) {  // an h item: every warp's rows are written
+            __threadfence();
+            atomicAdd(&p.sync_ws[kHDone], 1);
+        }
         item = s_item[buf ^ 1];
     }
 
