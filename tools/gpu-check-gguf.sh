@@ -39,11 +39,16 @@ gguf_prepare() {
       cmake --build "$LLAMA_GPU" --target llama-bench -j "$(nproc)" >>"$GGUF_DIR/llama-cuda.log" 2>&1
     echo "llama-bench build rc $?" >>"$log"
   ) &
-  if [ ! -x "$LLAMA_CPU/bin/llama-quantize" ]; then
-    cmake -S "$LLAMA_SRC" -B "$LLAMA_CPU" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=OFF -DLLAMA_OPENSSL=OFF \
-      -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF >>"$log" 2>&1 &&
-      cmake --build "$LLAMA_CPU" --target llama-quantize -j 4 >>"$log" 2>&1 || echo "llama-quantize build failed" >>"$log"
-  fi
+  # llama-quantize builds while the converter runs (the converter needs only gguf-py and torch).
+  (
+    if [ ! -x "$LLAMA_CPU/bin/llama-quantize" ]; then
+      cmake -S "$LLAMA_SRC" -B "$LLAMA_CPU" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=OFF -DLLAMA_OPENSSL=OFF \
+        -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF >"$GGUF_DIR/llama-cpu.log" 2>&1 &&
+        cmake --build "$LLAMA_CPU" --target llama-quantize -j 6 >>"$GGUF_DIR/llama-cpu.log" 2>&1 ||
+        echo "llama-quantize build failed: $(tail -3 "$GGUF_DIR/llama-cpu.log")" >>"$log"
+    fi
+  ) &
+  local quantize_build=$!
   local need=""
   for t in $GGUF_TYPES; do [ -f "$GGUF_DIR/v2-lite-$t.gguf" ] || need=1; done
   if [ -n "$need" ] && [ ! -f "$GGUF_DIR/v2-lite-bf16.gguf" ]; then
@@ -51,6 +56,7 @@ gguf_prepare() {
     python3 tools/random-gguf.py tests/data/shapes/v2-lite.json "$tok" "$LLAMA_SRC" "$GGUF_DIR/v2-lite-bf16.gguf" bf16 \
       >>"$log" 2>&1 || echo "converter failed" >>"$log"
   fi
+  wait "$quantize_build"
   for t in $GGUF_TYPES; do
     [ -f "$GGUF_DIR/v2-lite-$t.gguf" ] && continue
     echo "[$(date +%T)] llama-quantize $t" >>"$log"
